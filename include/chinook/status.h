@@ -1,0 +1,123 @@
+// Status and Result<T>: the error type across every Chinook library boundary.
+//
+// No exception escapes a Chinook API; a failure is a Status with a code saying what kind of failure
+// it is and a message saying what went wrong and where ("gzip: output exceeds limit of 67108864
+// bytes at input offset 1234"). A cache miss or an absent row is a normal outcome, reported through
+// std::optional or an empty result, not through a Status.
+//
+// Thread safety: Status and Result are values; distinct objects may be used from distinct threads,
+// and const methods may be called concurrently.
+#ifndef CHINOOK_STATUS_H_
+#define CHINOOK_STATUS_H_
+
+#include <cassert>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace chinook {
+
+enum class StatusCode {
+  kOk = 0,
+  kInvalidArgument,     // The caller's input is malformed: fix the input, do not retry.
+  kNotFound,            // The named thing does not exist.
+  kAlreadyExists,       // A create collided with an existing key.
+  kFailedPrecondition,  // The system is not in a state where the call can run.
+  kResourceExhausted,   // A bounded resource (pool, output limit) ran out.
+  kDeadlineExceeded,    // The call's deadline passed before it finished.
+  kUnavailable,         // A server is down or unreachable: retrying later may succeed.
+  kDataLoss,            // Stored or received bytes are corrupt or truncated.
+  kInternal,            // An invariant broke: a bug, in us or a dependency.
+};
+
+// "InvalidArgument", "NotFound", ...: the name used in messages and reports.
+std::string_view StatusCodeName(StatusCode code);
+
+class [[nodiscard]] Status {
+ public:
+  Status() = default;  // OK
+  Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
+
+  static Status Ok() { return Status(); }
+
+  bool ok() const { return code_ == StatusCode::kOk; }
+  StatusCode code() const { return code_; }
+  const std::string& message() const { return message_; }
+
+  // For errors that originate in PostgreSQL: the five-character SQLSTATE ("23505"), else empty.
+  const std::string& sqlstate() const { return sqlstate_; }
+  Status&& WithSqlState(std::string sqlstate) && {
+    sqlstate_ = std::move(sqlstate);
+    return std::move(*this);
+  }
+
+  // "InvalidArgument: email: missing '@' (row 3)"; "OK" for success.
+  std::string ToString() const;
+
+  // Prefixes the message with where the error was seen: "decode customer 17: " + message.
+  Status Annotate(std::string_view where) const;
+
+  friend bool operator==(const Status& a, const Status& b) {
+    return a.code_ == b.code_ && a.message_ == b.message_;
+  }
+
+ private:
+  StatusCode code_ = StatusCode::kOk;
+  std::string message_;
+  std::string sqlstate_;
+};
+
+inline Status InvalidArgumentError(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+inline Status NotFoundError(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
+inline Status AlreadyExistsError(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
+inline Status FailedPreconditionError(std::string m) {
+  return {StatusCode::kFailedPrecondition, std::move(m)};
+}
+inline Status ResourceExhaustedError(std::string m) {
+  return {StatusCode::kResourceExhausted, std::move(m)};
+}
+inline Status DeadlineExceededError(std::string m) {
+  return {StatusCode::kDeadlineExceeded, std::move(m)};
+}
+inline Status UnavailableError(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
+inline Status DataLossError(std::string m) { return {StatusCode::kDataLoss, std::move(m)}; }
+inline Status InternalError(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+
+// Either a T or a non-OK Status. REQUIRES for value()/operator*: ok().
+template <typename T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design, like absl::StatusOr
+  Result(Status status) : v_(std::move(status)) {  // NOLINT
+    assert(!std::get<Status>(v_).ok() && "Result constructed from an OK Status");
+  }
+
+  bool ok() const { return std::holds_alternative<T>(v_); }
+  const Status& status() const {
+    static const Status kOk;
+    return ok() ? kOk : std::get<Status>(v_);
+  }
+  T& value() & { return std::get<T>(v_); }
+  const T& value() const& { return std::get<T>(v_); }
+  T&& value() && { return std::get<T>(std::move(v_)); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+
+ private:
+  std::variant<T, Status> v_;
+};
+
+}  // namespace chinook
+
+// Returns the Status of `expr` from the enclosing function when it is not OK.
+#define CHINOOK_RETURN_IF_ERROR(expr)          \
+  do {                                         \
+    ::chinook::Status chinook_status_ = (expr); \
+    if (!chinook_status_.ok()) return chinook_status_; \
+  } while (0)
+
+#endif  // CHINOOK_STATUS_H_
