@@ -4,8 +4,9 @@
 // counters, read here through the pointers thread.allocatedp / thread.deallocatedp (one load, no
 // locking). Allocation *counts* are process-wide: with the thread cache on, an arena's nmalloc
 // counts bin refills rather than calls, so we read stats.arenas.<all>.{small,large}.nrequests,
-// which jemalloc merges from every thread cache on an `epoch` refresh. A count is therefore exact
-// only while no other thread allocates, as in a single-threaded benchmark.
+// after flushing the calling thread's cache (requests served from a thread cache reach the arena
+// statistics only when the cache fills or flushes) and an `epoch` refresh. A count is therefore
+// exact only while no other thread allocates, as in a single-threaded benchmark.
 //
 // When the process does not run on jemalloc (a sanitizer build, say), Available() is false and
 // every reading is zero. Linking jemalloc is the binary's choice (chinook-bench and chinook-tests do);
@@ -28,8 +29,9 @@ bool Available();
 uint64_t ThreadAllocatedBytes();
 uint64_t ThreadDeallocatedBytes();
 
-// Process-wide count of allocation calls (small + large nrequests) after an epoch refresh.
-// Costs a merge of all arenas' statistics (microseconds): call it outside timed regions.
+// Process-wide count of allocation calls (small + large nrequests), after flushing this thread's
+// cache and an epoch refresh. Costs a flush and a merge of all arenas' statistics (microseconds):
+// call it outside timed regions.
 uint64_t ProcessAllocationRequests();
 
 // Heap totals after an epoch refresh: bytes in live allocations, in active pages, and resident.

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <google/protobuf/util/message_differencer.h>
+
 #include <set>
 
 namespace chinook::testing {
@@ -11,7 +13,7 @@ TEST(CustomerCorpusTest, SameSeedSameCustomers) {
   auto a = MakeCorpus(200, {.seed = 7});
   auto b = MakeCorpus(200, {.seed = 7});
   ASSERT_EQ(a.size(), 200u);
-  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].SerializeAsString(), b[i].SerializeAsString()) << i;
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(a[i], b[i])) << i;
   auto c = MakeCorpus(200, {.seed = 8});
   EXPECT_NE(a[0].id(), c[0].id());
 }
