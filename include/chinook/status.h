@@ -11,6 +11,7 @@
 #define CHINOOK_STATUS_H_
 
 #include <cassert>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,18 +39,28 @@ std::string_view StatusCodeName(StatusCode code);
 class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
-  Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
+  Status(StatusCode code, std::string message);
+
+  // An OK Status is one null pointer, so returning success costs nothing on hot paths; only
+  // errors allocate.
+  Status(const Status& other) : rep_(other.rep_ ? std::make_unique<Rep>(*other.rep_) : nullptr) {}
+  Status& operator=(const Status& other) {
+    if (this != &other) rep_ = other.rep_ ? std::make_unique<Rep>(*other.rep_) : nullptr;
+    return *this;
+  }
+  Status(Status&&) noexcept = default;
+  Status& operator=(Status&&) noexcept = default;
 
   static Status Ok() { return Status(); }
 
-  bool ok() const { return code_ == StatusCode::kOk; }
-  StatusCode code() const { return code_; }
-  const std::string& message() const { return message_; }
+  bool ok() const { return rep_ == nullptr; }
+  StatusCode code() const { return rep_ ? rep_->code : StatusCode::kOk; }
+  const std::string& message() const { return rep_ ? rep_->message : Empty(); }
 
   // For errors that originate in PostgreSQL: the five-character SQLSTATE ("23505"), else empty.
-  const std::string& sqlstate() const { return sqlstate_; }
+  const std::string& sqlstate() const { return rep_ ? rep_->sqlstate : Empty(); }
   Status&& WithSqlState(std::string sqlstate) && {
-    sqlstate_ = std::move(sqlstate);
+    if (rep_) rep_->sqlstate = std::move(sqlstate);
     return std::move(*this);
   }
 
@@ -60,13 +71,18 @@ class [[nodiscard]] Status {
   Status Annotate(std::string_view where) const;
 
   friend bool operator==(const Status& a, const Status& b) {
-    return a.code_ == b.code_ && a.message_ == b.message_;
+    return a.code() == b.code() && a.message() == b.message();
   }
 
  private:
-  StatusCode code_ = StatusCode::kOk;
-  std::string message_;
-  std::string sqlstate_;
+  struct Rep {
+    StatusCode code;
+    std::string message;
+    std::string sqlstate;
+  };
+  static const std::string& Empty();
+
+  std::unique_ptr<Rep> rep_;  // null when OK
 };
 
 inline Status InvalidArgumentError(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }

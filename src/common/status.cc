@@ -18,19 +18,29 @@ std::string_view StatusCodeName(StatusCode code) {
   return "Unknown";
 }
 
+Status::Status(StatusCode code, std::string message) {
+  // An "error" with code kOk would be a contradiction; it is kept as OK.
+  if (code != StatusCode::kOk) rep_ = std::make_unique<Rep>(Rep{code, std::move(message), {}});
+}
+
+const std::string& Status::Empty() {
+  static const std::string* const kEmpty = new std::string;
+  return *kEmpty;
+}
+
 std::string Status::ToString() const {
   if (ok()) return "OK";
-  std::string out(StatusCodeName(code_));
-  if (!sqlstate_.empty()) out += " [SQLSTATE " + sqlstate_ + "]";
+  std::string out(StatusCodeName(rep_->code));
+  if (!rep_->sqlstate.empty()) out += " [SQLSTATE " + rep_->sqlstate + "]";
   out += ": ";
-  out += message_;
+  out += rep_->message;
   return out;
 }
 
 Status Status::Annotate(std::string_view where) const {
   if (ok()) return *this;
-  Status s(code_, std::string(where) + ": " + message_);
-  s.sqlstate_ = sqlstate_;
+  Status s(rep_->code, std::string(where) + ": " + rep_->message);
+  s.rep_->sqlstate = rep_->sqlstate;
   return s;
 }
 

@@ -1,0 +1,277 @@
+#include "serialization/customer_codec.h"
+
+#include <google/protobuf/unknown_field_set.h>
+
+
+#include "serialization/utf8.h"
+#include "serialization/wire.h"
+
+namespace chinook::serialization {
+namespace {
+
+using wire::WireReader;
+
+// Field numbers of the wire contract (proto/chinook/customer/v1/customer.proto).
+enum CustomerField : uint64_t {
+  kId = 1,
+  kEmail = 2,
+  kName = 3,
+  kPhone = 4,
+  kMetadata = 5,
+  kCreatedAt = 6,
+  kUpdatedAt = 7,
+};
+
+const char* FieldName(uint64_t field) {
+  switch (field) {
+    case kId: return "id";
+    case kEmail: return "email";
+    case kName: return "name";
+    case kPhone: return "phone";
+    case kMetadata: return "metadata";
+    case kCreatedAt: return "created_at";
+    case kUpdatedAt: return "updated_at";
+    default: return "unknown";
+  }
+}
+
+std::string Where(uint64_t field) {
+  return "field " + std::to_string(field) + " (" + FieldName(field) + ")";
+}
+
+Status Truncated(std::string_view what, size_t offset) {
+  return DataLossError("customer: " + std::string(what) + ": truncated or malformed at input offset " +
+                       std::to_string(offset));
+}
+
+// Checks UTF-8; `where` is called only to build the error message, so the valid path allocates
+// nothing.
+template <typename Where>
+Status CheckUtf8(std::string_view s, size_t offset, Where where) {
+  const size_t valid = ValidUtf8PrefixFast(s);
+  if (valid == s.size()) [[likely]] return Status::Ok();
+  return DataLossError("customer: " + where() + ": invalid UTF-8 at byte " + std::to_string(valid) + " of " +
+                       std::to_string(s.size()) + " (input offset " + std::to_string(offset + valid) + ")");
+}
+
+// A google.protobuf.Timestamp; repeated occurrences merge, as libprotobuf merges sub-messages.
+Status DecodeTimestamp(std::string_view bytes, size_t base, uint64_t field, TimestampView* out) {
+  WireReader r(bytes, base);
+  out->present = true;
+  while (!r.done()) {
+    uint64_t number;
+    uint32_t wt;
+    if (!r.ReadTag(&number, &wt)) return Truncated(Where(field) + " tag", r.offset());
+    uint64_t v;
+    if (number == 1 && wt == wire::kVarint) {
+      if (!r.ReadVarint(&v)) return Truncated(Where(field) + ".seconds", r.offset());
+      out->seconds = static_cast<int64_t>(v);
+    } else if (number == 2 && wt == wire::kVarint) {
+      if (!r.ReadVarint(&v)) return Truncated(Where(field) + ".nanos", r.offset());
+      out->nanos = static_cast<int32_t>(v);  // int32 on the wire is sign-extended to 64 bits
+    } else if (!r.SkipField(wt, number)) {
+      return Truncated(Where(field) + " unknown field " + std::to_string(number), r.offset());
+    }
+  }
+  return Status::Ok();
+}
+
+// One map<string,string> entry: key = 1, value = 2, either may be absent (then "").
+Status DecodeMetadataEntry(std::string_view bytes, size_t base, size_t index, MetadataEntryView* out) {
+  // Fast path for the shape every encoder writes: key (tag 0x0A) then value (tag 0x12), each with
+  // a one-byte length, ASCII. Anything else takes the general loop below.
+  const auto* b = reinterpret_cast<const uint8_t*>(bytes.data());
+  const size_t n = bytes.size();
+  if (n >= 4 && b[0] == 0x0A && b[1] < 0x80 && 2u + b[1] + 2 <= n && b[2 + b[1]] == 0x12 &&
+      b[3 + b[1]] < 0x80 && 4u + b[1] + b[3 + b[1]] == n) {
+    const std::string_view key = bytes.substr(2, b[1]);
+    const std::string_view value = bytes.substr(4 + b[1]);
+    if (ValidUtf8PrefixFast(key) == key.size() && ValidUtf8PrefixFast(value) == value.size()) {
+      out->key = key;
+      out->value = value;
+      return Status::Ok();
+    }
+  }
+  WireReader r(bytes, base);
+  *out = {};
+  auto where = [&](const char* part) {
+    return "field 5 (metadata) entry " + std::to_string(index) + " " + part;
+  };
+  while (!r.done()) {
+    uint64_t number;
+    uint32_t wt;
+    if (!r.ReadTag(&number, &wt)) return Truncated(where("tag"), r.offset());
+    if ((number == 1 || number == 2) && wt == wire::kLengthDelimited) {
+      const size_t at = r.offset();
+      std::string_view s;
+      if (!r.ReadLengthDelimited(&s)) return Truncated(where(number == 1 ? "key" : "value"), at);
+      const size_t data_offset = r.offset() - s.size();
+      CHINOOK_RETURN_IF_ERROR(CheckUtf8(s, data_offset, [&] { return where(number == 1 ? "key" : "value"); }));
+      (number == 1 ? out->key : out->value) = s;
+    } else if (!r.SkipField(wt, number)) {
+      return Truncated(where("unknown field"), r.offset());
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void CustomerView::Clear() {
+  id = email = name = phone = {};
+  metadata.clear();
+  created_at = {};
+  updated_at = {};
+  unknown_fields.clear();
+}
+
+std::optional<std::string_view> CustomerView::FindMetadata(std::string_view key) const {
+  for (auto it = metadata.rbegin(); it != metadata.rend(); ++it) {
+    if (it->key == key) return it->value;
+  }
+  return std::nullopt;
+}
+
+Status DecodeCustomerView(std::string_view bytes, CustomerView* out) {
+  out->Clear();
+  WireReader r(bytes);
+  while (!r.done()) {
+    const char* field_start = r.position();
+    const size_t field_offset = r.offset();
+    uint64_t number;
+    uint32_t wt;
+    if (!r.ReadTag(&number, &wt)) {
+      return DataLossError("customer: malformed tag (truncated, too long, or field number 0) at input offset " +
+                           std::to_string(field_offset));
+    }
+    if (number >= kId && number <= kUpdatedAt && wt == wire::kLengthDelimited) {
+      std::string_view s;
+      if (!r.ReadLengthDelimited(&s)) return Truncated(Where(number), field_offset);
+      const size_t data_offset = r.offset() - s.size();
+      switch (number) {
+        case kId:
+        case kEmail:
+        case kName:
+        case kPhone: {
+          CHINOOK_RETURN_IF_ERROR(CheckUtf8(s, data_offset, [&] { return Where(number); }));
+          std::string_view* slot = number == kId ? &out->id
+                                   : number == kEmail ? &out->email
+                                   : number == kName  ? &out->name
+                                                      : &out->phone;
+          *slot = s;
+          break;
+        }
+        case kMetadata:
+          out->metadata.emplace_back();
+          CHINOOK_RETURN_IF_ERROR(
+              DecodeMetadataEntry(s, data_offset, out->metadata.size() - 1, &out->metadata.back()));
+          break;
+        case kCreatedAt:
+          CHINOOK_RETURN_IF_ERROR(DecodeTimestamp(s, data_offset, number, &out->created_at));
+          break;
+        case kUpdatedAt:
+          CHINOOK_RETURN_IF_ERROR(DecodeTimestamp(s, data_offset, number, &out->updated_at));
+          break;
+      }
+      continue;
+    }
+    // A field we do not know, or a known number with another wire type: libprotobuf keeps both
+    // as unknown fields, and so do we.
+    if (wt == wire::kEndGroup || !r.SkipField(wt, number)) {
+      return Truncated("unknown field " + std::to_string(number), field_offset);
+    }
+    out->unknown_fields.emplace_back(field_start, static_cast<size_t>(r.position() - field_start));
+  }
+  return Status::Ok();
+}
+
+void ToMessage(const CustomerView& view, Customer* out) {
+  out->Clear();
+  out->mutable_id()->assign(view.id);
+  out->mutable_email()->assign(view.email);
+  out->mutable_name()->assign(view.name);
+  out->mutable_phone()->assign(view.phone);
+  auto& metadata = *out->mutable_metadata();
+  for (const MetadataEntryView& e : view.metadata) metadata[std::string(e.key)].assign(e.value);
+  if (view.created_at.present) {
+    out->mutable_created_at()->set_seconds(view.created_at.seconds);
+    out->mutable_created_at()->set_nanos(view.created_at.nanos);
+  }
+  if (view.updated_at.present) {
+    out->mutable_updated_at()->set_seconds(view.updated_at.seconds);
+    out->mutable_updated_at()->set_nanos(view.updated_at.nanos);
+  }
+  if (!view.unknown_fields.empty()) {
+    std::string raw;
+    for (std::string_view f : view.unknown_fields) raw.append(f);
+    // Cannot fail: every piece was validated by DecodeCustomerView.
+    out->GetReflection()->MutableUnknownFields(out)->ParseFromArray(raw.data(), static_cast<int>(raw.size()));
+  }
+}
+
+Status DecodeCustomer(std::string_view bytes, Customer* out) {
+  // A per-thread scratch view keeps steady-state decodes free of vector allocations.
+  thread_local CustomerView view;
+  Status s = DecodeCustomerView(bytes, &view);
+  if (!s.ok()) return s;
+  ToMessage(view, out);
+  return Status::Ok();
+}
+
+namespace {
+
+using wire::Tag;
+
+void WriteTimestamp(char tag, const google::protobuf::Timestamp& t, wire::WireWriter* w) {
+  w->Byte(tag);
+  const size_t at = w->BeginLength(1);  // a timestamp body is at most 22 bytes
+  if (t.seconds() != 0) {
+    w->Byte(Tag(1, wire::kVarint));
+    w->Varint(static_cast<uint64_t>(t.seconds()));
+  }
+  if (t.nanos() != 0) {
+    w->Byte(Tag(2, wire::kVarint));
+    // int32 fields are sign-extended to 64 bits on the wire: a negative nanos takes ten bytes.
+    w->Varint(static_cast<uint64_t>(static_cast<int64_t>(t.nanos())));
+  }
+  w->EndLength(at, 1);
+}
+
+}  // namespace
+
+void EncodeCustomerTo(const Customer& customer, wire::WireWriter* w) {
+  // Messages carrying unknown fields go through libprotobuf, which re-emits them verbatim.
+  if (!customer.GetReflection()->GetUnknownFields(customer).empty()) [[unlikely]] {
+    w->Bytes(customer.SerializeAsString());
+    return;
+  }
+  // The common case, written directly in one pass: the bytes libprotobuf writes (fields in number
+  // order, empty proto3 strings omitted, map entries with both key and value), minus its sizing
+  // pass, map-entry wrappers and the UTF-8 re-validation it does while serializing.
+  if (!customer.id().empty()) w->StringField(Tag(kId, wire::kLengthDelimited), customer.id());
+  if (!customer.email().empty()) w->StringField(Tag(kEmail, wire::kLengthDelimited), customer.email());
+  if (!customer.name().empty()) w->StringField(Tag(kName, wire::kLengthDelimited), customer.name());
+  if (!customer.phone().empty()) w->StringField(Tag(kPhone, wire::kLengthDelimited), customer.phone());
+  for (const auto& [key, value] : customer.metadata()) {
+    w->Byte(Tag(kMetadata, wire::kLengthDelimited));
+    w->Varint(2 + wire::VarintSize(key.size()) + key.size() + wire::VarintSize(value.size()) + value.size());
+    w->StringField(Tag(1, wire::kLengthDelimited), key);
+    w->StringField(Tag(2, wire::kLengthDelimited), value);
+  }
+  if (customer.has_created_at()) WriteTimestamp(Tag(kCreatedAt, wire::kLengthDelimited), customer.created_at(), w);
+  if (customer.has_updated_at()) WriteTimestamp(Tag(kUpdatedAt, wire::kLengthDelimited), customer.updated_at(), w);
+}
+
+void EncodeCustomer(const Customer& customer, std::string* out) {
+  wire::WireWriter w(out);
+  EncodeCustomerTo(customer, &w);
+  w.Finish();
+}
+
+std::string_view CustomerEncoder::Encode(const Customer& customer) {
+  buffer_.clear();
+  EncodeCustomer(customer, &buffer_);
+  return buffer_;
+}
+
+}  // namespace chinook::serialization

@@ -1,0 +1,169 @@
+#include "serialization/gzip.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <climits>
+
+namespace chinook::serialization {
+namespace {
+
+// windowBits 15 (32 KiB, zlib's largest) + 16 selects the gzip wrapper instead of zlib's.
+constexpr int kGzipWindowBits = 15 + 16;
+constexpr int kMemLevel = 8;  // zlib's default
+// zlib counts in uInt; larger inputs are fed in pieces of this size.
+constexpr size_t kMaxChunk = 1u << 30;
+constexpr size_t kMinOutputStep = 16 * 1024;
+
+// Grows *s to `size` bytes keeping the first `used`, with capacity exactly `size`: std::string's
+// own growth may double the capacity, which would let a bomb allocate twice the output limit.
+void GrowExactly(std::string* s, size_t used, size_t size) {
+  if (s->capacity() >= size) {  // a reused buffer: no allocation
+    s->resize(size);
+    return;
+  }
+  std::string bigger;
+  bigger.reserve(size);
+  bigger.assign(s->data(), used);
+  bigger.resize(size);
+  s->swap(bigger);
+}
+
+std::string ZlibMessage(const z_stream& z, int ret) {
+  if (z.msg != nullptr) return z.msg;
+  return "zlib error " + std::to_string(ret);
+}
+
+}  // namespace
+
+struct GzipCompressor::State {
+  z_stream z{};
+  ~State() { deflateEnd(&z); }
+};
+
+GzipCompressor::GzipCompressor(GzipOptions options) : options_(options) {}
+GzipCompressor::~GzipCompressor() = default;
+
+Status GzipCompressor::Compress(std::string_view input, std::string* out) {
+  if (options_.level < -1 || options_.level > 9) {
+    return InvalidArgumentError("gzip: compression level " + std::to_string(options_.level) +
+                                " is outside [-1, 9]");
+  }
+  if (!state_) {
+    auto state = std::make_unique<State>();
+    const int ret = deflateInit2(&state->z, options_.level, Z_DEFLATED, kGzipWindowBits, kMemLevel, Z_DEFAULT_STRATEGY);
+    if (ret != Z_OK) return InternalError("gzip: deflateInit2 failed: " + ZlibMessage(state->z, ret));
+    state_ = std::move(state);
+  } else if (deflateReset(&state_->z) != Z_OK) {
+    return InternalError("gzip: deflateReset failed");
+  }
+  z_stream& z = state_->z;
+  // deflateBound is exact enough that one output allocation suffices for the whole input.
+  out->resize(deflateBound(&z, static_cast<uLong>(input.size())) + 64);
+  size_t produced = 0;
+  size_t consumed = 0;
+  while (true) {
+    const size_t in_chunk = std::min(input.size() - consumed, kMaxChunk);
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data() + consumed));
+    z.avail_in = static_cast<uInt>(in_chunk);
+    if (out->size() - produced < kMinOutputStep) out->resize(out->size() + std::max(kMinOutputStep, out->size() / 2));
+    const size_t out_room = std::min(out->size() - produced, kMaxChunk);
+    z.next_out = reinterpret_cast<Bytef*>(out->data() + produced);
+    z.avail_out = static_cast<uInt>(out_room);
+    const bool last = consumed + in_chunk == input.size();
+    const int ret = deflate(&z, last ? Z_FINISH : Z_NO_FLUSH);
+    consumed += in_chunk - z.avail_in;
+    produced += out_room - z.avail_out;
+    if (ret == Z_STREAM_END) break;
+    if (ret != Z_OK && ret != Z_BUF_ERROR) return InternalError("gzip: deflate failed: " + ZlibMessage(z, ret));
+  }
+  out->resize(produced);
+  return Status::Ok();
+}
+
+struct GzipDecompressor::State {
+  z_stream z{};
+  ~State() { inflateEnd(&z); }
+};
+
+GzipDecompressor::GzipDecompressor(GzipOptions options) : options_(options) {}
+GzipDecompressor::~GzipDecompressor() = default;
+
+Status GzipDecompressor::Decompress(std::string_view input, std::string* out) {
+  out->clear();
+  if (input.empty()) return DataLossError("gzip: empty input (not a gzip stream)");
+  if (!state_) {
+    auto state = std::make_unique<State>();
+    const int ret = inflateInit2(&state->z, kGzipWindowBits);
+    if (ret != Z_OK) return InternalError("gzip: inflateInit2 failed: " + ZlibMessage(state->z, ret));
+    state_ = std::move(state);
+  } else if (inflateReset(&state_->z) != Z_OK) {
+    return InternalError("gzip: inflateReset failed");
+  }
+  z_stream& z = state_->z;
+  const size_t limit = options_.max_output_bytes;
+  // Start near a typical ratio and grow geometrically, never past limit + 1 (one byte more than
+  // allowed is how we learn the output is too large).
+  size_t capacity = std::min(limit + 1, std::max(kMinOutputStep, input.size() * 4));
+  GrowExactly(out, 0, capacity);
+  size_t produced = 0;
+  size_t consumed = 0;
+  while (true) {
+    if (produced == capacity) {
+      if (capacity > limit) {
+        out->resize(produced);
+        return ResourceExhaustedError("gzip: decompressed output exceeds the limit of " + std::to_string(limit) +
+                                      " bytes (at input offset " + std::to_string(consumed) + " of " +
+                                      std::to_string(input.size()) + ")");
+      }
+      capacity = std::min(limit + 1, capacity * 2);
+      GrowExactly(out, produced, capacity);
+    }
+    const size_t in_chunk = std::min(input.size() - consumed, kMaxChunk);
+    const size_t out_room = std::min(capacity - produced, kMaxChunk);
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data() + consumed));
+    z.avail_in = static_cast<uInt>(in_chunk);
+    z.next_out = reinterpret_cast<Bytef*>(out->data() + produced);
+    z.avail_out = static_cast<uInt>(out_room);
+    const int ret = inflate(&z, Z_NO_FLUSH);
+    consumed += in_chunk - z.avail_in;
+    produced += out_room - z.avail_out;
+    switch (ret) {
+      case Z_OK:
+        continue;
+      case Z_STREAM_END: {
+        if (consumed == input.size()) {
+          out->resize(produced);
+          return Status::Ok();
+        }
+        // Another member follows (as `gzip -d` accepts), or garbage does.
+        const auto* rest = reinterpret_cast<const unsigned char*>(input.data() + consumed);
+        if (input.size() - consumed >= 2 && rest[0] == 0x1f && rest[1] == 0x8b) {
+          if (inflateReset(&z) != Z_OK) return InternalError("gzip: inflateReset failed");
+          continue;
+        }
+        out->resize(produced);
+        return DataLossError("gzip: trailing garbage after the end of the gzip stream at input offset " +
+                             std::to_string(consumed) + " of " + std::to_string(input.size()));
+      }
+      case Z_BUF_ERROR:
+        if (produced == capacity) continue;  // out of room: grow and go on
+        out->resize(produced);
+        return DataLossError("gzip: truncated stream: input ended at offset " + std::to_string(consumed) +
+                             " before the end of the compressed data");
+      case Z_DATA_ERROR:
+      case Z_NEED_DICT:
+        out->resize(produced);
+        return DataLossError("gzip: corrupt data at input offset " + std::to_string(consumed) + ": " +
+                             ZlibMessage(z, ret));
+      case Z_MEM_ERROR:
+        out->resize(produced);
+        return ResourceExhaustedError("gzip: zlib ran out of memory");
+      default:
+        out->resize(produced);
+        return InternalError("gzip: inflate failed: " + ZlibMessage(z, ret));
+    }
+  }
+}
+
+}  // namespace chinook::serialization

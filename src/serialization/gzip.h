@@ -1,0 +1,66 @@
+// Standard gzip (RFC 1952, so `gzip -d` reads it) through zlib, with the stream state reused
+// across calls and a hard limit on decompressed size.
+//
+// Decompression never allocates more than max_output_bytes + 1 bytes of output, whatever the
+// input claims: a gzip bomb stops with ResourceExhausted. A corrupt, truncated or trailing-garbage
+// stream returns DataLoss saying what zlib found and at which input offset. Concatenated gzip
+// members (what `cat a.gz b.gz` makes) decompress as one stream, as `gzip -d` does.
+//
+// Thread safety: a compressor or decompressor is not thread-safe; use one per thread.
+#ifndef CHINOOK_SERIALIZATION_GZIP_H_
+#define CHINOOK_SERIALIZATION_GZIP_H_
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "chinook/status.h"
+
+namespace chinook::serialization {
+
+struct GzipOptions {
+  // zlib level, 0 (store) to 9 (smallest); -1 is zlib's default (6). Customer batches are
+  // repetitive text, so level 1 already gets most of the ratio at a fraction of level 6's time.
+  int level = 1;
+  // Decompressed output beyond this is refused (ResourceExhausted): 64 MiB holds ~250,000
+  // customers, far above any batch we send, far below what a bomb would take.
+  size_t max_output_bytes = 64u << 20;
+};
+
+class GzipCompressor {
+ public:
+  explicit GzipCompressor(GzipOptions options = {});
+  ~GzipCompressor();
+  GzipCompressor(const GzipCompressor&) = delete;
+  GzipCompressor& operator=(const GzipCompressor&) = delete;
+
+  // Replaces *out with one gzip member holding `input`. InvalidArgument for a level out of range.
+  Status Compress(std::string_view input, std::string* out);
+
+ private:
+  struct State;
+  GzipOptions options_;
+  std::unique_ptr<State> state_;  // created on first use, then reset between calls
+};
+
+class GzipDecompressor {
+ public:
+  explicit GzipDecompressor(GzipOptions options = {});
+  ~GzipDecompressor();
+  GzipDecompressor(const GzipDecompressor&) = delete;
+  GzipDecompressor& operator=(const GzipDecompressor&) = delete;
+
+  // Replaces *out with the decompressed bytes of `input` (one or more gzip members). On error *out
+  // holds whatever was decompressed before it, at most max_output_bytes + 1 bytes.
+  Status Decompress(std::string_view input, std::string* out);
+
+ private:
+  struct State;
+  GzipOptions options_;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace chinook::serialization
+
+#endif  // CHINOOK_SERIALIZATION_GZIP_H_

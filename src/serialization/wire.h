@@ -1,0 +1,235 @@
+// The protobuf wire format, shared by the customer and batch codecs.
+// WireReader: a bounds-checked reader; every read reports failure instead of reading past the end,
+// and callers turn failures into Status messages with the offset.
+// WireWriter: appends to a std::string, growing it geometrically, so an encoder writes in one pass
+// without sizing the message first.
+//
+// Thread safety: not thread-safe; each is a cursor over one buffer.
+#ifndef CHINOOK_SERIALIZATION_WIRE_H_
+#define CHINOOK_SERIALIZATION_WIRE_H_
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "chinook/status.h"
+
+namespace chinook::serialization::wire {
+
+enum WireType : uint32_t {
+  kVarint = 0,
+  kFixed64 = 1,
+  kLengthDelimited = 2,
+  kStartGroup = 3,
+  kEndGroup = 4,
+  kFixed32 = 5,
+};
+
+// libprotobuf's default recursion limit: nesting deeper than this is rejected, not followed.
+inline constexpr int kMaxGroupDepth = 100;
+
+class WireReader {
+ public:
+  // `base` is the offset of bytes[0] within the outermost input, for error messages.
+  WireReader(std::string_view bytes, size_t base = 0)
+      : p_(reinterpret_cast<const uint8_t*>(bytes.data())),
+        begin_(p_),
+        end_(p_ + bytes.size()),
+        base_(base) {}
+
+  bool done() const { return p_ == end_; }
+  size_t offset() const { return base_ + static_cast<size_t>(p_ - begin_); }
+  const char* position() const { return reinterpret_cast<const char*>(p_); }
+
+  bool ReadVarint(uint64_t* v) {
+    // One-byte fast path: tags and short lengths.
+    if (p_ < end_ && *p_ < 0x80) {
+      *v = *p_++;
+      return true;
+    }
+    uint64_t result = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (p_ == end_) return false;
+      const uint8_t b = *p_++;
+      result |= static_cast<uint64_t>(b & 0x7F) << shift;
+      if (b < 0x80) {
+        *v = result;
+        return true;
+      }
+    }
+    return false;  // more than ten bytes
+  }
+
+  // A tag, read as libprotobuf reads one: at most five bytes, bits past 32 dropped. Fails on
+  // truncation, a longer varint, or tag 0 (field number 0 is invalid).
+  bool ReadTag(uint64_t* field, uint32_t* wire_type) {
+    if (p_ < end_ && *p_ < 0x80 && *p_ >= 8) [[likely]] {  // one-byte tag, field number >= 1
+      *field = *p_ >> 3;
+      *wire_type = *p_ & 7;
+      ++p_;
+      return true;
+    }
+    uint32_t tag = 0;
+    for (int i = 0;; ++i) {
+      if (i == 5 || p_ == end_) return false;
+      const uint8_t b = *p_++;
+      tag |= static_cast<uint32_t>(b & 0x7F) << (7 * i);
+      if (b < 0x80) break;
+    }
+    *field = tag >> 3;
+    *wire_type = tag & 7;
+    return *field != 0;
+  }
+
+  // A length prefix, as libprotobuf reads one: at most five bytes and below 2 GiB.
+  bool ReadLength(uint64_t* len) {
+    if (p_ < end_ && *p_ < 0x80) [[likely]] {
+      *len = *p_++;
+      return true;
+    }
+    uint64_t v = 0;
+    for (int i = 0;; ++i) {
+      if (i == 5 || p_ == end_) return false;
+      const uint8_t b = *p_++;
+      if (i == 4 && b >= 8) return false;
+      v |= static_cast<uint64_t>(b & 0x7F) << (7 * i);
+      if (b < 0x80) break;
+    }
+    *len = v;
+    return true;
+  }
+
+  bool ReadLengthDelimited(std::string_view* out) {
+    uint64_t len;
+    if (!ReadLength(&len) || len > static_cast<uint64_t>(end_ - p_)) return false;
+    *out = std::string_view(reinterpret_cast<const char*>(p_), len);
+    p_ += len;
+    return true;
+  }
+
+  // Skips the payload of a field whose tag was just read; `field` is its number (to match a
+  // group's end tag). Fails on truncation, a stray end-group, or nesting beyond kMaxGroupDepth.
+  bool SkipField(uint32_t wire_type, uint64_t field, int depth = 0) {
+    switch (wire_type) {
+      case kVarint: {
+        uint64_t ignored;
+        return ReadVarint(&ignored);
+      }
+      case kFixed64: return Advance(8);
+      case kFixed32: return Advance(4);
+      case kLengthDelimited: {
+        std::string_view ignored;
+        return ReadLengthDelimited(&ignored);
+      }
+      case kStartGroup: {
+        if (depth >= kMaxGroupDepth) return false;
+        while (true) {
+          uint64_t number;
+          uint32_t wt;
+          if (!ReadTag(&number, &wt)) return false;
+          if (wt == kEndGroup) return number == field;
+          if (!SkipField(wt, number, depth + 1)) return false;
+        }
+      }
+      default: return false;  // kEndGroup without a start, or wire types 6 and 7
+    }
+  }
+
+ private:
+  bool Advance(size_t n) {
+    if (static_cast<size_t>(end_ - p_) < n) return false;
+    p_ += n;
+    return true;
+  }
+
+  const uint8_t* p_;
+  const uint8_t* begin_;
+  const uint8_t* end_;
+  size_t base_;
+};
+
+inline size_t VarintSize(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+inline char* WriteVarint(uint64_t v, char* out) {
+  while (v >= 0x80) {
+    *out++ = static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  *out++ = static_cast<char>(v);
+  return out;
+}
+
+constexpr char Tag(uint64_t field, uint32_t wire_type) { return static_cast<char>((field << 3) | wire_type); }
+
+class WireWriter {
+ public:
+  // Appends after out's current contents; Finish() trims the slack.
+  explicit WireWriter(std::string* out) : out_(out), pos_(out->size()) {}
+
+  size_t position() const { return pos_; }
+
+  void Varint(uint64_t v) {
+    Reserve(10);
+    pos_ = static_cast<size_t>(WriteVarint(v, out_->data() + pos_) - out_->data());
+  }
+  void Byte(char c) {
+    Reserve(1);
+    (*out_)[pos_++] = c;
+  }
+  // A length-delimited field with a one-byte tag.
+  void StringField(char tag, std::string_view s) {
+    Reserve(11 + s.size());
+    char* p = out_->data() + pos_;
+    *p++ = tag;
+    p = WriteVarint(s.size(), p);
+    std::memcpy(p, s.data(), s.size());
+    pos_ = static_cast<size_t>(p + s.size() - out_->data());
+  }
+  void Bytes(std::string_view s) {
+    Reserve(s.size());
+    std::memcpy(out_->data() + pos_, s.data(), s.size());
+    pos_ += s.size();
+  }
+
+  // Length prefixes of unknown size: BeginLength leaves room for a `guess`-byte varint, EndLength
+  // writes the length of what followed and moves it when the guess was wrong.
+  size_t BeginLength(size_t guess) {
+    Reserve(guess);
+    pos_ += guess;
+    return pos_ - guess;
+  }
+  void EndLength(size_t at, size_t guess) {
+    const size_t body = pos_ - at - guess;
+    const size_t need = VarintSize(body);
+    if (need != guess) {
+      Reserve(need);  // may move the buffer: index, do not hold pointers
+      std::memmove(out_->data() + at + need, out_->data() + at + guess, body);
+      pos_ = pos_ - guess + need;
+    }
+    WriteVarint(body, out_->data() + at);
+  }
+
+  void Finish() { out_->resize(pos_); }
+
+ private:
+  void Reserve(size_t n) {
+    if (out_->size() - pos_ >= n) [[likely]] return;
+    out_->resize(std::max(out_->size() * 2, pos_ + n + 256));
+  }
+
+  std::string* out_;
+  size_t pos_;
+};
+
+}  // namespace chinook::serialization::wire
+
+#endif  // CHINOOK_SERIALIZATION_WIRE_H_
