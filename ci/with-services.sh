@@ -4,7 +4,8 @@
 # CHINOOK_PG_DSN / CHINOOK_REDIS_URL are used as they are and left alone.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-trap '"$here/services.sh" down' EXIT
+# Quiet on the way out, so that the command's own last lines (CTest's summary) end the output.
+trap '"$here/services.sh" down >/dev/null 2>&1 || echo "services: stopping failed; run ci/services.sh down" >&2' EXIT
 "$here/services.sh" up
 set -a
 # shellcheck disable=SC1090
