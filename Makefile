@@ -3,11 +3,15 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
-# Extra flags for chinook-bench under `make bench`, e.g. BENCH_ARGS='--benchmark_filter=Serialize'.
+# Extra flags for chinook-bench under `make bench`, e.g. BENCH_ARGS='--benchmark_min_time=1'.
+# BENCH_FILTER=regex and BENCH_REPS=N (read by ci/bench.sh) narrow or deepen the run.
 BENCH_ARGS ?=
+# The git ref `make pr-check` compares the working tree against.
+BASE ?=
 export CHINOOK_BUILD_DIR := $(abspath $(BUILD_DIR))
+export BENCH_FILTER BENCH_REPS
 
-.PHONY: all deps build test bench services-up services-down clean
+.PHONY: all deps build test bench pr-check baseline services-up services-down clean
 
 all: build
 
@@ -23,6 +27,12 @@ test: build
 
 bench: build
 	ci/with-services.sh ci/bench.sh $(BENCH_ARGS)
+
+pr-check: build
+	ci/with-services.sh ci/pr-check.sh $(BASE)
+
+baseline: build
+	ci/with-services.sh ci/refresh-baseline.sh
 
 services-up:
 	@ci/services.sh up
