@@ -123,13 +123,19 @@ class Connection {
                                                              const std::vector<Params>& params,
                                                              Format result_format, Deadline deadline);
 
-  // COPY ... FROM STDIN: sends `copy_sql`, then the data in chunks produced by `next_chunk` until
-  // it returns an empty view, then ends the copy. If `next_chunk` fails (returns a non-OK status
-  // through `*chunk_error`) the copy is aborted and the server discards everything it received.
+  // COPY ... FROM STDIN: sends `copy_sql`, then the data in chunks that `next_chunk` stores in
+  // its argument until it stores an empty chunk, then ends the copy. When `next_chunk` returns a
+  // non-OK status the copy is aborted (the server discards everything it received) and that
+  // status is returned. A COPY is one statement, hence one transaction: all rows or none.
   // Returns the number of rows copied.
   [[nodiscard]] Result<int64_t> CopyIn(const std::string& copy_sql,
-                                       const std::function<std::string_view()>& next_chunk,
+                                       const std::function<Status(std::string_view* chunk)>& next_chunk,
                                        Deadline deadline);
+
+  // A zero-wait liveness check for a connection about to be reused: true when the server has
+  // closed it (restart, pg_terminate_backend, idle timeout) while it sat idle. Costs one poll()
+  // and no round trip.
+  bool PeerClosed();
 
   // True when this connection is unusable (lost, or left mid-protocol after a timeout) and must be
   // discarded rather than reused.
@@ -145,8 +151,12 @@ class Connection {
 
  private:
   explicit Connection(PGconn* conn);
-  // Waits until the socket is readable (or writable) or the deadline passes.
-  Status WaitSocket(bool for_write, Deadline deadline);
+  // Waits until the socket reports one of `events` (POLLIN, POLLOUT) or the deadline passes;
+  // returns the events that occurred.
+  Result<short> WaitSocket(short events, Deadline deadline);
+  // Waits for room in the send buffer while reading whatever the server sends meanwhile (so
+  // that neither side blocks on a full buffer).
+  Status WaitWritable(Deadline deadline);
   // Flushes pending output (non-blocking mode), waiting for writability as needed.
   Status Flush(Deadline deadline);
   // Reads the next result of the current command; null when the command is complete.
@@ -154,7 +164,8 @@ class Connection {
   // Drains results until the command completes; returns the last one or the first error.
   Result<ResultPtr> CollectResult(Deadline deadline);
   Status Prepare(const StatementSpec& stmt, Deadline deadline);
-  // Called on a timeout: asks the server to cancel and marks the connection broken.
+  // Called on a timeout: marks the connection broken so the pool closes it. No cancel request is
+  // sent: PQcancel blocks without a deadline, which is what a stuck server would make it do.
   Status Abandon(std::string_view what);
   Status ConnectionError(std::string_view what);
 
@@ -164,6 +175,9 @@ class Connection {
   Clock::time_point created_at_;
   Clock::time_point last_used_;
 };
+
+// The Status code for a SQLSTATE (see the mapping at the top of this file).
+StatusCode CodeForSqlState(std::string_view sqlstate);
 
 // Maps a failed result (or a connection-level failure when `result` is null) to a Status
 // carrying the SQLSTATE and the server's message (with detail when present).

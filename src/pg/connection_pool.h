@@ -41,8 +41,9 @@ struct PoolOptions {
   // A connection idle for longer than this is pinged ("SELECT 1" round trip) before it is lent;
   // a dead one is replaced. A server restart is thus invisible to the next caller.
   std::chrono::milliseconds health_check_after_idle = std::chrono::seconds(1);
-  // Default deadline of one statement (send + wait for the result). On expiry the query is
-  // cancelled, the connection discarded and the call fails with DeadlineExceeded.
+  // Deadline of one repository call's statements (send + wait for the results). On expiry the
+  // connection is closed (which ends the statement on the server once it notices) and the call
+  // fails with DeadlineExceeded.
   std::chrono::milliseconds query_timeout = std::chrono::seconds(30);
 };
 
