@@ -1,0 +1,283 @@
+#include "cache/eviction_policy.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+
+#include "cache/frequency_sketch.h"
+
+namespace chinook::cache::internal {
+namespace {
+
+// Caffeine's constants (BoundedLocalCache).
+constexpr int kAdmitHashDosThreshold = 6;     // a candidate this warm may win a lost contest ...
+constexpr uint64_t kRandomAdmitMask = 127;    // ... with probability 1/128
+constexpr double kHillClimberRestartThreshold = 0.05;  // a hit-rate jump this large restarts steps
+constexpr double kHillClimberStepPercent = 0.0625;     // restart step: 6.25% of capacity
+constexpr double kHillClimberStepDecayRate = 0.98;     // otherwise each step shrinks by 2%
+
+// An intrusive LRU list with a sentinel: front is least recently used.
+class NodeList {
+ public:
+  NodeList() { head_.prev = head_.next = &head_; }
+  NodeList(const NodeList&) = delete;
+  NodeList& operator=(const NodeList&) = delete;
+
+  bool empty() const { return size_ == 0; }
+  size_t size() const { return size_; }
+  PolicyNode* front() { return empty() ? nullptr : head_.next; }
+  // The node after `node` towards the back, or nullptr.
+  PolicyNode* after(PolicyNode* node) { return node->next == &head_ ? nullptr : node->next; }
+
+  void PushBack(PolicyNode* node, Queue queue) {
+    node->queue = queue;
+    node->prev = head_.prev;
+    node->next = &head_;
+    head_.prev->next = node;
+    head_.prev = node;
+    ++size_;
+  }
+  void Remove(PolicyNode* node) {
+    node->prev->next = node->next;
+    node->next->prev = node->prev;
+    node->prev = node->next = nullptr;
+    node->queue = Queue::kNone;
+    --size_;
+  }
+  void MoveToBack(PolicyNode* node) {
+    const Queue queue = node->queue;
+    Remove(node);
+    PushBack(node, queue);
+  }
+
+ private:
+  PolicyNode head_;
+  size_t size_ = 0;
+};
+
+class LruPolicy final : public EvictionPolicy {
+ public:
+  explicit LruPolicy(size_t capacity) : capacity_(capacity) {}
+
+  void OnHit(PolicyNode* node) override { list_.MoveToBack(node); }
+  void OnMiss(uint64_t) override {}
+  void Add(PolicyNode* node) override { list_.PushBack(node, Queue::kProbation); }
+  void Remove(PolicyNode* node) override { list_.Remove(node); }
+  PolicyNode* SelectVictim(bool force) override {
+    if (list_.empty() || (!force && list_.size() <= capacity_)) return nullptr;
+    PolicyNode* victim = list_.front();
+    list_.Remove(victim);
+    return victim;
+  }
+  size_t size() const override { return list_.size(); }
+  size_t capacity() const override { return capacity_; }
+  uint64_t admissions_rejected() const override { return 0; }
+  size_t window_capacity() const override { return 0; }
+
+ private:
+  const size_t capacity_;
+  NodeList list_;
+};
+
+class WTinyLfuPolicy final : public EvictionPolicy {
+ public:
+  WTinyLfuPolicy(size_t capacity, const WTinyLfuOptions& options)
+      : capacity_(capacity),
+        adaptive_(options.adaptive_window),
+        random_state_(options.seed | 1),
+        sketch_(capacity) {
+    const double window = std::clamp(options.window_fraction, 0.0, 1.0) * static_cast<double>(capacity);
+    window_max_ = std::clamp<size_t>(static_cast<size_t>(window), 1, capacity);
+    const size_t main = capacity - window_max_;
+    protected_max_ = static_cast<size_t>(std::clamp(options.protected_fraction, 0.0, 1.0) *
+                                         static_cast<double>(main));
+    step_size_ = -kHillClimberStepPercent * static_cast<double>(capacity);
+  }
+
+  void OnHit(PolicyNode* node) override {
+    sketch_.Increment(node->hash);
+    switch (node->queue) {
+      case Queue::kWindow:
+        window_.MoveToBack(node);
+        break;
+      case Queue::kProbation:
+        probation_.Remove(node);
+        if (node == candidate_) candidate_ = nullptr;
+        protected_.PushBack(node, Queue::kProtected);
+        DemoteFromProtected();
+        break;
+      case Queue::kProtected:
+        protected_.MoveToBack(node);
+        break;
+      case Queue::kNone:
+        assert(false && "hit on a node the policy does not hold");
+        break;
+    }
+    ++hits_in_sample_;
+    MaybeClimb();
+  }
+
+  void OnMiss(uint64_t hash) override {
+    sketch_.Increment(hash);
+    ++misses_in_sample_;
+    MaybeClimb();
+  }
+
+  void Add(PolicyNode* node) override {
+    window_.PushBack(node, Queue::kWindow);
+    // The window's overflow becomes the main area's candidate; it stays in probation unless
+    // SelectVictim finds that the shard is full and the candidate loses its contest.
+    while (window_.size() > window_max_) {
+      PolicyNode* moved = window_.front();
+      window_.Remove(moved);
+      probation_.PushBack(moved, Queue::kProbation);
+      candidate_ = moved;
+    }
+  }
+
+  void Remove(PolicyNode* node) override {
+    if (node == candidate_) candidate_ = nullptr;
+    ListOf(node->queue).Remove(node);
+  }
+
+  PolicyNode* SelectVictim(bool force) override {
+    if (size() == 0 || (!force && size() <= capacity_)) return nullptr;
+    PolicyNode* candidate = candidate_;
+    candidate_ = nullptr;
+    PolicyNode* victim = probation_.front();
+    if (victim != nullptr && victim == candidate) victim = probation_.after(victim);
+    if (victim == nullptr) victim = protected_.front();
+    if (victim == nullptr) victim = window_.front();
+    PolicyNode* loser = victim;
+    if (candidate != nullptr && victim != nullptr && !force && !Admit(candidate->hash, victim->hash)) {
+      loser = candidate;
+      ++admissions_rejected_;
+    }
+    if (loser == nullptr) loser = candidate;
+    ListOf(loser->queue).Remove(loser);
+    return loser;
+  }
+
+  size_t size() const override { return window_.size() + probation_.size() + protected_.size(); }
+  size_t capacity() const override { return capacity_; }
+  uint64_t admissions_rejected() const override { return admissions_rejected_; }
+  size_t window_capacity() const override { return window_max_; }
+
+ private:
+  NodeList& ListOf(Queue queue) {
+    switch (queue) {
+      case Queue::kWindow:
+        return window_;
+      case Queue::kProtected:
+        return protected_;
+      default:
+        return probation_;
+    }
+  }
+
+  bool Admit(uint64_t candidate_hash, uint64_t victim_hash) {
+    return AdmitCandidate(sketch_.Frequency(candidate_hash), sketch_.Frequency(victim_hash), NextRandom());
+  }
+
+  uint64_t NextRandom() {  // xorshift64*: cheap, and good enough for a coin flip
+    random_state_ ^= random_state_ >> 12;
+    random_state_ ^= random_state_ << 25;
+    random_state_ ^= random_state_ >> 27;
+    return random_state_ * 0x2545F4914F6CDD1DULL;
+  }
+
+  void DemoteFromProtected() {
+    while (protected_.size() > protected_max_) {
+      PolicyNode* demoted = protected_.front();
+      protected_.Remove(demoted);
+      probation_.PushBack(demoted, Queue::kProbation);
+    }
+  }
+
+  // Caffeine's hill climber: after each sample of 10 x capacity requests, keep moving the window
+  // in the direction that raised the hit rate, with a step that decays, and restart with a large
+  // step when the hit rate jumps (a workload change).
+  void MaybeClimb() {
+    if (!adaptive_) return;
+    const uint64_t requests = hits_in_sample_ + misses_in_sample_;
+    if (requests < sketch_.sample_size()) return;
+    const double hit_rate = static_cast<double>(hits_in_sample_) / static_cast<double>(requests);
+    const double change = hit_rate - previous_hit_rate_;
+    const double amount = change >= 0 ? step_size_ : -step_size_;
+    const double restart = kHillClimberStepPercent * static_cast<double>(capacity_);
+    step_size_ = std::abs(change) >= kHillClimberRestartThreshold ? (amount >= 0 ? restart : -restart)
+                                                                  : kHillClimberStepDecayRate * amount;
+    previous_hit_rate_ = hit_rate;
+    hits_in_sample_ = misses_in_sample_ = 0;
+    const auto adjustment = static_cast<long long>(amount);
+    if (adjustment > 0) {
+      IncreaseWindow(static_cast<size_t>(adjustment));
+    } else if (adjustment < 0) {
+      DecreaseWindow(static_cast<size_t>(-adjustment));
+    }
+  }
+
+  void IncreaseWindow(size_t amount) {
+    const size_t quota = std::min(amount, protected_max_);
+    if (quota == 0) return;
+    protected_max_ -= quota;
+    window_max_ += quota;
+    DemoteFromProtected();
+    // Entries move from the main area's LRU end into the window so the sizes match the targets.
+    for (size_t moved = 0; moved < quota; ++moved) {
+      PolicyNode* node = probation_.front();
+      if (node == nullptr) node = protected_.front();
+      if (node == nullptr) break;
+      Remove(node);
+      window_.PushBack(node, Queue::kWindow);
+    }
+  }
+
+  void DecreaseWindow(size_t amount) {
+    if (window_max_ <= 1) return;
+    const size_t quota = std::min(amount, window_max_ - 1);
+    window_max_ -= quota;
+    protected_max_ += quota;
+    while (window_.size() > window_max_) {
+      PolicyNode* node = window_.front();
+      window_.Remove(node);
+      probation_.PushBack(node, Queue::kProbation);
+    }
+  }
+
+  const size_t capacity_;
+  const bool adaptive_;
+  uint64_t random_state_;
+  FrequencySketch sketch_;
+  NodeList window_;
+  NodeList probation_;
+  NodeList protected_;
+  size_t window_max_;
+  size_t protected_max_;
+  // The node most recently pushed from the window into probation, not yet judged.
+  PolicyNode* candidate_ = nullptr;
+  uint64_t admissions_rejected_ = 0;
+  uint64_t hits_in_sample_ = 0;
+  uint64_t misses_in_sample_ = 0;
+  double previous_hit_rate_ = 0;
+  double step_size_;
+};
+
+}  // namespace
+
+bool AdmitCandidate(int candidate_frequency, int victim_frequency, uint64_t random) {
+  if (candidate_frequency > victim_frequency) return true;
+  // An attacker can keep a hot victim's counters saturated so that no candidate ever wins;
+  // admitting warm candidates now and then breaks that, at little cost to the hit rate.
+  return candidate_frequency >= kAdmitHashDosThreshold && (random & kRandomAdmitMask) == 0;
+}
+
+std::unique_ptr<EvictionPolicy> NewLruPolicy(size_t capacity) {
+  return std::make_unique<LruPolicy>(std::max<size_t>(capacity, 1));
+}
+
+std::unique_ptr<EvictionPolicy> NewWTinyLfuPolicy(size_t capacity, const WTinyLfuOptions& options) {
+  return std::make_unique<WTinyLfuPolicy>(std::max<size_t>(capacity, 1), options);
+}
+
+}  // namespace chinook::cache::internal

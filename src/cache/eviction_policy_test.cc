@@ -1,0 +1,185 @@
+#include "cache/eviction_policy.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <vector>
+
+#include "cache/frequency_sketch.h"
+#include "cache/simulation.h"
+#include "cache/trace.h"
+
+namespace chinook::cache {
+namespace {
+
+using internal::FrequencySketch;
+using internal::MixHash;
+using internal::PolicyNode;
+
+TEST(FrequencySketchTest, CountsSaturateAtFifteen) {
+  FrequencySketch sketch(1024);
+  const uint64_t key = MixHash(7);
+  EXPECT_EQ(sketch.Frequency(key), 0);
+  for (int i = 0; i < 5; ++i) sketch.Increment(key);
+  EXPECT_EQ(sketch.Frequency(key), 5);
+  for (int i = 0; i < 100; ++i) sketch.Increment(key);
+  EXPECT_EQ(sketch.Frequency(key), 15);
+}
+
+TEST(FrequencySketchTest, HalvesEveryCounterAfterTenTimesCapacityIncrements) {
+  FrequencySketch sketch(64);
+  ASSERT_EQ(sketch.sample_size(), 640u);
+  const uint64_t hot = MixHash(1);
+  for (int i = 0; i < 12; ++i) sketch.Increment(hot);
+  ASSERT_EQ(sketch.Frequency(hot), 12);
+  // Distinct cold keys push the sample to its size; the hot key's count is then halved.
+  for (uint64_t k = 1000; sketch.resets() == 0; ++k) sketch.Increment(MixHash(k));
+  EXPECT_EQ(sketch.Frequency(hot), 6);
+  EXPECT_LT(sketch.sample_count(), sketch.sample_size() / 2 + 1);
+}
+
+TEST(FrequencySketchTest, EstimatesRankHotAboveColdUnderLoad) {
+  FrequencySketch sketch(4096);
+  // 50 keys seen 8 times among 4,000 keys seen once (the sketch's capacity): count-min may overestimate, never under.
+  for (uint64_t round = 0; round < 8; ++round) {
+    for (uint64_t k = 0; k < 50; ++k) sketch.Increment(MixHash(k));
+  }
+  for (uint64_t k = 100; k < 4100; ++k) sketch.Increment(MixHash(k));
+  int cold_overestimated = 0;
+  for (uint64_t k = 0; k < 50; ++k) EXPECT_GE(sketch.Frequency(MixHash(k)), 8) << k;
+  for (uint64_t k = 100; k < 4100; ++k) cold_overestimated += sketch.Frequency(MixHash(k)) > 2;
+  EXPECT_LT(cold_overestimated, 40);  // under 1% of cold keys look warm
+}
+
+// Drives a policy directly: a tiny cache of PolicyNodes keyed by id.
+class PolicyHarness {
+ public:
+  explicit PolicyHarness(std::unique_ptr<internal::EvictionPolicy> policy) : policy_(std::move(policy)) {}
+
+  // One request; returns true on a hit.
+  bool Access(uint64_t key) {
+    auto it = index_.find(key);
+    if (it != index_.end()) {
+      policy_->OnHit(it->second);
+      return true;
+    }
+    policy_->OnMiss(MixHash(key));
+    nodes_.emplace_back();
+    PolicyNode* node = &nodes_.back();
+    node->hash = MixHash(key);
+    keys_[node] = key;
+    index_[key] = node;
+    policy_->Add(node);
+    while (PolicyNode* victim = policy_->SelectVictim(false)) {
+      index_.erase(keys_[victim]);
+      evicted_.push_back(keys_[victim]);
+    }
+    return false;
+  }
+  bool Contains(uint64_t key) const { return index_.count(key) != 0; }
+  internal::EvictionPolicy& policy() { return *policy_; }
+  const std::vector<uint64_t>& evicted() const { return evicted_; }
+
+ private:
+  std::unique_ptr<internal::EvictionPolicy> policy_;
+  std::deque<PolicyNode> nodes_;  // stable addresses
+  std::unordered_map<uint64_t, PolicyNode*> index_;
+  std::unordered_map<PolicyNode*, uint64_t> keys_;
+  std::vector<uint64_t> evicted_;
+};
+
+TEST(EvictionPolicyTest, LruEvictsLeastRecentlyUsed) {
+  PolicyHarness lru(internal::NewLruPolicy(3));
+  lru.Access(1);
+  lru.Access(2);
+  lru.Access(3);
+  lru.Access(1);  // 2 is now the least recently used
+  lru.Access(4);
+  EXPECT_EQ(lru.evicted(), std::vector<uint64_t>{2});
+  EXPECT_TRUE(lru.Contains(1));
+  EXPECT_EQ(lru.policy().size(), 3u);
+}
+
+TEST(EvictionPolicyTest, TinyLfuRejectsAOneHitWonderAgainstAFrequentVictim) {
+  PolicyHarness tlfu(internal::NewWTinyLfuPolicy(100, {.adaptive_window = false}));
+  for (int round = 0; round < 3; ++round) {
+    for (uint64_t k = 0; k < 100; ++k) tlfu.Access(k);
+  }
+  ASSERT_EQ(tlfu.policy().size(), 100u);
+  // A scan of never-repeated keys passes through the window and is refused by admission.
+  for (uint64_t k = 1000; k < 1500; ++k) tlfu.Access(k);
+  int resident = 0;
+  for (uint64_t k = 0; k < 100; ++k) resident += tlfu.Contains(k);
+  EXPECT_GE(resident, 98);  // all but the 1-entry window survive
+  EXPECT_GE(tlfu.policy().admissions_rejected(), 450u);
+}
+
+TEST(EvictionPolicyTest, WarmCandidatesWinALostContestOneTimeIn128AgainstHashFlooding) {
+  EXPECT_TRUE(internal::AdmitCandidate(3, 2, 1));
+  EXPECT_TRUE(internal::AdmitCandidate(15, 14, 1));
+  int cold_admitted = 0;
+  int warm_admitted = 0;
+  for (uint64_t random = 0; random < 128 * 100; ++random) {
+    cold_admitted += internal::AdmitCandidate(5, 15, random);  // cold: never on a lost contest
+    warm_admitted += internal::AdmitCandidate(6, 15, random);  // warm: once in 128
+    EXPECT_FALSE(internal::AdmitCandidate(7, 7, random * 128 + 1));
+  }
+  EXPECT_EQ(cold_admitted, 0);
+  EXPECT_EQ(warm_admitted, 100);
+}
+
+TEST(EvictionPolicyTest, HillClimberGrowsTheWindowOnARecencyBiasedTrace) {
+  // Each key is hot for a while after it appears, then never again: only a large window helps.
+  const std::vector<uint64_t> offsets = ZipfTrace(5000, 400'000, 0.9, 7);
+  std::vector<uint64_t> trace(offsets.size());
+  for (size_t i = 0; i < trace.size(); ++i) trace[i] = i / 10 + (5000 - 1 - offsets[i]);
+  const SimulationOptions one_shard{.num_shard_bits = 0};
+  const double fixed = Simulate(trace, SimulatedPolicy::kWTinyLfuFixed, 2000, one_shard).hit_rate();
+  const double adaptive = Simulate(trace, SimulatedPolicy::kWTinyLfu, 2000, one_shard).hit_rate();
+  const double lru = Simulate(trace, SimulatedPolicy::kLru, 2000, one_shard).hit_rate();
+  EXPECT_GT(adaptive, fixed + 0.10) << "fixed " << fixed << " adaptive " << adaptive;
+  EXPECT_GT(adaptive, lru - 0.06) << "lru " << lru;
+}
+
+TEST(EvictionPolicyTest, TinyLfuBeatsLruOnZipfAndOnScans) {
+  const std::vector<uint64_t> zipf = ZipfTrace(20'000, 300'000, 0.99, 42);
+  const double zipf_lru = Simulate(zipf, SimulatedPolicy::kLru, 2000).hit_rate();
+  const double zipf_tlfu = Simulate(zipf, SimulatedPolicy::kWTinyLfu, 2000).hit_rate();
+  const double zipf_opt = Simulate(zipf, SimulatedPolicy::kBelady, 2000).hit_rate();
+  EXPECT_GT(zipf_tlfu, zipf_lru + 0.04) << zipf_lru << " vs " << zipf_tlfu;
+  EXPECT_LE(zipf_tlfu, zipf_opt);
+
+  const std::vector<uint64_t> scans = ScanPollutedZipfTrace(20'000, 300'000, 0.99, 42, 2000, 4000);
+  const double scan_lru = Simulate(scans, SimulatedPolicy::kLru, 2000).hit_rate();
+  const double scan_tlfu = Simulate(scans, SimulatedPolicy::kWTinyLfu, 2000).hit_rate();
+  EXPECT_GT(scan_tlfu, scan_lru * 1.3) << scan_lru << " vs " << scan_tlfu;
+}
+
+TEST(EvictionPolicyTest, TinyLfuKeepsPartOfALoopLargerThanTheCache) {
+  const std::vector<uint64_t> loop = LoopTrace(1500, 40);
+  EXPECT_EQ(Simulate(loop, SimulatedPolicy::kLru, 1000).hits, 0u);
+  EXPECT_GT(Simulate(loop, SimulatedPolicy::kWTinyLfu, 1000).hit_rate(), 0.4);
+}
+
+TEST(BeladyTest, BypassesAndEvictsWhatIsUsedFurthestAway) {
+  // a b c a b with room for two: c is never used again, so the optimum never caches it.
+  const std::vector<uint64_t> trace = {1, 2, 3, 1, 2};
+  EXPECT_EQ(Simulate(trace, SimulatedPolicy::kBelady, 2).hits, 2u);
+  EXPECT_EQ(Simulate(trace, SimulatedPolicy::kLru, 2).hits, 0u);
+  // a b c b a c with room for two: evict a (next used at 4) rather than b (at 3).
+  const std::vector<uint64_t> second = {1, 2, 3, 2, 1, 3};
+  EXPECT_EQ(Simulate(second, SimulatedPolicy::kBelady, 2).hits, 2u);
+}
+
+TEST(BeladyTest, NoPolicyBeatsTheOptimum) {
+  const std::vector<uint64_t> trace = ScanPollutedZipfTrace(5000, 50'000, 0.8, 3, 1000, 500);
+  for (size_t capacity : {10, 100, 1000}) {
+    const double optimum = Simulate(trace, SimulatedPolicy::kBelady, capacity).hit_rate();
+    for (SimulatedPolicy p : {SimulatedPolicy::kLru, SimulatedPolicy::kWTinyLfu, SimulatedPolicy::kWTinyLfuFixed}) {
+      EXPECT_LE(Simulate(trace, p, capacity).hit_rate(), optimum) << SimulatedPolicyName(p) << " " << capacity;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace chinook::cache

@@ -1,0 +1,63 @@
+// A count-min sketch of 4-bit counters that estimates how often a key was seen recently: the
+// frequency half of W-TinyLFU (Einziger, Friedman, Manes, "TinyLFU: A Highly Efficient Cache
+// Admission Policy", 2017), laid out as Caffeine's FrequencySketch.
+//
+// Each 64-bit word holds sixteen 4-bit counters; a key selects four words (depth 4) and one
+// counter in each, and its estimate is the minimum of the four. Counters saturate at 15. After
+// `sample_size` increments (10 x the cache's capacity) every counter is halved, so the sketch
+// forgets old popularity and follows a shifting workload ("aging", the "reset" of the paper).
+//
+// Thread safety: not thread-safe; each cache shard owns one and uses it under its lock.
+#ifndef CHINOOK_CACHE_FREQUENCY_SKETCH_H_
+#define CHINOOK_CACHE_FREQUENCY_SKETCH_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace chinook::cache::internal {
+
+class FrequencySketch {
+ public:
+  // Sized for a cache of `capacity` entries: one 64-bit word (16 counters) per entry, rounded up
+  // to a power of two, which is Caffeine's 8 bytes per entry.
+  explicit FrequencySketch(size_t capacity);
+
+  // Estimated number of recent occurrences of the key with this (well-mixed) hash, in [0, 15].
+  int Frequency(uint64_t hash) const;
+
+  // Counts one occurrence; may trigger the periodic halving.
+  void Increment(uint64_t hash);
+
+  // Increments counted since the last halving (for tests and statistics).
+  size_t sample_count() const { return size_; }
+  size_t sample_size() const { return sample_size_; }
+  // How many times every counter was halved.
+  uint64_t resets() const { return resets_; }
+
+ private:
+  size_t IndexOf(uint64_t hash, int depth) const;
+  bool IncrementAt(size_t index, int counter);
+  void Reset();
+
+  std::vector<uint64_t> table_;
+  size_t mask_;
+  size_t sample_size_;
+  size_t size_ = 0;
+  uint64_t resets_ = 0;
+};
+
+// A 64-bit finalizer (splitmix64 / Stafford variant 13) that spreads weak hashes such as
+// std::hash<uint64_t>, the identity, over all bits before they index the sketch or the shards.
+inline uint64_t MixHash(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x;
+}
+
+}  // namespace chinook::cache::internal
+
+#endif  // CHINOOK_CACHE_FREQUENCY_SKETCH_H_

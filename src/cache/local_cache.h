@@ -1,0 +1,514 @@
+// LocalCache: a bounded in-process cache with W-TinyLFU admission and eviction (LRU available for
+// comparison), per-entry TTL, request coalescing and optional negative caching.
+//
+//   cache::LocalCache<std::string, std::shared_ptr<const Customer>> cache({.max_entries = 20000});
+//   auto c = cache.GetOrLoad(id, [&]() -> Result<std::optional<Ptr>> { return LoadFromDb(id); });
+//
+// Bounds: `max_entries` always, `max_bytes` optionally (each entry weighs what the weigher says).
+// The cache is split into shards by key hash, each with its own lock, map, policy and frequency
+// sketch, so that threads touching different keys rarely contend.
+//
+// Expiry: every entry has a deadline (options.default_ttl unless Put gives one). An expired entry
+// is never returned: a lookup that finds one removes it and reports a miss (lazy expiry), and each
+// shard sweeps out all its expired entries every `sweep_interval`, checked on its next operation,
+// so that dead entries do not hold memory while the shard is busy with other keys.
+//
+// GetOrLoad: the first caller to miss a key runs the loader; concurrent callers for the same key
+// wait for that one call and share its value, its "not found", or its error (a stampede costs one
+// load). A waiter gives up at its deadline with DeadlineExceeded; the load itself continues and
+// fills the cache. An invalidation or Put of the key while its load runs keeps the (possibly
+// stale) loaded value out of the cache; the callers still receive it.
+//
+// Thread safety: all methods may be called concurrently. Values are returned by copy, so V is
+// typically a std::shared_ptr<const T>. Loaders run on the calling thread without any cache lock
+// held; they may use the cache (other keys) but must not throw past a waiter — an escaping
+// exception is caught and shared as an Internal error.
+#ifndef CHINOOK_CACHE_LOCAL_CACHE_H_
+#define CHINOOK_CACHE_LOCAL_CACHE_H_
+
+#include <algorithm>
+#include <bit>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "cache/clock.h"
+#include "cache/eviction_policy.h"
+#include "cache/frequency_sketch.h"
+#include "chinook/status.h"
+
+namespace chinook::cache {
+
+using std::chrono::nanoseconds;
+
+struct LocalCacheOptions {
+  // Most entries held at once (over all shards). Must be >= 1.
+  size_t max_entries = 10'000;
+  // Most bytes held at once as counted by the weigher; 0 leaves the cache bounded by entries only.
+  size_t max_bytes = 0;
+  // Lifetime of an entry whose Put does not say; <= 0 means entries never expire. Five minutes
+  // bounds how long a value written behind the cache's back (another process, a manual fix) stays
+  // visible when no invalidation reaches us.
+  nanoseconds default_ttl = std::chrono::minutes(5);
+  // Lifetime of a cached "not found" from GetOrLoad; 0 (the default) does not cache absences,
+  // since a freshly created row would otherwise stay invisible for this long.
+  nanoseconds negative_ttl = nanoseconds(0);
+  // How often each shard drops all its expired entries at once (on its next operation).
+  nanoseconds sweep_interval = std::chrono::seconds(30);
+  EvictionPolicyKind policy = EvictionPolicyKind::kWTinyLfu;
+  WTinyLfuOptions tinylfu = {};
+  // log2 of the shard count; -1 picks it from the capacity and the core count (at least ~1024
+  // entries per shard, since tiny shards make the policy's window and sample sizes meaningless).
+  int num_shard_bits = -1;
+  // Whether concurrent GetOrLoad misses of one key share one loader call. Off only to measure the
+  // stampede it prevents.
+  bool coalesce_loads = true;
+  // Time source for TTLs; null means SystemClock().
+  std::shared_ptr<Clock> clock = nullptr;
+};
+
+struct CacheStats {
+  uint64_t hits = 0;
+  uint64_t misses = 0;               // includes expired entries found by a lookup
+  uint64_t negative_hits = 0;        // GetOrLoad answered "not found" from the cache
+  uint64_t evictions = 0;            // removed by the policy to respect a bound
+  uint64_t admissions_rejected = 0;  // newcomers W-TinyLFU refused (counted in evictions too)
+  uint64_t expirations = 0;          // removed because their TTL passed
+  uint64_t invalidations = 0;        // removed by Invalidate/InvalidateAll
+  uint64_t loads = 0;                // loader calls that succeeded (value or not found)
+  uint64_t load_errors = 0;          // loader calls that returned an error
+  uint64_t coalesced_waits = 0;      // GetOrLoad calls that waited for another caller's load
+  uint64_t wait_timeouts = 0;        // waiters whose deadline passed first
+  size_t entries = 0;
+  size_t bytes = 0;
+
+  double hit_rate() const {
+    const uint64_t lookups = hits + negative_hits + misses;
+    return lookups == 0 ? 0.0 : static_cast<double>(hits + negative_hits) / static_cast<double>(lookups);
+  }
+};
+
+struct GetOrLoadOptions {
+  // When a waiter stops waiting for another caller's load. The default waits as long as the load.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+};
+
+template <typename K, typename V, typename Hash = std::hash<K>>
+class LocalCache {
+ public:
+  // Bytes an entry counts against max_bytes.
+  using Weigher = std::function<size_t(const K&, const V&)>;
+  // What a loader returns: a value, std::nullopt for "does not exist", or an error.
+  using LoadResult = Result<std::optional<V>>;
+
+  // Without a weigher, an entry weighs sizeof(K) + sizeof(V) plus a fixed overhead, which makes
+  // max_bytes an approximate entry bound; pass a weigher to count what values really hold.
+  explicit LocalCache(LocalCacheOptions options, Weigher weigher = nullptr);
+  LocalCache(const LocalCache&) = delete;
+  LocalCache& operator=(const LocalCache&) = delete;
+
+  // The cached value, or std::nullopt on a miss (including a cached "not found").
+  std::optional<V> Get(const K& key);
+
+  // Inserts or replaces; `ttl` overrides default_ttl (<= 0: never expires). The policy may evict
+  // other entries, or refuse this newcomer when W-TinyLFU judges it colder than the victim.
+  void Put(const K& key, V value, std::optional<nanoseconds> ttl = std::nullopt);
+
+  // The cached value, or the loader's result (cached when it is a value, or a "not found" with
+  // negative_ttl > 0). `loader` is callable as LoadResult(); see the header comment for coalescing.
+  template <typename Loader>
+  LoadResult GetOrLoad(const K& key, Loader&& loader, const GetOrLoadOptions& options = {});
+
+  // Removes the key; true if an entry (or cached "not found") was there.
+  bool Invalidate(const K& key);
+  // Removes everything (e.g. when cross-process invalidations may have been lost).
+  void InvalidateAll();
+  // Drops every expired entry now; returns how many.
+  size_t SweepExpired();
+
+  CacheStats Stats() const;
+  size_t size() const;
+  size_t shard_count() const { return shards_.size(); }
+  // Sum over shards of the W-TinyLFU window targets (0 for LRU): shows the hill climber at work.
+  size_t window_capacity() const;
+
+ private:
+  struct Entry : internal::PolicyNode {
+    const K* key = nullptr;      // points into the map node, which never moves
+    std::optional<V> value;      // std::nullopt: a cached "not found"
+    int64_t expire_at = 0;       // Clock nanoseconds; INT64_MAX: never
+    size_t weight = 0;
+  };
+
+  struct InFlight {
+    std::mutex mu;
+    std::condition_variable done_cv;
+    bool done = false;                 // GUARDED_BY(mu)
+    std::optional<LoadResult> result;  // GUARDED_BY(mu); set once, before done
+    bool stale = false;                // GUARDED_BY(shard.mu): invalidated while loading
+  };
+
+  struct Shard {
+    mutable std::mutex mu;
+    std::unordered_map<K, Entry, Hash> map;                           // GUARDED_BY(mu)
+    std::unordered_map<K, std::shared_ptr<InFlight>, Hash> loading;   // GUARDED_BY(mu)
+    std::unique_ptr<internal::EvictionPolicy> policy;                 // GUARDED_BY(mu)
+    size_t max_bytes = 0;
+    size_t bytes = 0;             // GUARDED_BY(mu)
+    int64_t next_sweep = 0;       // GUARDED_BY(mu)
+    CacheStats stats;             // GUARDED_BY(mu); entries/bytes filled in by Stats()
+  };
+
+  static constexpr size_t kMinEntriesPerShard = 1024;
+  static constexpr size_t kMaxAutoShards = 64;
+  static constexpr size_t kEntryOverheadBytes = 64;  // map node, links, deadline: approximate
+
+  uint64_t HashOf(const K& key) const { return internal::MixHash(static_cast<uint64_t>(hasher_(key))); }
+  Shard& ShardFor(uint64_t hash) { return *shards_[hash >> shard_shift_ & (shards_.size() - 1)]; }
+  int64_t NowNanos() const { return clock_->Now().count(); }
+  int64_t DeadlineAfter(int64_t now, nanoseconds ttl) const {
+    if (ttl.count() <= 0 || ttl.count() > INT64_MAX - now) return INT64_MAX;
+    return now + ttl.count();
+  }
+
+  // Finds a live entry or removes an expired one. REQUIRES: shard.mu held.
+  Entry* FindLive(Shard& shard, const K& key, int64_t now);
+  // REQUIRES: shard.mu held.
+  void Erase(Shard& shard, Entry* entry);
+  void MaybeSweep(Shard& shard, int64_t now);  // REQUIRES: shard.mu held
+  size_t SweepLocked(Shard& shard, int64_t now);  // REQUIRES: shard.mu held
+  // Inserts or replaces and enforces the bounds. REQUIRES: shard.mu held.
+  void Install(Shard& shard, uint64_t hash, const K& key, std::optional<V> value, int64_t expire_at);
+  void MarkLoadStale(Shard& shard, const K& key);  // REQUIRES: shard.mu held
+
+  const LocalCacheOptions options_;
+  const Weigher weigher_;
+  const Hash hasher_;
+  const std::shared_ptr<Clock> clock_;
+  int shard_shift_ = 0;
+  std::vector<std::unique_ptr<Shard>> shards_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Implementation (a template: it lives in the header).
+
+template <typename K, typename V, typename Hash>
+LocalCache<K, V, Hash>::LocalCache(LocalCacheOptions options, Weigher weigher)
+    : options_(std::move(options)),
+      weigher_(std::move(weigher)),
+      hasher_(),
+      clock_(options_.clock ? options_.clock : SystemClock()) {
+  const size_t max_entries = std::max<size_t>(options_.max_entries, 1);
+  int bits = options_.num_shard_bits;
+  if (bits < 0) {
+    // From the capacity alone, not the core count, so that a trace gives the same hit rate on
+    // every machine; up to 64 shards is plenty of lock striping for any core count here.
+    const size_t by_capacity = std::bit_floor(std::max<size_t>(max_entries / kMinEntriesPerShard, 1));
+    bits = std::countr_zero(std::min<size_t>(by_capacity, kMaxAutoShards));
+  }
+  bits = std::clamp(bits, 0, 16);
+  const size_t count = size_t{1} << bits;
+  // The top bits choose the shard; the policy's sketch uses the low ones.
+  shard_shift_ = 64 - std::max(bits, 1);
+  const int64_t now = NowNanos();
+  for (size_t i = 0; i < count; ++i) {
+    // Shard capacities add up to max_entries exactly (at least 1 each).
+    const size_t per_shard = std::max<size_t>(max_entries / count + (i < max_entries % count ? 1 : 0), 1);
+    auto shard = std::make_unique<Shard>();
+    shard->policy = options_.policy == EvictionPolicyKind::kLru
+                        ? internal::NewLruPolicy(per_shard)
+                        : internal::NewWTinyLfuPolicy(per_shard, options_.tinylfu);
+    shard->max_bytes = options_.max_bytes == 0 ? 0 : std::max<size_t>(options_.max_bytes / count, 1);
+    shard->next_sweep = DeadlineAfter(now, options_.sweep_interval);
+    shards_.push_back(std::move(shard));
+  }
+}
+
+template <typename K, typename V, typename Hash>
+typename LocalCache<K, V, Hash>::Entry* LocalCache<K, V, Hash>::FindLive(Shard& shard, const K& key,
+                                                                         int64_t now) {
+  auto it = shard.map.find(key);
+  if (it == shard.map.end()) return nullptr;
+  Entry* entry = &it->second;
+  if (entry->expire_at <= now) {
+    ++shard.stats.expirations;
+    Erase(shard, entry);
+    return nullptr;
+  }
+  return entry;
+}
+
+template <typename K, typename V, typename Hash>
+void LocalCache<K, V, Hash>::Erase(Shard& shard, Entry* entry) {
+  if (entry->queue != internal::Queue::kNone) shard.policy->Remove(entry);
+  shard.bytes -= entry->weight;
+  shard.map.erase(*entry->key);
+}
+
+template <typename K, typename V, typename Hash>
+void LocalCache<K, V, Hash>::MaybeSweep(Shard& shard, int64_t now) {
+  if (now < shard.next_sweep) return;
+  SweepLocked(shard, now);
+  shard.next_sweep = DeadlineAfter(now, options_.sweep_interval);
+}
+
+template <typename K, typename V, typename Hash>
+size_t LocalCache<K, V, Hash>::SweepLocked(Shard& shard, int64_t now) {
+  size_t removed = 0;
+  for (auto it = shard.map.begin(); it != shard.map.end();) {
+    Entry& entry = it->second;
+    ++it;  // Erase invalidates only the erased element's iterator
+    if (entry.expire_at <= now) {
+      Erase(shard, &entry);
+      ++removed;
+    }
+  }
+  shard.stats.expirations += removed;
+  return removed;
+}
+
+template <typename K, typename V, typename Hash>
+std::optional<V> LocalCache<K, V, Hash>::Get(const K& key) {
+  const uint64_t hash = HashOf(key);
+  Shard& shard = ShardFor(hash);
+  const int64_t now = NowNanos();
+  std::lock_guard lock(shard.mu);
+  MaybeSweep(shard, now);
+  Entry* entry = FindLive(shard, key, now);
+  if (entry == nullptr || !entry->value.has_value()) {
+    ++shard.stats.misses;
+    shard.policy->OnMiss(hash);
+    return std::nullopt;
+  }
+  ++shard.stats.hits;
+  shard.policy->OnHit(entry);
+  return entry->value;
+}
+
+template <typename K, typename V, typename Hash>
+void LocalCache<K, V, Hash>::Install(Shard& shard, uint64_t hash, const K& key, std::optional<V> value,
+                                     int64_t expire_at) {
+  const size_t weight = !value.has_value() ? sizeof(K) + kEntryOverheadBytes
+                        : weigher_         ? weigher_(key, *value)
+                                           : sizeof(K) + sizeof(V) + kEntryOverheadBytes;
+  auto [it, inserted] = shard.map.try_emplace(key);
+  Entry& entry = it->second;
+  if (inserted) {
+    entry.key = &it->first;
+    entry.hash = hash;
+  } else {
+    shard.bytes -= entry.weight;
+  }
+  entry.value = std::move(value);
+  entry.expire_at = expire_at;
+  entry.weight = weight;
+  shard.bytes += weight;
+  if (inserted) {
+    shard.policy->Add(&entry);
+  } else {
+    shard.policy->OnHit(&entry);  // a write is an access: it keeps the entry's place earned
+  }
+  while (internal::PolicyNode* victim = shard.policy->SelectVictim(false)) {
+    ++shard.stats.evictions;
+    Erase(shard, static_cast<Entry*>(victim));
+  }
+  while (shard.max_bytes != 0 && shard.bytes > shard.max_bytes) {
+    internal::PolicyNode* victim = shard.policy->SelectVictim(true);
+    if (victim == nullptr) break;
+    ++shard.stats.evictions;
+    Erase(shard, static_cast<Entry*>(victim));
+  }
+  shard.stats.admissions_rejected = shard.policy->admissions_rejected();
+}
+
+template <typename K, typename V, typename Hash>
+void LocalCache<K, V, Hash>::MarkLoadStale(Shard& shard, const K& key) {
+  if (shard.loading.empty()) return;
+  auto it = shard.loading.find(key);
+  if (it != shard.loading.end()) it->second->stale = true;
+}
+
+template <typename K, typename V, typename Hash>
+void LocalCache<K, V, Hash>::Put(const K& key, V value, std::optional<nanoseconds> ttl) {
+  const uint64_t hash = HashOf(key);
+  Shard& shard = ShardFor(hash);
+  const int64_t now = NowNanos();
+  std::lock_guard lock(shard.mu);
+  MaybeSweep(shard, now);
+  MarkLoadStale(shard, key);
+  Install(shard, hash, key, std::move(value), DeadlineAfter(now, ttl.value_or(options_.default_ttl)));
+}
+
+template <typename K, typename V, typename Hash>
+template <typename Loader>
+typename LocalCache<K, V, Hash>::LoadResult LocalCache<K, V, Hash>::GetOrLoad(
+    const K& key, Loader&& loader, const GetOrLoadOptions& options) {
+  const uint64_t hash = HashOf(key);
+  Shard& shard = ShardFor(hash);
+  std::shared_ptr<InFlight> flight;
+  bool leader = true;
+  {
+    const int64_t now = NowNanos();
+    std::lock_guard lock(shard.mu);
+    MaybeSweep(shard, now);
+    if (Entry* entry = FindLive(shard, key, now)) {
+      shard.policy->OnHit(entry);
+      if (!entry->value.has_value()) {
+        ++shard.stats.negative_hits;
+        return std::optional<V>();
+      }
+      ++shard.stats.hits;
+      return entry->value;
+    }
+    ++shard.stats.misses;
+    shard.policy->OnMiss(hash);
+    if (options_.coalesce_loads) {
+      auto [it, inserted] = shard.loading.try_emplace(key);
+      if (inserted) {
+        it->second = std::make_shared<InFlight>();
+      } else {
+        leader = false;
+        ++shard.stats.coalesced_waits;
+      }
+      flight = it->second;
+    }
+  }
+
+  if (!leader) {
+    std::unique_lock wait_lock(flight->mu);
+    if (!flight->done_cv.wait_until(wait_lock, options.deadline, [&] { return flight->done; })) {
+      wait_lock.unlock();
+      std::lock_guard lock(shard.mu);
+      ++shard.stats.wait_timeouts;
+      return DeadlineExceededError("cache: gave up waiting for another caller's load of the key");
+    }
+    return *flight->result;
+  }
+
+  std::optional<LoadResult> result;
+  try {
+    result.emplace(loader());
+  } catch (const std::exception& e) {
+    result.emplace(InternalError(std::string("cache: loader threw: ") + e.what()));
+  } catch (...) {
+    result.emplace(InternalError("cache: loader threw a non-standard exception"));
+  }
+
+  {
+    const int64_t now = NowNanos();
+    std::lock_guard lock(shard.mu);
+    const bool stale = flight != nullptr && flight->stale;
+    if (!result->ok()) {
+      ++shard.stats.load_errors;
+    } else {
+      ++shard.stats.loads;
+      const std::optional<V>& loaded = result->value();
+      if (!stale && loaded.has_value()) {
+        Install(shard, hash, key, loaded, DeadlineAfter(now, options_.default_ttl));
+      } else if (!stale && options_.negative_ttl.count() > 0) {
+        Install(shard, hash, key, std::nullopt, DeadlineAfter(now, options_.negative_ttl));
+      }
+    }
+    if (flight != nullptr) shard.loading.erase(key);
+  }
+  if (flight != nullptr) {
+    std::lock_guard flight_lock(flight->mu);
+    flight->result = *result;
+    flight->done = true;
+    flight->done_cv.notify_all();
+  }
+  return std::move(*result);
+}
+
+template <typename K, typename V, typename Hash>
+bool LocalCache<K, V, Hash>::Invalidate(const K& key) {
+  Shard& shard = ShardFor(HashOf(key));
+  std::lock_guard lock(shard.mu);
+  MarkLoadStale(shard, key);
+  auto it = shard.map.find(key);
+  if (it == shard.map.end()) return false;
+  ++shard.stats.invalidations;
+  Erase(shard, &it->second);
+  return true;
+}
+
+template <typename K, typename V, typename Hash>
+void LocalCache<K, V, Hash>::InvalidateAll() {
+  for (auto& shard : shards_) {
+    std::lock_guard lock(shard->mu);
+    for (auto& [key, flight] : shard->loading) flight->stale = true;
+    while (!shard->map.empty()) {
+      ++shard->stats.invalidations;
+      Erase(*shard, &shard->map.begin()->second);
+    }
+  }
+}
+
+template <typename K, typename V, typename Hash>
+size_t LocalCache<K, V, Hash>::SweepExpired() {
+  size_t removed = 0;
+  const int64_t now = NowNanos();
+  for (auto& shard : shards_) {
+    std::lock_guard lock(shard->mu);
+    removed += SweepLocked(*shard, now);
+  }
+  return removed;
+}
+
+template <typename K, typename V, typename Hash>
+CacheStats LocalCache<K, V, Hash>::Stats() const {
+  CacheStats total;
+  for (const auto& shard : shards_) {
+    std::lock_guard lock(shard->mu);
+    const CacheStats& s = shard->stats;
+    total.hits += s.hits;
+    total.misses += s.misses;
+    total.negative_hits += s.negative_hits;
+    total.evictions += s.evictions;
+    total.admissions_rejected += s.admissions_rejected;
+    total.expirations += s.expirations;
+    total.invalidations += s.invalidations;
+    total.loads += s.loads;
+    total.load_errors += s.load_errors;
+    total.coalesced_waits += s.coalesced_waits;
+    total.wait_timeouts += s.wait_timeouts;
+    total.entries += shard->map.size();
+    total.bytes += shard->bytes;
+  }
+  return total;
+}
+
+template <typename K, typename V, typename Hash>
+size_t LocalCache<K, V, Hash>::size() const {
+  size_t n = 0;
+  for (const auto& shard : shards_) {
+    std::lock_guard lock(shard->mu);
+    n += shard->map.size();
+  }
+  return n;
+}
+
+template <typename K, typename V, typename Hash>
+size_t LocalCache<K, V, Hash>::window_capacity() const {
+  size_t n = 0;
+  for (const auto& shard : shards_) {
+    std::lock_guard lock(shard->mu);
+    n += shard->policy->window_capacity();
+  }
+  return n;
+}
+
+}  // namespace chinook::cache
+
+#endif  // CHINOOK_CACHE_LOCAL_CACHE_H_

@@ -1,0 +1,303 @@
+#include "cache/local_cache.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <latch>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace chinook::cache {
+namespace {
+
+using namespace std::chrono_literals;
+using StringCache = LocalCache<std::string, std::string>;
+using IntCache = LocalCache<int, int>;
+
+LocalCacheOptions WithClock(std::shared_ptr<ManualClock> clock, LocalCacheOptions options = {}) {
+  options.clock = std::move(clock);
+  return options;
+}
+
+TEST(LocalCacheTest, PutGetInvalidate) {
+  StringCache cache({.max_entries = 100});
+  EXPECT_FALSE(cache.Get("a").has_value());
+  cache.Put("a", "alpha");
+  ASSERT_TRUE(cache.Get("a").has_value());
+  EXPECT_EQ(*cache.Get("a"), "alpha");
+  cache.Put("a", "again");
+  EXPECT_EQ(*cache.Get("a"), "again");
+  EXPECT_TRUE(cache.Invalidate("a"));
+  EXPECT_FALSE(cache.Invalidate("a"));
+  EXPECT_FALSE(cache.Get("a").has_value());
+  const CacheStats stats = cache.Stats();
+  EXPECT_EQ(stats.hits, 3u);
+  EXPECT_EQ(stats.misses, 2u);
+  EXPECT_EQ(stats.invalidations, 1u);
+  EXPECT_NEAR(stats.hit_rate(), 0.6, 1e-9);
+}
+
+TEST(LocalCacheTest, NeverHoldsMoreThanMaxEntries) {
+  for (EvictionPolicyKind kind : {EvictionPolicyKind::kLru, EvictionPolicyKind::kWTinyLfu}) {
+    IntCache cache({.max_entries = 5000, .policy = kind});
+    for (int i = 0; i < 50'000; ++i) {
+      cache.Put(i, i);
+      if (i % 3 == 0) (void)cache.Get(i / 2);
+    }
+    EXPECT_LE(cache.size(), 5000u);
+    EXPECT_GE(cache.size(), 4900u);
+    const CacheStats stats = cache.Stats();
+    EXPECT_EQ(stats.entries, cache.size());
+    EXPECT_EQ(stats.evictions, 50'000u - cache.size());
+  }
+}
+
+TEST(LocalCacheTest, ByteBoundCountsWhatTheWeigherSays) {
+  LocalCache<int, std::string> cache({.max_entries = 100'000, .max_bytes = 64 * 1024, .num_shard_bits = 2},
+                                     [](const int&, const std::string& v) { return v.size(); });
+  for (int i = 0; i < 1000; ++i) cache.Put(i, std::string(1000, 'x'));
+  const CacheStats stats = cache.Stats();
+  EXPECT_LE(stats.bytes, 64u * 1024);
+  EXPECT_GE(stats.entries, 50u);  // 64 KiB over four shards holds ~64 values of 1000 bytes
+  EXPECT_LE(stats.entries, 64u);
+}
+
+TEST(LocalCacheTest, EntriesExpireAtTheirTtl) {
+  auto clock = std::make_shared<ManualClock>();
+  StringCache cache(WithClock(clock, {.default_ttl = 10s}));
+  cache.Put("default", "d");
+  cache.Put("short", "s", 2s);
+  cache.Put("forever", "f", 0s);
+  clock->Advance(1999ms);
+  EXPECT_TRUE(cache.Get("short").has_value());
+  clock->Advance(1ms);
+  EXPECT_FALSE(cache.Get("short").has_value());
+  EXPECT_TRUE(cache.Get("default").has_value());
+  clock->Advance(8s);
+  EXPECT_FALSE(cache.Get("default").has_value());
+  clock->Advance(std::chrono::hours(24 * 365));
+  EXPECT_TRUE(cache.Get("forever").has_value());
+  EXPECT_EQ(cache.Stats().expirations, 2u);
+}
+
+TEST(LocalCacheTest, PeriodicSweepDropsExpiredEntriesNobodyAsksFor) {
+  auto clock = std::make_shared<ManualClock>();
+  IntCache cache(WithClock(clock, {.default_ttl = 5s, .sweep_interval = 1s, .num_shard_bits = 0}));
+  for (int i = 0; i < 100; ++i) cache.Put(i, i);
+  cache.Put(1000, 1000, 1h);
+  clock->Advance(6s);
+  EXPECT_EQ(cache.size(), 101u);  // lazily expired: nothing has looked yet
+  (void)cache.Get(1000);            // any operation on the shard runs the due sweep
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_EQ(cache.Stats().expirations, 100u);
+
+  for (int i = 0; i < 10; ++i) cache.Put(i, i, 1s);
+  clock->Advance(2s);
+  EXPECT_EQ(cache.SweepExpired(), 10u);
+  EXPECT_EQ(cache.size(), 1u);
+}
+
+TEST(LocalCacheTest, StampedeOfConcurrentMissesRunsTheLoaderOnce) {
+  StringCache cache({.max_entries = 100});
+  constexpr int kThreads = 16;
+  std::atomic<int> loader_calls{0};
+  std::latch release(1);
+  std::vector<std::thread> threads;
+  std::vector<std::string> seen(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto r = cache.GetOrLoad("hot", [&]() -> StringCache::LoadResult {
+        loader_calls.fetch_add(1);
+        release.wait();
+        return std::optional<std::string>("loaded");
+      });
+      seen[t] = r.ok() && r->has_value() ? **r : "error";
+    });
+  }
+  // Release the loader only when every other thread is waiting on it.
+  while (cache.Stats().coalesced_waits < kThreads - 1) std::this_thread::yield();
+  release.count_down();
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(loader_calls.load(), 1);
+  for (const auto& s : seen) EXPECT_EQ(s, "loaded");
+  const CacheStats stats = cache.Stats();
+  EXPECT_EQ(stats.loads, 1u);
+  EXPECT_EQ(*cache.Get("hot"), "loaded");
+}
+
+TEST(LocalCacheTest, WithoutCoalescingEveryMissLoads) {
+  StringCache cache({.max_entries = 100, .coalesce_loads = false});
+  constexpr int kThreads = 8;
+  std::atomic<int> loader_calls{0};
+  std::latch all_in(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      (void)cache.GetOrLoad("hot", [&]() -> StringCache::LoadResult {
+        loader_calls.fetch_add(1);
+        all_in.arrive_and_wait();  // every thread is inside its own loader at once
+        return std::optional<std::string>("loaded");
+      });
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(loader_calls.load(), kThreads);
+}
+
+TEST(LocalCacheTest, ALoadErrorIsSharedWithWaitersAndNotCached) {
+  StringCache cache({.max_entries = 100});
+  std::latch release(1);
+  std::atomic<int> loader_calls{0};
+  auto failing = [&]() -> StringCache::LoadResult {
+    loader_calls.fetch_add(1);
+    release.wait();
+    return UnavailableError("db down");
+  };
+  StringCache::LoadResult waiter_result = std::optional<std::string>();
+  std::thread leader([&] { (void)cache.GetOrLoad("k", failing); });
+  while (loader_calls.load() == 0) std::this_thread::yield();
+  std::thread waiter([&] { waiter_result = cache.GetOrLoad("k", failing); });
+  while (cache.Stats().coalesced_waits == 0) std::this_thread::yield();
+  release.count_down();
+  leader.join();
+  waiter.join();
+  ASSERT_FALSE(waiter_result.ok());
+  EXPECT_EQ(waiter_result.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(loader_calls.load(), 1);
+  // Not cached: the next call tries again.
+  auto again = cache.GetOrLoad("k", [&]() -> StringCache::LoadResult {
+    loader_calls.fetch_add(1);
+    return std::optional<std::string>("v");
+  });
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(**again, "v");
+  EXPECT_EQ(loader_calls.load(), 2);
+  EXPECT_EQ(cache.Stats().load_errors, 1u);
+}
+
+TEST(LocalCacheTest, AWaiterGivesUpAtItsDeadlineAndTheLoadStillFillsTheCache) {
+  StringCache cache({.max_entries = 100});
+  std::latch release(1);
+  std::atomic<bool> loading{false};
+  std::thread leader([&] {
+    (void)cache.GetOrLoad("k", [&]() -> StringCache::LoadResult {
+      loading = true;
+      release.wait();
+      return std::optional<std::string>("late");
+    });
+  });
+  while (!loading) std::this_thread::yield();
+  auto r = cache.GetOrLoad(
+      "k", []() -> StringCache::LoadResult { return InternalError("a waiter must not load"); },
+      {.deadline = std::chrono::steady_clock::now() + 20ms});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kDeadlineExceeded);
+  release.count_down();
+  leader.join();
+  EXPECT_EQ(*cache.Get("k"), "late");
+  EXPECT_EQ(cache.Stats().wait_timeouts, 1u);
+}
+
+TEST(LocalCacheTest, NegativeCachingRemembersNotFoundForItsTtl) {
+  auto clock = std::make_shared<ManualClock>();
+  StringCache cache(WithClock(clock, {.negative_ttl = 30s}));
+  int loader_calls = 0;
+  auto absent = [&]() -> StringCache::LoadResult {
+    ++loader_calls;
+    return std::optional<std::string>();
+  };
+  for (int i = 0; i < 3; ++i) {
+    auto r = cache.GetOrLoad("ghost", absent);
+    ASSERT_TRUE(r.ok());
+    EXPECT_FALSE(r->has_value());
+  }
+  EXPECT_EQ(loader_calls, 1);
+  EXPECT_EQ(cache.Stats().negative_hits, 2u);
+  EXPECT_FALSE(cache.Get("ghost").has_value());  // Get never returns a cached absence as a value
+  clock->Advance(31s);
+  (void)cache.GetOrLoad("ghost", absent);
+  EXPECT_EQ(loader_calls, 2);
+
+  StringCache no_negative({});
+  int calls = 0;
+  auto counted = [&]() -> StringCache::LoadResult {
+    ++calls;
+    return std::optional<std::string>();
+  };
+  (void)no_negative.GetOrLoad("ghost", counted);
+  (void)no_negative.GetOrLoad("ghost", counted);
+  EXPECT_EQ(calls, 2);
+}
+
+TEST(LocalCacheTest, InvalidationDuringALoadKeepsTheLoadedValueOut) {
+  StringCache cache({.max_entries = 100});
+  std::latch release(1);
+  std::atomic<bool> loading{false};
+  StringCache::LoadResult got = std::optional<std::string>();
+  std::thread leader([&] {
+    got = cache.GetOrLoad("k", [&]() -> StringCache::LoadResult {
+      loading = true;
+      release.wait();
+      return std::optional<std::string>("read before the write");
+    });
+  });
+  while (!loading) std::this_thread::yield();
+  cache.Invalidate("k");  // a write happened while the load was reading the old value
+  release.count_down();
+  leader.join();
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(**got, "read before the write");  // the caller still gets its answer
+  EXPECT_FALSE(cache.Get("k").has_value());  // but it is not cached
+}
+
+TEST(LocalCacheTest, ALoaderExceptionBecomesAnInternalError) {
+  StringCache cache({});
+  auto r = cache.GetOrLoad("k", []() -> StringCache::LoadResult { throw std::runtime_error("boom"); });
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInternal);
+  EXPECT_NE(r.status().message().find("boom"), std::string::npos);
+}
+
+TEST(LocalCacheTest, InvalidateAllEmptiesEveryShard) {
+  IntCache cache({.max_entries = 10'000});
+  ASSERT_GT(cache.shard_count(), 1u);
+  for (int i = 0; i < 5000; ++i) cache.Put(i, i);
+  cache.InvalidateAll();
+  EXPECT_EQ(cache.size(), 0u);
+  EXPECT_EQ(cache.Stats().bytes, 0u);
+  EXPECT_FALSE(cache.Get(42).has_value());
+}
+
+TEST(LocalCacheTest, ConcurrentMixedOperationsKeepTheBounds) {
+  IntCache cache({.max_entries = 2000});
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong_values{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      uint64_t x = 0x9e3779b97f4a7c15ULL * (t + 1);
+      for (int i = 0; i < 50'000; ++i) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        const int key = static_cast<int>(x % 10'000);
+        switch (x >> 60 & 3) {
+          case 0:
+            cache.Put(key, key * 2);
+            break;
+          case 1:
+            cache.Invalidate(key);
+            break;
+          default: {
+            auto r = cache.GetOrLoad(key, [&]() -> IntCache::LoadResult { return std::optional<int>(key * 2); });
+            if (!r.ok() || !r->has_value() || **r != key * 2) wrong_values.fetch_add(1);
+          }
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong_values.load(), 0);
+  EXPECT_LE(cache.size(), 2000u);
+}
+
+}  // namespace
+}  // namespace chinook::cache

@@ -1,0 +1,118 @@
+#include "cache/simulation.h"
+
+#include <limits>
+#include <queue>
+#include <unordered_map>
+#include <utility>
+
+#include "cache/local_cache.h"
+
+namespace chinook::cache {
+namespace {
+
+SimulationResult SimulateLocalCache(const std::vector<uint64_t>& trace, LocalCacheOptions options) {
+  options.default_ttl = nanoseconds(0);  // a trace has no notion of time
+  LocalCache<uint64_t, bool> cache(options);
+  SimulationResult result;
+  for (uint64_t key : trace) {
+    ++result.requests;
+    if (cache.Get(key).has_value()) {
+      ++result.hits;
+    } else {
+      cache.Put(key, true);
+    }
+  }
+  return result;
+}
+
+SimulationResult SimulateBelady(const std::vector<uint64_t>& trace, size_t capacity) {
+  constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
+  // next_use[i]: index of the next request for trace[i]'s key, or kNever.
+  std::vector<uint64_t> next_use(trace.size());
+  {
+    std::unordered_map<uint64_t, uint64_t> seen;
+    for (size_t i = trace.size(); i-- > 0;) {
+      auto [it, inserted] = seen.try_emplace(trace[i], kNever);
+      next_use[i] = it->second;
+      it->second = i;
+    }
+  }
+  // Resident keys with their next use; the heap holds (next use, key) with stale pairs skipped.
+  std::unordered_map<uint64_t, uint64_t> resident;
+  std::priority_queue<std::pair<uint64_t, uint64_t>> furthest;
+  SimulationResult result;
+  for (size_t i = 0; i < trace.size(); ++i) {
+    const uint64_t key = trace[i];
+    ++result.requests;
+    auto it = resident.find(key);
+    if (it != resident.end()) {
+      ++result.hits;
+      it->second = next_use[i];
+      furthest.emplace(next_use[i], key);
+      continue;
+    }
+    if (next_use[i] == kNever) continue;  // never used again: caching it cannot help
+    if (resident.size() >= capacity) {
+      while (true) {
+        const auto [use, victim] = furthest.top();
+        auto v = resident.find(victim);
+        if (v != resident.end() && v->second == use) break;
+        furthest.pop();  // stale pair from an earlier access
+      }
+      const auto [use, victim] = furthest.top();
+      if (use <= next_use[i]) continue;  // bypass: everything resident is needed sooner
+      furthest.pop();
+      resident.erase(victim);
+    }
+    resident.emplace(key, next_use[i]);
+    furthest.emplace(next_use[i], key);
+  }
+  return result;
+}
+
+}  // namespace
+
+Result<SimulatedPolicy> ParseSimulatedPolicy(std::string_view name) {
+  if (name == "lru") return SimulatedPolicy::kLru;
+  if (name == "wtinylfu") return SimulatedPolicy::kWTinyLfu;
+  if (name == "wtinylfu-fixed") return SimulatedPolicy::kWTinyLfuFixed;
+  if (name == "belady") return SimulatedPolicy::kBelady;
+  return InvalidArgumentError("unknown policy \"" + std::string(name) +
+                              "\" (expected lru, wtinylfu, wtinylfu-fixed or belady)");
+}
+
+std::string_view SimulatedPolicyName(SimulatedPolicy policy) {
+  switch (policy) {
+    case SimulatedPolicy::kLru:
+      return "lru";
+    case SimulatedPolicy::kWTinyLfu:
+      return "wtinylfu";
+    case SimulatedPolicy::kWTinyLfuFixed:
+      return "wtinylfu-fixed";
+    case SimulatedPolicy::kBelady:
+      return "belady";
+  }
+  return "unknown";
+}
+
+SimulationResult Simulate(const std::vector<uint64_t>& trace, SimulatedPolicy policy, size_t capacity,
+                          const SimulationOptions& options) {
+  LocalCacheOptions cache_options;
+  cache_options.max_entries = capacity;
+  cache_options.num_shard_bits = options.num_shard_bits;
+  switch (policy) {
+    case SimulatedPolicy::kBelady:
+      return SimulateBelady(trace, capacity);
+    case SimulatedPolicy::kLru:
+      cache_options.policy = EvictionPolicyKind::kLru;
+      break;
+    case SimulatedPolicy::kWTinyLfu:
+      break;
+    case SimulatedPolicy::kWTinyLfuFixed:
+      cache_options.tinylfu.adaptive_window = false;
+      break;
+  }
+  return SimulateLocalCache(trace, cache_options);
+}
+
+}  // namespace chinook::cache
