@@ -1,0 +1,186 @@
+// End to end: ab mode on two builds of a small Google Benchmark program (ab_testbench.cc), one
+// with BM_Target 10% slower, in its simulated-time mode so that the outcome does not depend on
+// how busy the machine is; and the chinook-compare command itself, for exit codes and messages.
+#include "ab.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "compare.h"
+#include "json.h"
+
+namespace chinook::compare {
+namespace {
+
+class AbEndToEndTest : public ::testing::Test {
+ protected:
+  void SetUp() override { setenv("CHINOOK_TESTBENCH_MODE", "simulated", 1); }
+  void TearDown() override { unsetenv("CHINOOK_TESTBENCH_MODE"); }
+
+  static AbOptions Options() {
+    AbOptions o;
+    o.rounds = 15;
+    o.benchmark_args = {"--benchmark_min_time=0.01", "--benchmark_repetitions=3"};
+    o.run_timeout_seconds = 120;
+    return o;
+  }
+
+  static CompareOptions ManualTime() {
+    CompareOptions o;
+    o.time_metrics = {"real_time"};  // the simulated (manual) time; cpu_time is the real, idle CPU
+    return o;
+  }
+
+  static const BenchmarkComparison* Find(const Report& r, const std::string& name) {
+    for (const BenchmarkComparison& b : r.benchmarks) {
+      if (b.name == name) return &b;
+    }
+    return nullptr;
+  }
+};
+
+TEST_F(AbEndToEndTest, SlowdownIsFlaggedAndNothingElse) {
+  Result<AbRuns> runs = RunInterleaved(CHINOOK_TESTBENCH_BASE, CHINOOK_TESTBENCH_SLOW, Options());
+  ASSERT_TRUE(runs.ok()) << runs.status().ToString();
+  ASSERT_EQ(runs->base.size(), 15u);
+  ASSERT_EQ(runs->head.size(), 15u);
+  const Report r = ComparePaired(runs->base, runs->head, GatesConfig(), ManualTime());
+  const BenchmarkComparison* target = Find(r, "BM_Target/manual_time");
+  ASSERT_NE(target, nullptr);
+  EXPECT_EQ(target->verdict, Verdict::kRegression);
+  for (const MetricComparison& m : target->metrics) {
+    if (m.metric == "real_time") {
+      EXPECT_NEAR(m.change, 0.10, 0.03);
+    }
+  }
+  EXPECT_EQ(r.Count(Verdict::kRegression), 1);
+  EXPECT_EQ(r.Count(Verdict::kImprovement), 0);
+  EXPECT_EQ(r.ExitCode(), 1);
+}
+
+TEST_F(AbEndToEndTest, IdenticalBuildsRaiseNoAlarm) {
+  Result<AbRuns> runs = RunInterleaved(CHINOOK_TESTBENCH_BASE, CHINOOK_TESTBENCH_BASE, Options());
+  ASSERT_TRUE(runs.ok()) << runs.status().ToString();
+  const Report r = ComparePaired(runs->base, runs->head, GatesConfig(), ManualTime());
+  EXPECT_EQ(r.Count(Verdict::kRegression), 0);
+  EXPECT_EQ(r.Count(Verdict::kImprovement), 0);
+  EXPECT_EQ(r.ExitCode(), 0);
+  EXPECT_EQ(r.benchmarks.size(), 7u);
+}
+
+TEST_F(AbEndToEndTest, ArgumentsReachBothProgramsAndFilesAreKept) {
+  const std::string dir = ::testing::TempDir() + "/ab_args";
+  std::filesystem::remove_all(dir);
+  AbOptions o = Options();
+  o.rounds = 2;
+  o.benchmark_args = {"--benchmark_filter=BM_Spin", "--benchmark_min_time=0.01"};
+  o.work_dir = dir;
+  Result<AbRuns> runs = RunInterleaved(CHINOOK_TESTBENCH_BASE, CHINOOK_TESTBENCH_SLOW, o);
+  ASSERT_TRUE(runs.ok()) << runs.status().ToString();
+  EXPECT_EQ(runs->base[0].benchmarks.size(), 3u);  // the filter applied
+  EXPECT_EQ(runs->head[1].benchmarks.size(), 3u);
+  for (const char* f : {"round01-base.json", "round01-head.json", "round02-head.log", "round02-base.json"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir + "/" + f)) << f;
+  }
+}
+
+TEST(RunProgramTest, FailuresAreReportedWithTheLog) {
+  const std::string log = ::testing::TempDir() + "/run_program.log";
+  Status s = RunProgram({"/bin/sh", "-c", "echo something broke; exit 3"}, log, 10);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("exited with status 3"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("something broke"), std::string::npos) << s.message();
+  s = RunProgram({"/bin/sleep", "30"}, log, 0.2);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kDeadlineExceeded);
+  s = RunProgram({"/nonexistent/program"}, log, 1);
+  EXPECT_FALSE(s.ok());
+  EXPECT_TRUE(RunProgram({"/bin/true"}, log, 10).ok());
+  Result<AbRuns> r = RunInterleaved("/nonexistent/a", "/bin/true", AbOptions());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("/nonexistent/a: not an executable file"), std::string::npos);
+}
+
+// The command line: exit codes 0 / 1 / 2 and messages.
+struct Command {
+  int exit_code;
+  std::string output;
+};
+
+Command RunCli(const std::string& args) {
+  const std::string out = ::testing::TempDir() + "/cli_output.txt";
+  const std::string cmd = std::string(CHINOOK_COMPARE_BINARY) + " " + args + " > " + out + " 2>&1";
+  const int status = std::system(cmd.c_str());
+  std::ifstream in(out);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
+}
+
+std::string Fixture(const std::string& name) { return std::string(CHINOOK_COMPARE_TESTDATA) + "/" + name; }
+
+TEST(CliTest, ExitCodesAndMessages) {
+  Command c = RunCli("--help");
+  EXPECT_EQ(c.exit_code, 0);
+  EXPECT_NE(c.output.find("usage:"), std::string::npos);
+
+  c = RunCli(Fixture("gb17_reps_a.json") + " " + Fixture("malformed.json"));
+  EXPECT_EQ(c.exit_code, 2);
+  EXPECT_NE(c.output.find("malformed.json:9:7:"), std::string::npos) << c.output;
+
+  c = RunCli(Fixture("gb17_reps_a.json"));
+  EXPECT_EQ(c.exit_code, 2);
+  c = RunCli("--format yaml " + Fixture("gb17_reps_a.json") + " " + Fixture("gb17_reps_b.json"));
+  EXPECT_EQ(c.exit_code, 2);
+  EXPECT_NE(c.output.find("unknown format \"yaml\""), std::string::npos) << c.output;
+  c = RunCli("--bogus " + Fixture("gb17_reps_a.json") + " " + Fixture("gb17_reps_b.json"));
+  EXPECT_EQ(c.exit_code, 2);
+
+  // A file against itself: nothing changes, exit 0, not coloured when not on a terminal.
+  c = RunCli(Fixture("gb17_reps_a.json") + " " + Fixture("gb17_reps_a.json"));
+  EXPECT_EQ(c.exit_code, 0) << c.output;
+  EXPECT_EQ(c.output.find('\033'), std::string::npos);
+  EXPECT_NE(c.output.find("PASS (exit 0)"), std::string::npos) << c.output;
+
+  // Renamed benchmarks show as missing and new; nothing gated, so no failure.
+  c = RunCli(Fixture("gb17_reps_a.json") + " " + Fixture("renamed_b.json") + " --format json");
+  Result<json::Value> doc = json::Parse(c.output, "cli");
+  ASSERT_TRUE(doc.ok()) << c.output;
+  EXPECT_EQ(doc->Find("summary")->Find("missing")->as_number(), 1);
+  EXPECT_EQ(doc->Find("summary")->Find("new")->as_number(), 1);
+}
+
+TEST(CliTest, GatesInCheckMode) {
+  const std::string gates = ::testing::TempDir() + "/gates.json";
+  std::ofstream(gates) << R"({"ratios": [{"id": "large-vs-small", "numerator": "BM_SpinLarge/manual_time",
+      "denominator": "BM_SpinSmall/manual_time", "metric": "real_time", "min": 5, "reason": "20000 vs 1000 units"}]})";
+  Command c = RunCli("check " + Fixture("gb17_reps_a.json") + " --gates " + gates);
+  EXPECT_EQ(c.exit_code, 0) << c.output;
+  EXPECT_NE(c.output.find("[pass] large-vs-small"), std::string::npos) << c.output;
+
+  std::ofstream(gates) << R"({"ratios": [{"id": "impossible", "numerator": "BM_SpinLarge/manual_time",
+      "denominator": "BM_SpinSmall/manual_time", "metric": "real_time", "min": 500, "reason": "too much"}]})";
+  c = RunCli("check " + Fixture("gb17_reps_a.json") + " --gates " + gates);
+  EXPECT_EQ(c.exit_code, 1) << c.output;
+
+  std::ofstream(gates) << R"({"bounds": [{"id": "typo", "benchmark": "BM_SpinLargr/manual_time",
+      "metric": "real_time", "max": 1, "reason": "typo"}]})";
+  c = RunCli("check " + Fixture("gb17_reps_a.json") + " --gates " + gates);
+  EXPECT_EQ(c.exit_code, 2) << c.output;
+  EXPECT_NE(c.output.find("did you mean BM_SpinLarge/manual_time?"), std::string::npos) << c.output;
+  c = RunCli("check " + Fixture("gb17_reps_a.json") + " --gates " + gates + " --allow-absent");
+  EXPECT_EQ(c.exit_code, 0) << c.output;
+
+  std::ofstream(gates) << R"({"bounds": [{"id": "x", "benchmark": "B", "metric": "m", "max": 1}]})";
+  c = RunCli("check " + Fixture("gb17_reps_a.json") + " --gates " + gates);
+  EXPECT_EQ(c.exit_code, 2);
+  EXPECT_NE(c.output.find("gates.json:1:13: bounds[0]: missing \"reason\""), std::string::npos) << c.output;
+}
+
+}  // namespace
+}  // namespace chinook::compare

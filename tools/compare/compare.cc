@@ -1,0 +1,558 @@
+#include "compare.h"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <set>
+
+#include "stats.h"
+
+namespace chinook::compare {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+// Beyond this many samples per side a settling estimate is not worth printing.
+constexpr int kNeededCap = 10000;
+
+// Where a benchmark stands on one side, over all of that side's rounds.
+struct Presence {
+  bool seen = false;
+  bool ok = false;
+  std::string error;
+  std::string skipped;
+  bool from_aggregates = false;
+  const Measurements* first_ok = nullptr;
+};
+
+Presence Find(std::span<const BenchmarkRun> rounds, const std::string& name) {
+  Presence p;
+  for (const BenchmarkRun& r : rounds) {
+    const Measurements* m = r.Find(name);
+    if (m == nullptr) continue;
+    p.seen = true;
+    if (m->ok()) {
+      p.ok = true;
+      if (p.first_ok == nullptr) p.first_ok = m;
+      p.from_aggregates = p.from_aggregates || m->from_aggregates;
+    } else if (!m->error.empty() && p.error.empty()) {
+      p.error = m->error;
+    } else if (!m->skipped.empty() && p.skipped.empty()) {
+      p.skipped = m->skipped;
+    }
+  }
+  return p;
+}
+
+std::vector<double> Pooled(std::span<const BenchmarkRun> rounds, const std::string& name, const std::string& metric) {
+  std::vector<double> out;
+  for (const BenchmarkRun& r : rounds) {
+    const Measurements* m = r.Find(name);
+    if (m == nullptr || !m->ok()) continue;
+    if (const std::vector<double>* s = m->Find(metric)) out.insert(out.end(), s->begin(), s->end());
+  }
+  return out;
+}
+
+// Per-round medians of both sides for the rounds where both have the metric.
+void PairedMedians(std::span<const BenchmarkRun> base, std::span<const BenchmarkRun> head, const std::string& name,
+                   const std::string& metric, std::vector<double>* a, std::vector<double>* b) {
+  for (size_t i = 0; i < base.size() && i < head.size(); ++i) {
+    const Measurements* x = base[i].Find(name);
+    const Measurements* y = head[i].Find(name);
+    if (x == nullptr || y == nullptr || !x->ok() || !y->ok()) continue;
+    const std::vector<double>* xs = x->Find(metric);
+    const std::vector<double>* ys = y->Find(metric);
+    if (xs == nullptr || ys == nullptr || xs->empty() || ys->empty()) continue;
+    a->push_back(stats::Median(*xs));
+    b->push_back(stats::Median(*ys));
+  }
+}
+
+bool AllPositive(std::span<const double> v) {
+  return std::all_of(v.begin(), v.end(), [](double x) { return x > 0; });
+}
+
+// A shift on the analysis scale as a relative change.
+double Relative(double shift, bool log_scale, double scale) {
+  if (log_scale) return std::expm1(shift);
+  if (scale == 0) return shift == 0 ? 0 : std::copysign(kInf, shift);
+  return shift / scale;
+}
+
+// Everything a statistical comparison of one metric yields, on the analysis scale and relative.
+struct Estimate {
+  stats::TestResult test;
+  stats::Interval interval;  // on the analysis scale (log ratio, or raw difference)
+  bool log_scale = true;
+  double scale = 1;          // |base median| when not on the log scale
+};
+
+Estimate EstimateIndependent(std::span<const double> x, std::span<const double> y, double confidence) {
+  Estimate e;
+  e.log_scale = AllPositive(x) && AllPositive(y);
+  e.test = stats::MannWhitneyU(x, y);  // rank-based: the same on either scale
+  if (e.log_scale) {
+    std::vector<double> lx(x.size()), ly(y.size());
+    std::transform(x.begin(), x.end(), lx.begin(), [](double v) { return std::log(v); });
+    std::transform(y.begin(), y.end(), ly.begin(), [](double v) { return std::log(v); });
+    e.interval = stats::HodgesLehmannShift(lx, ly, confidence);
+  } else {
+    e.interval = stats::HodgesLehmannShift(x, y, confidence);
+    e.scale = std::fabs(stats::Median(x));
+  }
+  return e;
+}
+
+Estimate EstimatePaired(std::span<const double> a, std::span<const double> b, double confidence) {
+  Estimate e;
+  e.log_scale = AllPositive(a) && AllPositive(b);
+  std::vector<double> d(a.size());
+  for (size_t i = 0; i < a.size(); ++i) d[i] = e.log_scale ? std::log(b[i]) - std::log(a[i]) : b[i] - a[i];
+  if (!e.log_scale) e.scale = std::fabs(stats::Median(a));
+  e.test = stats::WilcoxonSignedRank(d);
+  e.interval = stats::HodgesLehmannPaired(d, confidence);
+  return e;
+}
+
+// Samples per side that would settle an inconclusive comparison: enough that the interval no
+// longer straddles the threshold (its half-width shrinks as 1/sqrt(n)) at the corrected level, and
+// enough that an exact test can reach the corrected alpha at all. An estimate, for guidance.
+int NeededSamples(const Estimate& e, int n, double threshold, double alpha_family, double confidence, bool paired) {
+  const double t = e.log_scale ? std::log1p(threshold) : threshold * e.scale;
+  const double half = (e.interval.high - e.interval.low) / 2;
+  const double gap = std::fabs(std::fabs(e.interval.estimate) - t);
+  int floor_n = std::max(n + 1, 2);
+  while (floor_n < kNeededCap &&
+         (paired ? stats::MinimumSignedRankP(floor_n) : stats::MinimumMannWhitneyP(floor_n, floor_n)) >= alpha_family) {
+    ++floor_n;
+  }
+  if (!(half > 0)) return floor_n;
+  if (!(gap > 0)) return -1;
+  const double z_now = stats::NormalQuantile(1 - (1 - confidence) / 2);
+  const double z_family = stats::NormalQuantile(1 - alpha_family / 2);
+  const double ratio = half * std::max(1.0, z_family / z_now) / gap;
+  const double want = static_cast<double>(n) * ratio * ratio;
+  if (!(want < kNeededCap)) return -1;
+  return std::max(floor_n, static_cast<int>(std::ceil(want)));
+}
+
+void AddGateErrors(Report* report) {
+  for (const GateResult& g : report->gates) {
+    if (g.outcome == GateResult::Outcome::kUnknown) {
+      report->input_errors.push_back("gate \"" + g.id + "\": " + g.detail);
+    }
+  }
+}
+
+class Engine {
+ public:
+  Engine(std::span<const BenchmarkRun> base, std::span<const BenchmarkRun> head, bool paired,
+         const GatesConfig& config, const CompareOptions& options)
+      : base_(base), head_(head), paired_(paired), config_(config), options_(options) {}
+
+  Report Run() {
+    report_.alpha = config_.alpha;
+    report_.confidence = config_.confidence;
+    report_.correction = config_.correction;
+    report_.advisory = options_.advisory;
+    report_.fail_on_inconclusive = options_.fail_on_inconclusive;
+    for (const BenchmarkRun& r : base_) report_.warnings.insert(report_.warnings.end(), r.warnings.begin(), r.warnings.end());
+    for (const BenchmarkRun& r : head_) report_.warnings.insert(report_.warnings.end(), r.warnings.begin(), r.warnings.end());
+    report_.context_warnings = CompareContexts(base_.front(), head_.front(), /*check_dates=*/!paired_);
+    report_.base_provenance = Provenance(base_.front());
+    report_.head_provenance = Provenance(head_.front());
+
+    for (const std::string& name : AllNames()) report_.benchmarks.push_back(CompareBenchmark(name));
+    AdjustAndDecide();
+    for (const std::string& metric : options_.time_metrics) {
+      if (std::optional<GeoMean> g = ComputeGeoMean(metric)) report_.geomeans.push_back(*g);
+    }
+    std::vector<std::string> known;
+    for (const BenchmarkRun& r : base_) {
+      for (const Measurements& m : r.benchmarks) known.push_back(m.name);
+    }
+    report_.gates = EvaluateGates(config_, head_, known, options_.allow_absent);
+    AddGateErrors(&report_);
+    return std::move(report_);
+  }
+
+ private:
+  static std::vector<std::pair<std::string, std::string>> Provenance(const BenchmarkRun& r) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& kv : r.context) {
+      if (kv.first.rfind("chinook_", 0) == 0) out.push_back(kv);
+    }
+    return out;
+  }
+
+  // Base order first, then what only the head has, in its order.
+  std::vector<std::string> AllNames() const {
+    std::vector<std::string> names;
+    std::set<std::string> seen;
+    for (auto side : {base_, head_}) {
+      for (const BenchmarkRun& r : side) {
+        for (const Measurements& m : r.benchmarks) {
+          if (seen.insert(m.name).second) names.push_back(m.name);
+        }
+      }
+    }
+    return names;
+  }
+
+  BenchmarkComparison CompareBenchmark(const std::string& name) {
+    BenchmarkComparison b;
+    b.name = name;
+    b.gated = config_.IsGated(name);
+    const Presence base = Find(base_, name);
+    const Presence head = Find(head_, name);
+    if (head.seen && !head.ok) {
+      if (!head.error.empty()) {
+        b.verdict = Verdict::kFailed;
+        b.notes.push_back("failed in the current run: " + head.error);
+      } else {
+        b.verdict = Verdict::kSkipped;
+        b.notes.push_back("skipped by the program: " + head.skipped);
+      }
+      return b;
+    }
+    if (!head.seen) {
+      b.verdict = Verdict::kMissing;
+      b.notes.push_back(b.gated ? "gated benchmark missing from the current run" : "not in the current run");
+      return b;
+    }
+    if (!base.ok) {
+      b.verdict = Verdict::kNew;
+      if (!base.error.empty()) b.notes.push_back("failed in the baseline: " + base.error);
+      return b;
+    }
+    if (base.from_aggregates || head.from_aggregates) {
+      b.notes.push_back("only aggregates in " + std::string(base.from_aggregates ? "the baseline" : "the current run") +
+                        ": no per-repetition data to test; rerun without --benchmark_report_aggregates_only");
+    }
+    for (const std::string& metric : base.first_ok->metric_order) {
+      if (head.first_ok->Find(metric) == nullptr) {
+        b.notes.push_back("metric " + metric + " is not in the current run");
+        continue;
+      }
+      b.metrics.push_back(CompareMetric(name, metric));
+    }
+    for (const std::string& metric : head.first_ok->metric_order) {
+      if (base.first_ok->Find(metric) == nullptr) b.notes.push_back("new metric " + metric);
+    }
+    return b;
+  }
+
+  bool IsTimeMetric(std::string_view metric) const { return metric == kCpuTime || metric == kRealTime; }
+
+  MetricComparison CompareMetric(const std::string& name, const std::string& metric) {
+    MetricComparison c;
+    c.metric = metric;
+    c.rule = config_.RuleFor(metric);
+    c.judged = c.rule.verdict && c.rule.direction != Direction::kUnknown &&
+               (!IsTimeMetric(metric) || std::find(options_.time_metrics.begin(), options_.time_metrics.end(),
+                                                   metric) != options_.time_metrics.end());
+    const std::vector<double> x = Pooled(base_, name, metric);
+    const std::vector<double> y = Pooled(head_, name, metric);
+    c.base_median = x.empty() ? 0 : stats::Median(x);
+    c.head_median = y.empty() ? 0 : stats::Median(y);
+    if (x.empty() || y.empty()) {
+      c.note = "no samples";
+      c.judged = false;
+      return c;
+    }
+    if (c.rule.exact) {
+      c.threshold = config_.exact_tolerance;
+      c.n_base = static_cast<int>(x.size());
+      c.n_head = static_cast<int>(y.size());
+      const double diff = c.head_median - c.base_median;
+      c.change = c.ci_low = c.ci_high = Relative(diff, false, std::fabs(c.base_median));
+      const double worse = c.rule.direction == Direction::kHigherIsBetter ? -diff : diff;
+      if (!c.judged) {
+        c.verdict = Verdict::kInfo;
+      } else if (worse > c.threshold) {
+        c.verdict = Verdict::kRegression;
+      } else if (worse < -c.threshold) {
+        c.verdict = Verdict::kImprovement;
+      } else {
+        c.verdict = Verdict::kUnchanged;
+      }
+      return c;
+    }
+    c.threshold = config_.ThresholdFor(name, metric);
+    Estimate e;
+    if (paired_) {
+      std::vector<double> a, b;
+      PairedMedians(base_, head_, name, metric, &a, &b);
+      if (a.empty()) {
+        c.note = "no round has both sides";
+        c.judged = false;
+        return c;
+      }
+      c.n_base = c.n_head = static_cast<int>(a.size());
+      e = EstimatePaired(a, b, config_.confidence);
+    } else {
+      c.n_base = static_cast<int>(x.size());
+      c.n_head = static_cast<int>(y.size());
+      e = EstimateIndependent(x, y, config_.confidence);
+    }
+    c.p_value = e.test.p_value;
+    c.exact_test = e.test.exact;
+    c.change = Relative(e.interval.estimate, e.log_scale, e.scale);
+    c.ci_low = Relative(e.interval.low, e.log_scale, e.scale);
+    c.ci_high = Relative(e.interval.high, e.log_scale, e.scale);
+    c.ci_level = e.interval.level;
+    estimates_.push_back(e);  // read back in AdjustAndDecide, in the same order
+    return c;
+  }
+
+  // Applies the multiple-testing correction over every judged statistical metric, then decides.
+  void AdjustAndDecide() {
+    std::vector<MetricComparison*> family;
+    std::vector<double> p;
+    for (BenchmarkComparison& b : report_.benchmarks) {
+      for (MetricComparison& c : b.metrics) {
+        if (c.rule.exact || std::isnan(c.p_value)) continue;
+        // With one sample on a side no test can be significant; counting it would only make
+        // the correction harsher on the others.
+        if (c.judged && c.n_base >= 2 && c.n_head >= 2) {
+          family.push_back(&c);
+          p.push_back(c.p_value);
+        }
+      }
+    }
+    std::vector<double> adjusted;
+    switch (config_.correction) {
+      case Correction::kHolm: adjusted = stats::AdjustHolm(p); break;
+      case Correction::kBenjaminiHochberg: adjusted = stats::AdjustBenjaminiHochberg(p); break;
+      case Correction::kNone: adjusted = p; break;
+    }
+    for (size_t i = 0; i < family.size(); ++i) family[i]->p_adjusted = adjusted[i];
+    report_.tests = static_cast<int>(family.size());
+    const double alpha_family =
+        config_.correction == Correction::kNone ? config_.alpha : config_.alpha / std::max<size_t>(1, family.size());
+
+    // estimates_ holds one entry per metric with a p-value, in this same traversal order.
+    size_t next = 0;
+    for (BenchmarkComparison& b : report_.benchmarks) {
+      for (MetricComparison& c : b.metrics) {
+        if (c.rule.exact || std::isnan(c.p_value)) continue;
+        const Estimate& e = estimates_[next++];
+        if (!c.judged) {
+          c.verdict = Verdict::kInfo;
+          continue;
+        }
+        const double p_adj = std::isnan(c.p_adjusted) ? 1.0 : c.p_adjusted;
+        c.verdict = Decide(c.change, c.ci_low, c.ci_high, c.ci_level, p_adj, c.threshold, c.rule.direction,
+                           config_.alpha, config_.confidence);
+        if (c.verdict == Verdict::kInconclusive) {
+          c.needed = NeededSamples(e, std::min(c.n_base, c.n_head), c.threshold, alpha_family, config_.confidence,
+                                   paired_);
+        }
+      }
+      Summarize(&b);
+    }
+  }
+
+  static void Summarize(BenchmarkComparison* b) {
+    if (b->verdict == Verdict::kFailed || b->verdict == Verdict::kSkipped || b->verdict == Verdict::kMissing ||
+        b->verdict == Verdict::kNew) {
+      return;
+    }
+    bool regression = false, improvement = false, inconclusive = false;
+    for (const MetricComparison& c : b->metrics) {
+      regression = regression || c.verdict == Verdict::kRegression;
+      improvement = improvement || c.verdict == Verdict::kImprovement;
+      if (c.verdict == Verdict::kInconclusive) {
+        inconclusive = true;
+        b->needed = (c.needed < 0 || b->needed < 0) ? -1 : std::max(b->needed, c.needed);
+      }
+    }
+    b->verdict = regression      ? Verdict::kRegression
+                 : improvement   ? Verdict::kImprovement
+                 : inconclusive  ? Verdict::kInconclusive
+                                 : Verdict::kUnchanged;
+  }
+
+  std::optional<GeoMean> ComputeGeoMean(const std::string& metric) const {
+    // Per benchmark: the samples behind log(median head / median base).
+    struct Series {
+      std::vector<double> x, y;  // independent: repetitions; paired: per-round medians
+    };
+    std::vector<Series> series;
+    for (const BenchmarkComparison& b : report_.benchmarks) {
+      if (b.verdict == Verdict::kNew || b.verdict == Verdict::kMissing || b.verdict == Verdict::kFailed ||
+          b.verdict == Verdict::kSkipped) {
+        continue;
+      }
+      Series s;
+      if (paired_) {
+        PairedMedians(base_, head_, b.name, metric, &s.x, &s.y);
+      } else {
+        s.x = Pooled(base_, b.name, metric);
+        s.y = Pooled(head_, b.name, metric);
+      }
+      if (s.x.empty() || s.y.empty() || !AllPositive(s.x) || !AllPositive(s.y)) continue;
+      series.push_back(std::move(s));
+    }
+    if (series.empty() || options_.bootstrap_resamples < 1) return std::nullopt;
+    const auto statistic = [&](const Series& s, const std::vector<size_t>* ix, const std::vector<size_t>* iy) {
+      std::vector<double> a, b;
+      for (size_t i = 0; i < s.x.size(); ++i) a.push_back(s.x[ix ? (*ix)[i] : i]);
+      for (size_t i = 0; i < s.y.size(); ++i) b.push_back(s.y[iy ? (*iy)[i] : i]);
+      if (paired_) {
+        std::vector<double> d(a.size());
+        for (size_t i = 0; i < a.size(); ++i) d[i] = std::log(b[i] / a[i]);
+        return stats::Median(d);
+      }
+      return std::log(stats::Median(b) / stats::Median(a));
+    };
+    double sum = 0;
+    for (const Series& s : series) sum += statistic(s, nullptr, nullptr);
+    GeoMean g;
+    g.metric = metric;
+    g.benchmarks = static_cast<int>(series.size());
+    g.change = std::expm1(sum / static_cast<double>(series.size()));
+    stats::Rng rng(options_.seed);
+    std::vector<double> replicates;
+    replicates.reserve(static_cast<size_t>(options_.bootstrap_resamples));
+    const size_t round_count = base_.size();
+    std::vector<size_t> rounds_ix(round_count), ix, iy;
+    for (int r = 0; r < options_.bootstrap_resamples; ++r) {
+      double total = 0;
+      // Paired: one resample of rounds shared by every benchmark that ran in all of them, which
+      // keeps what a round did to all benchmarks together (a slow round is slow for all).
+      for (size_t& i : rounds_ix) i = rng.Below(round_count);
+      for (const Series& s : series) {
+        if (paired_ && s.x.size() == round_count) {
+          total += statistic(s, &rounds_ix, &rounds_ix);
+          continue;
+        }
+        ix.resize(s.x.size());
+        for (size_t& i : ix) i = rng.Below(s.x.size());
+        if (paired_) {
+          total += statistic(s, &ix, &ix);
+          continue;
+        }
+        iy.resize(s.y.size());
+        for (size_t& i : iy) i = rng.Below(s.y.size());
+        total += statistic(s, &ix, &iy);
+      }
+      replicates.push_back(total / static_cast<double>(series.size()));
+    }
+    std::sort(replicates.begin(), replicates.end());
+    const double tail = (1 - config_.confidence) / 2;
+    const auto at = [&](double q) {
+      const size_t i = std::min(replicates.size() - 1, static_cast<size_t>(q * static_cast<double>(replicates.size())));
+      return replicates[i];
+    };
+    g.ci_low = std::expm1(at(tail));
+    g.ci_high = std::expm1(at(1 - tail));
+    return g;
+  }
+
+  std::span<const BenchmarkRun> base_;
+  std::span<const BenchmarkRun> head_;
+  bool paired_;
+  const GatesConfig& config_;
+  const CompareOptions& options_;
+  Report report_;
+  std::vector<Estimate> estimates_;
+};
+
+}  // namespace
+
+std::string_view VerdictName(Verdict v) {
+  switch (v) {
+    case Verdict::kRegression: return "regression";
+    case Verdict::kImprovement: return "improvement";
+    case Verdict::kUnchanged: return "unchanged";
+    case Verdict::kInconclusive: return "inconclusive";
+    case Verdict::kInfo: return "info";
+    case Verdict::kNew: return "new";
+    case Verdict::kMissing: return "missing";
+    case Verdict::kFailed: return "failed";
+    case Verdict::kSkipped: return "skipped";
+  }
+  return "?";
+}
+
+Verdict Decide(double change, double low, double high, double level, double p_adjusted, double threshold,
+               Direction direction, double alpha, double confidence) {
+  // Orient so that positive means worse.
+  double worse = change, worse_low = low, worse_high = high;
+  if (direction == Direction::kHigherIsBetter) worse = -change, worse_low = -high, worse_high = -low;
+  const bool significant = p_adjusted < alpha;
+  if (significant && worse > threshold) return Verdict::kRegression;
+  if (significant && worse < -threshold) return Verdict::kImprovement;
+  if (significant) return Verdict::kUnchanged;  // real, but smaller than the threshold
+  // The tolerance absorbs rounding in the achieved level of exact intervals.
+  if (level >= confidence - 1e-9 && worse_low > -threshold && worse_high < threshold) return Verdict::kUnchanged;
+  return Verdict::kInconclusive;
+}
+
+int Report::Count(Verdict v) const {
+  return static_cast<int>(std::count_if(benchmarks.begin(), benchmarks.end(),
+                                        [v](const BenchmarkComparison& b) { return b.verdict == v; }));
+}
+
+int Report::CountGates(GateResult::Outcome o) const {
+  return static_cast<int>(std::count_if(gates.begin(), gates.end(), [o](const GateResult& g) { return g.outcome == o; }));
+}
+
+int Report::ExitCode() const {
+  if (!input_errors.empty()) return 2;
+  bool fail = CountGates(GateResult::Outcome::kFail) > 0 || CountGates(GateResult::Outcome::kMissing) > 0 ||
+              Count(Verdict::kFailed) > 0;
+  for (const BenchmarkComparison& b : benchmarks) {
+    if (b.verdict == Verdict::kMissing && b.gated) fail = true;
+  }
+  if (!advisory && Count(Verdict::kRegression) > 0) fail = true;
+  if (fail_on_inconclusive && Count(Verdict::kInconclusive) > 0) fail = true;
+  return fail ? 1 : 0;
+}
+
+Report CompareFiles(const BenchmarkRun& base, const BenchmarkRun& head, const GatesConfig& config,
+                    const CompareOptions& options) {
+  Report r = Engine(std::span(&base, 1), std::span(&head, 1), /*paired=*/false, config, options).Run();
+  r.mode = Report::Mode::kFiles;
+  r.base_label = base.source;
+  r.head_label = head.source;
+  return r;
+}
+
+Report ComparePaired(std::span<const BenchmarkRun> base_rounds, std::span<const BenchmarkRun> head_rounds,
+                     const GatesConfig& config, const CompareOptions& options) {
+  Report r = Engine(base_rounds, head_rounds, /*paired=*/true, config, options).Run();
+  r.mode = Report::Mode::kAb;
+  r.rounds = static_cast<int>(std::min(base_rounds.size(), head_rounds.size()));
+  return r;
+}
+
+Report CheckRun(const BenchmarkRun& run, const GatesConfig& config, const CompareOptions& options) {
+  Report r;
+  r.mode = Report::Mode::kCheck;
+  r.head_label = run.source;
+  r.alpha = config.alpha;
+  r.confidence = config.confidence;
+  r.correction = config.correction;
+  r.warnings = run.warnings;
+  for (const auto& kv : run.context) {
+    if (kv.first.rfind("chinook_", 0) == 0) r.head_provenance.push_back(kv);
+  }
+  for (const Measurements& m : run.benchmarks) {
+    if (!m.error.empty()) {
+      BenchmarkComparison b;
+      b.name = m.name;
+      b.verdict = Verdict::kFailed;
+      b.gated = config.IsGated(m.name);
+      b.notes.push_back("failed: " + m.error);
+      r.benchmarks.push_back(std::move(b));
+    }
+  }
+  r.gates = EvaluateGates(config, std::span(&run, 1), {}, options.allow_absent);
+  AddGateErrors(&r);
+  return r;
+}
+
+}  // namespace chinook::compare

@@ -1,0 +1,151 @@
+// The comparison engine: from two sides' measurements and the gates to verdicts.
+//
+// Two ways to compare:
+//   - CompareFiles: two independent results files (baseline and current). Each metric's
+//     repetitions are compared with the Mann-Whitney U test; the change is the Hodges-Lehmann
+//     estimate of the ratio head/base (the median of all pairwise ratios) with Moses' interval.
+//   - ComparePaired: interleaved rounds of two programs (ab mode). Round i of the base is paired
+//     with round i of the head (they ran back to back); the per-round ratio of medians is tested
+//     with the Wilcoxon signed-rank test and estimated by its Hodges-Lehmann pseudo-median, so that
+//     drift of the machine between rounds cancels instead of posing as a change.
+// Ratios are taken on the log scale when every value is positive (times, rates); otherwise the
+// change is the shift divided by the baseline median.
+//
+// Verdicts, per metric that carries one (see gates.h for which do):
+//   regression   significant after the multiple-testing correction (Holm by default, over every
+//                tested metric of every benchmark) AND worse by more than its threshold;
+//   improvement  the same, better;
+//   unchanged    the interval lies within +-threshold (a settled "no change beyond threshold"), or
+//                the change is significant but smaller than the threshold;
+//   inconclusive anything else: the data cannot tell; `needed` estimates the repetitions (rounds
+//                in ab mode) per side that would settle it.
+// Exact metrics (allocation counts) skip the test: any increase beyond exact_tolerance is a
+// regression. A benchmark takes the worst verdict of its metrics.
+//
+// Thread safety: pure functions over values.
+#ifndef CHINOOK_TOOLS_COMPARE_COMPARE_H_
+#define CHINOOK_TOOLS_COMPARE_COMPARE_H_
+
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gates.h"
+#include "gbench.h"
+
+namespace chinook::compare {
+
+enum class Verdict {
+  kRegression,
+  kImprovement,
+  kUnchanged,
+  kInconclusive,
+  kInfo,     // metric shown without a verdict (direction unknown, or derived)
+  kNew,      // only in the current run
+  kMissing,  // only in the baseline
+  kFailed,   // errored in the current run
+  kSkipped,  // skipped by the benchmark program itself
+};
+
+std::string_view VerdictName(Verdict v);
+
+struct MetricComparison {
+  std::string metric;
+  MetricRule rule;
+  bool judged = false;      // carries a verdict (else shown only)
+  int n_base = 0;           // samples per side: repetitions, or rounds when paired
+  int n_head = 0;
+  double base_median = 0;   // times in ns
+  double head_median = 0;
+  double change = 0;        // relative: +0.10 means head is 10% larger than base
+  double ci_low = 0;        // interval of `change`
+  double ci_high = 0;
+  double ci_level = 0;      // the interval's achieved confidence
+  double p_value = std::numeric_limits<double>::quiet_NaN();     // two-sided, NaN for exact metrics
+  double p_adjusted = std::numeric_limits<double>::quiet_NaN();  // after the correction
+  bool exact_test = false;  // exact null distribution (else normal approximation)
+  double threshold = 0;     // fraction for statistical metrics; absolute per op for exact ones
+  Verdict verdict = Verdict::kInfo;
+  int needed = 0;           // inconclusive: samples per side to settle it; -1 out of reach
+  std::string note;
+};
+
+struct BenchmarkComparison {
+  std::string name;
+  Verdict verdict = Verdict::kUnchanged;
+  bool gated = false;
+  int needed = 0;  // the largest `needed` of its inconclusive metrics
+  std::vector<MetricComparison> metrics;
+  std::vector<std::string> notes;
+};
+
+// The geometric mean over benchmarks on both sides of head/base for one time metric, with a
+// bootstrap interval (resampling repetitions, or rounds when paired; fixed seed).
+struct GeoMean {
+  std::string metric;
+  int benchmarks = 0;
+  double change = 0;
+  double ci_low = 0;
+  double ci_high = 0;
+};
+
+struct Report {
+  enum class Mode { kFiles, kAb, kCheck };
+  Mode mode = Mode::kFiles;
+  std::string base_label;
+  std::string head_label;
+  int rounds = 0;  // ab mode
+  double alpha = 0.05;
+  double confidence = 0.95;
+  Correction correction = Correction::kHolm;
+  int tests = 0;  // size of the multiple-testing family
+  bool advisory = false;
+  bool fail_on_inconclusive = false;
+  std::vector<std::string> warnings;
+  std::vector<ContextWarning> context_warnings;
+  std::vector<std::pair<std::string, std::string>> base_provenance;  // chinook_* context entries
+  std::vector<std::pair<std::string, std::string>> head_provenance;
+  std::vector<BenchmarkComparison> benchmarks;
+  std::vector<GeoMean> geomeans;
+  std::vector<GateResult> gates;
+  std::vector<std::string> input_errors;  // gates naming benchmarks nobody ran, etc.
+
+  int Count(Verdict v) const;
+  int CountGates(GateResult::Outcome o) const;
+  // 0 pass; 1 regression (unless advisory), failed or missing gate, missing gated benchmark,
+  // benchmark failing in the current run, or inconclusive with fail_on_inconclusive; 2 input error.
+  int ExitCode() const;
+};
+
+struct CompareOptions {
+  // The time metrics that carry verdicts. Both by default: cpu_time is the quieter signal for
+  // CPU-bound code, real_time the only one for code that waits on a server or on other threads.
+  std::vector<std::string> time_metrics = {"cpu_time", "real_time"};
+  bool allow_absent = false;          // gates naming benchmarks absent from the run are skipped
+  bool advisory = false;              // regressions are reported but do not fail
+  bool fail_on_inconclusive = false;
+  uint64_t seed = 20240501;           // bootstrap seed: reports are reproducible
+  int bootstrap_resamples = 2000;     // enough for stable 95% percentile intervals
+};
+
+Report CompareFiles(const BenchmarkRun& base, const BenchmarkRun& head, const GatesConfig& config,
+                    const CompareOptions& options);
+
+// REQUIRES: base_rounds.size() == head_rounds.size() > 0, round i of each run back to back.
+Report ComparePaired(std::span<const BenchmarkRun> base_rounds, std::span<const BenchmarkRun> head_rounds,
+                     const GatesConfig& config, const CompareOptions& options);
+
+// Only the within-run gates of one results file (what `make bench` checks before any baseline).
+Report CheckRun(const BenchmarkRun& run, const GatesConfig& config, const CompareOptions& options);
+
+// The verdict rule on one metric's figures (exposed for tests). `change`, `low`, `high` are
+// relative changes; `level` is the interval's achieved confidence.
+Verdict Decide(double change, double low, double high, double level, double p_adjusted, double threshold,
+               Direction direction, double alpha, double confidence);
+
+}  // namespace chinook::compare
+
+#endif  // CHINOOK_TOOLS_COMPARE_COMPARE_H_

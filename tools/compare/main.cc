@@ -1,0 +1,310 @@
+// chinook-compare: verdicts on Google Benchmark results that survive a noisy machine.
+//
+//   chinook-compare [options] BASELINE.json CURRENT.json
+//   chinook-compare ab [options] BASE_BINARY HEAD_BINARY [-- BENCHMARK_ARGS...]
+//   chinook-compare check [options] RESULTS.json
+//
+// Exit codes: 0 pass; 1 a regression, a failed or missing gate, a benchmark that failed in the
+// current run (or an inconclusive one with --fail-on-inconclusive); 2 bad usage or bad input.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ab.h"
+#include "compare.h"
+#include "gates.h"
+#include "gbench.h"
+#include "report.h"
+
+namespace chinook::compare {
+namespace {
+
+constexpr int kExitUsage = 2;
+
+constexpr char kUsage[] = R"(usage:
+  chinook-compare [options] BASELINE.json CURRENT.json
+  chinook-compare ab [options] BASE_BINARY HEAD_BINARY [-- BENCHMARK_ARGS...]
+  chinook-compare check [options] RESULTS.json
+
+Compares Google Benchmark JSON results: per benchmark and metric the median change, its
+Hodges-Lehmann interval and a Mann-Whitney U p-value (Wilcoxon signed-rank on paired rounds in
+ab mode), corrected for testing many benchmarks at once; verdicts regression, improvement,
+unchanged or inconclusive. `ab` runs two benchmark programs interleaved (A B B A ...) so that
+machine drift cancels; `check` evaluates only the gates within one results file.
+
+options:
+  --gates FILE            gates file: ratios, bounds, thresholds, metric rules (see README)
+  --format FORMAT         text | markdown | json | html on stdout (default text)
+  --output FILE           write that report to FILE instead of stdout
+  --markdown FILE         also write the Markdown report to FILE (likewise --html, --json)
+  --threshold PCT         default regression threshold in percent (gates file default: 5)
+  --alpha A               significance level after correction (default 0.05)
+  --correction C          holm | bh | none (default holm)
+  --confidence C          interval confidence (default 0.95)
+  --metric NAME           time metric that carries verdicts; repeat for several
+                          (default: cpu_time and real_time)
+  --fail-on-inconclusive  an inconclusive benchmark fails the comparison
+  --advisory              regressions are reported but do not fail (gates still do)
+  --allow-absent          skip gates whose benchmarks are not in the run (filtered runs)
+  --all-metrics           text/markdown: also show metrics that carry no verdict
+  --color WHEN            auto | always | never (default auto: only on a terminal)
+  --seed N                bootstrap seed (default fixed: reports are reproducible)
+ab mode:
+  --rounds N              interleaved rounds (default 15)
+  --timeout SECONDS       deadline for one run of one program (default 1800)
+  --work-dir DIR          keep per-round JSON and logs in DIR
+  --quiet                 no progress lines on stderr
+
+exit status: 0 pass, 1 regression or failed gate, 2 bad usage or bad input.
+)";
+
+struct Args {
+  std::string mode = "files";
+  std::vector<std::string> positional;
+  std::vector<std::string> benchmark_args;
+  std::string gates;
+  Format format = Format::kText;
+  std::string output, markdown, html, json;
+  std::optional<double> threshold_pct, alpha, confidence;
+  std::optional<Correction> correction;
+  std::vector<std::string> metrics;
+  bool fail_on_inconclusive = false, advisory = false, allow_absent = false, all_metrics = false, quiet = false;
+  std::string color = "auto";
+  std::optional<uint64_t> seed;
+  int rounds = AbOptions().rounds;
+  double timeout = AbOptions().run_timeout_seconds;
+  std::string work_dir;
+};
+
+Status UsageError(const std::string& what) { return InvalidArgumentError(what + " (see --help)"); }
+
+Result<double> ParseDouble(const std::string& flag, const std::string& v) {
+  char* end = nullptr;
+  const double d = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end != '\0') return UsageError(flag + ": not a number: \"" + v + "\"");
+  return d;
+}
+
+Result<Args> ParseArgs(int argc, char** argv) {
+  Args a;
+  std::vector<std::string> list(argv + 1, argv + argc);
+  size_t i = 0;
+  if (!list.empty() && (list[0] == "ab" || list[0] == "check" || list[0] == "compare")) {
+    a.mode = list[0] == "compare" ? "files" : list[0];
+    i = 1;
+  }
+  for (; i < list.size(); ++i) {
+    std::string arg = list[i];
+    if (arg == "--") {
+      a.benchmark_args.assign(list.begin() + static_cast<long>(i) + 1, list.end());
+      break;
+    }
+    if (arg.rfind("--", 0) != 0 || arg == "-") {
+      a.positional.push_back(arg);
+      continue;
+    }
+    std::string value;
+    bool has_value = false;
+    if (const size_t eq = arg.find('='); eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      has_value = true;
+    }
+    const auto take = [&]() -> Result<std::string> {
+      if (has_value) return value;
+      if (i + 1 >= list.size()) return UsageError(arg + " needs a value");
+      return list[++i];
+    };
+    const auto flag = [&](bool* out) -> Status {
+      if (has_value) return UsageError(arg + " takes no value");
+      *out = true;
+      return Status::Ok();
+    };
+    Result<std::string> v = std::string();
+    if (arg == "--help" || arg == "-h") {
+      a.mode = "help";
+      return a;
+    } else if (arg == "--fail-on-inconclusive") {
+      CHINOOK_RETURN_IF_ERROR(flag(&a.fail_on_inconclusive));
+    } else if (arg == "--advisory") {
+      CHINOOK_RETURN_IF_ERROR(flag(&a.advisory));
+    } else if (arg == "--allow-absent") {
+      CHINOOK_RETURN_IF_ERROR(flag(&a.allow_absent));
+    } else if (arg == "--all-metrics") {
+      CHINOOK_RETURN_IF_ERROR(flag(&a.all_metrics));
+    } else if (arg == "--quiet") {
+      CHINOOK_RETURN_IF_ERROR(flag(&a.quiet));
+    } else if (!(v = take()).ok()) {
+      return v.status();
+    } else if (arg == "--gates") {
+      a.gates = *v;
+    } else if (arg == "--format") {
+      Result<Format> f = ParseFormat(*v);
+      if (!f.ok()) return UsageError(f.status().message());
+      a.format = *f;
+    } else if (arg == "--output") {
+      a.output = *v;
+    } else if (arg == "--markdown") {
+      a.markdown = *v;
+    } else if (arg == "--html") {
+      a.html = *v;
+    } else if (arg == "--json") {
+      a.json = *v;
+    } else if (arg == "--threshold") {
+      Result<double> d = ParseDouble(arg, *v);
+      if (!d.ok()) return d.status();
+      if (*d < 0) return UsageError("--threshold must not be negative");
+      a.threshold_pct = *d;
+    } else if (arg == "--alpha" || arg == "--confidence") {
+      Result<double> d = ParseDouble(arg, *v);
+      if (!d.ok()) return d.status();
+      if (!(*d > 0 && *d < 1)) return UsageError(arg + " must be between 0 and 1");
+      (arg == "--alpha" ? a.alpha : a.confidence) = *d;
+    } else if (arg == "--correction") {
+      if (*v == "holm") {
+        a.correction = Correction::kHolm;
+      } else if (*v == "bh") {
+        a.correction = Correction::kBenjaminiHochberg;
+      } else if (*v == "none") {
+        a.correction = Correction::kNone;
+      } else {
+        return UsageError("--correction must be holm, bh or none");
+      }
+    } else if (arg == "--metric") {
+      if (*v != kCpuTime && *v != kRealTime) return UsageError("--metric must be cpu_time or real_time");
+      a.metrics.push_back(*v);
+    } else if (arg == "--color") {
+      if (*v != "auto" && *v != "always" && *v != "never") return UsageError("--color must be auto, always or never");
+      a.color = *v;
+    } else if (arg == "--seed") {
+      Result<double> d = ParseDouble(arg, *v);
+      if (!d.ok()) return d.status();
+      a.seed = static_cast<uint64_t>(*d);
+    } else if (arg == "--rounds") {
+      Result<double> d = ParseDouble(arg, *v);
+      if (!d.ok()) return d.status();
+      if (*d < 2 || *d > 1000 || *d != static_cast<int>(*d)) return UsageError("--rounds must be a whole number from 2 to 1000");
+      a.rounds = static_cast<int>(*d);
+    } else if (arg == "--timeout") {
+      Result<double> d = ParseDouble(arg, *v);
+      if (!d.ok()) return d.status();
+      if (!(*d > 0)) return UsageError("--timeout must be positive");
+      a.timeout = *d;
+    } else if (arg == "--work-dir") {
+      a.work_dir = *v;
+    } else {
+      return UsageError("unknown option " + arg);
+    }
+  }
+  const size_t want = a.mode == "check" ? 1 : 2;
+  if (a.positional.size() != want) {
+    return UsageError(a.mode == "check" ? "check needs one results file"
+                      : a.mode == "ab"  ? "ab needs two benchmark programs"
+                                        : "needs a baseline and a current results file");
+  }
+  if (a.mode != "ab" && !a.benchmark_args.empty()) return UsageError("arguments after -- are for ab mode only");
+  return a;
+}
+
+Status WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return InvalidArgumentError(path + ": cannot write");
+  return Status::Ok();
+}
+
+int Fail(const Status& s) {
+  std::cerr << "chinook-compare: error: " << s.message() << "\n";
+  return kExitUsage;
+}
+
+int Main(int argc, char** argv) {
+  Result<Args> parsed = ParseArgs(argc, argv);
+  if (!parsed.ok()) {
+    std::cerr << "chinook-compare: " << parsed.status().message() << "\n";
+    return kExitUsage;
+  }
+  const Args& a = *parsed;
+  if (a.mode == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
+
+  GatesConfig config;
+  if (!a.gates.empty()) {
+    Result<GatesConfig> loaded = LoadGates(a.gates);
+    if (!loaded.ok()) return Fail(loaded.status());
+    config = std::move(*loaded);
+  }
+  if (a.threshold_pct) config.threshold = *a.threshold_pct / 100;
+  if (a.alpha) config.alpha = *a.alpha;
+  if (a.confidence) config.confidence = *a.confidence;
+  if (a.correction) config.correction = *a.correction;
+
+  CompareOptions options;
+  if (!a.metrics.empty()) options.time_metrics = a.metrics;
+  options.allow_absent = a.allow_absent;
+  options.advisory = a.advisory;
+  options.fail_on_inconclusive = a.fail_on_inconclusive;
+  if (a.seed) options.seed = *a.seed;
+
+  Report report;
+  if (a.mode == "check") {
+    Result<BenchmarkRun> run = ReadBenchmarkFile(a.positional[0]);
+    if (!run.ok()) return Fail(run.status());
+    report = CheckRun(*run, config, options);
+  } else if (a.mode == "ab") {
+    AbOptions ab;
+    ab.rounds = a.rounds;
+    ab.benchmark_args = a.benchmark_args;
+    ab.work_dir = a.work_dir;
+    ab.run_timeout_seconds = a.timeout;
+    if (!a.quiet) ab.progress = [](const std::string& line) { std::cerr << "chinook-compare ab: " << line << "\n"; };
+    Result<AbRuns> runs = RunInterleaved(a.positional[0], a.positional[1], ab);
+    if (!runs.ok()) return Fail(runs.status());
+    report = ComparePaired(runs->base, runs->head, config, options);
+    report.base_label = a.positional[0];
+    report.head_label = a.positional[1];
+  } else {
+    Result<BenchmarkRun> base = ReadBenchmarkFile(a.positional[0]);
+    if (!base.ok()) return Fail(base.status());
+    Result<BenchmarkRun> head = ReadBenchmarkFile(a.positional[1]);
+    if (!head.ok()) return Fail(head.status());
+    report = CompareFiles(*base, *head, config, options);
+  }
+
+  RenderOptions render;
+  render.all_metrics = a.all_metrics;
+  const bool to_terminal = a.output.empty() && isatty(STDOUT_FILENO) == 1;
+  const char* term = std::getenv("TERM");
+  render.color = a.format == Format::kText &&
+                 (a.color == "always" || (a.color == "auto" && to_terminal && std::getenv("NO_COLOR") == nullptr &&
+                                          !(term != nullptr && std::string(term) == "dumb")));
+  const std::string text = Render(report, a.format, render);
+  if (a.output.empty()) {
+    std::cout << text << std::flush;
+  } else if (Status s = WriteFile(a.output, text); !s.ok()) {
+    return Fail(s);
+  }
+  RenderOptions plain = render;
+  plain.color = false;
+  for (const auto& [path, format] : {std::pair{a.markdown, Format::kMarkdown}, std::pair{a.html, Format::kHtml},
+                                     std::pair{a.json, Format::kJson}}) {
+    if (path.empty()) continue;
+    if (Status s = WriteFile(path, Render(report, format, plain)); !s.ok()) return Fail(s);
+  }
+  for (const std::string& e : report.input_errors) std::cerr << "chinook-compare: error: " << e << "\n";
+  return report.ExitCode();
+}
+
+}  // namespace
+}  // namespace chinook::compare
+
+int main(int argc, char** argv) { return chinook::compare::Main(argc, argv); }

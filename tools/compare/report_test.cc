@@ -1,0 +1,110 @@
+#include "report.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "json.h"
+
+namespace chinook::compare {
+namespace {
+
+// A report with every kind of row, and names that would break naive Markdown, HTML or JSON.
+Report SampleReport() {
+  BenchmarkRun base, head;
+  base.source = "base.json";
+  head.source = "head.json";
+  const auto add = [](BenchmarkRun* run, const std::string& name, std::vector<double> cpu) {
+    Measurements m;
+    m.name = name;
+    m.samples["cpu_time"] = std::move(cpu);
+    m.metric_order.push_back("cpu_time");
+    run->benchmarks.push_back(std::move(m));
+  };
+  add(&base, "BM_Slow|pipe", {1000, 1010, 1020, 1030, 1040, 1050});
+  add(&head, "BM_Slow|pipe", {1500, 1510, 1520, 1530, 1540, 1550});
+  add(&base, "BM_<script>alert(1)</script>", {10, 11, 12});
+  add(&head, "BM_<script>alert(1)</script>", {10, 11, 12});
+  add(&base, "BM_Gone", {1});
+  add(&head, "BM_New", {1});
+  GatesConfig config;
+  config.bounds.push_back({"bound", "BM_New", "cpu_time", 0, 0.5, "must be fast"});
+  return CompareFiles(base, head, config, CompareOptions());
+}
+
+TEST(FormatTest, Figures) {
+  EXPECT_EQ(FormatTime(12.345), "12.35 ns");
+  EXPECT_EQ(FormatTime(1234.5), "1.234 us");
+  EXPECT_EQ(FormatTime(2.5e6), "2.5 ms");
+  EXPECT_EQ(FormatTime(3e9), "3 s");
+  EXPECT_EQ(FormatPercent(0.1234), "+12.3%");
+  EXPECT_EQ(FormatPercent(-0.05), "-5.0%");
+  EXPECT_EQ(FormatPercent(0.0001), "0.0%");
+  EXPECT_EQ(FormatPercent(2.5), "+250%");
+  EXPECT_EQ(FormatPValue(0.01234), "0.0123");
+  EXPECT_EQ(FormatPValue(1e-7), "<0.0001");
+  EXPECT_FALSE(ParseFormat("yaml").ok());
+  EXPECT_EQ(*ParseFormat("md"), Format::kMarkdown);
+}
+
+TEST(RenderTest, TextIsPlainUnlessColourIsAsked) {
+  const Report r = SampleReport();
+  const std::string plain = Render(r, Format::kText, {});
+  EXPECT_EQ(plain.find('\033'), std::string::npos);
+  EXPECT_NE(plain.find("BM_Slow|pipe"), std::string::npos);
+  EXPECT_NE(plain.find("REGRESSION"), std::string::npos);
+  EXPECT_NE(plain.find("+48.8%"), std::string::npos) << plain;  // HL of log ratios: ~1525/1025
+  EXPECT_NE(plain.find("missing"), std::string::npos);
+  EXPECT_NE(plain.find("FAIL (exit 1)"), std::string::npos);
+  EXPECT_NE(plain.find("[FAIL] bound"), std::string::npos);
+  RenderOptions color;
+  color.color = true;
+  EXPECT_NE(Render(r, Format::kText, color).find("\033[31;1m"), std::string::npos);
+}
+
+TEST(RenderTest, TextColumnsAlign) {
+  const std::string text = Render(SampleReport(), Format::kText, {});
+  // Every table line starts its Metric column at the same offset as the header's.
+  const size_t header = text.find("Benchmark");
+  ASSERT_NE(header, std::string::npos);
+  const size_t header_metric = text.find("Metric", header) - header;
+  const size_t row = text.find("BM_Slow|pipe");
+  EXPECT_EQ(text.find("cpu_time", row) - row, header_metric);
+}
+
+TEST(RenderTest, MarkdownEscapesTableCells) {
+  const std::string md = Render(SampleReport(), Format::kMarkdown, {});
+  EXPECT_NE(md.find("### Benchmark comparison: **FAIL**"), std::string::npos);
+  EXPECT_NE(md.find("`BM_Slow\\|pipe`"), std::string::npos);
+  EXPECT_NE(md.find("| Benchmark | Metric |"), std::string::npos);
+  EXPECT_NE(md.find("**REGRESSION**"), std::string::npos);
+}
+
+TEST(RenderTest, JsonIsValidAndComplete) {
+  const std::string text = Render(SampleReport(), Format::kJson, {});
+  Result<json::Value> doc = json::Parse(text, "report");
+  ASSERT_TRUE(doc.ok()) << doc.status().ToString();
+  EXPECT_EQ(doc->Find("exit_code")->as_number(), 1);
+  EXPECT_EQ(doc->Find("summary")->Find("regression")->as_number(), 1);
+  const json::Value& first = doc->Find("benchmarks")->items()[0];
+  EXPECT_EQ(first.Find("name")->as_string(), "BM_Slow|pipe");
+  const json::Value& metric = first.Find("metrics")->items()[0];
+  EXPECT_EQ(metric.Find("verdict")->as_string(), "regression");
+  EXPECT_NEAR(metric.Find("change")->as_number(), 0.5, 0.02);
+  EXPECT_TRUE(metric.Find("p_adjusted")->is_number());
+  // Machine output stays strict JSON: no NaN tokens.
+  EXPECT_EQ(text.find("NaN"), std::string::npos);
+  EXPECT_EQ(doc->Find("gates")->items()[0].Find("outcome")->as_string(), "FAIL");
+}
+
+TEST(RenderTest, HtmlIsSelfContainedAndEscaped) {
+  const std::string html = Render(SampleReport(), Format::kHtml, {});
+  EXPECT_EQ(html.find("<script>"), std::string::npos);
+  EXPECT_NE(html.find("BM_&lt;script&gt;"), std::string::npos);
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_NE(html.find("<circle"), std::string::npos);
+  EXPECT_EQ(html.find("http://"), html.find("http://www.w3.org/2000/svg"));  // no external resources
+}
+
+}  // namespace
+}  // namespace chinook::compare
