@@ -1,0 +1,196 @@
+#include "cache/invalidation_listener.h"
+
+#include <hiredis/hiredis.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+namespace chinook::cache {
+namespace {
+
+constexpr std::string_view kInvalidateChannel = "__redis__:invalidate";
+
+timeval ToTimeval(std::chrono::milliseconds ms) {
+  timeval tv;
+  tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
+  return tv;
+}
+
+struct ReplyDeleter {
+  void operator()(redisReply* r) const {
+    if (r != nullptr) freeReplyObject(r);
+  }
+};
+using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
+
+ReplyPtr Run(redisContext* c, const std::vector<std::string>& args) {
+  std::vector<const char*> argv;
+  std::vector<size_t> lens;
+  for (const auto& a : args) {
+    argv.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  return ReplyPtr(static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data())));
+}
+
+// Opens the tracking subscription; nullptr when any step fails.
+redisContext* Subscribe(const RedisEndpoint& ep, const InvalidationListenerOptions& options) {
+  redisContext* c = redisConnectWithTimeout(ep.host.c_str(), ep.port, ToTimeval(options.connection.connect_timeout));
+  if (c == nullptr) return nullptr;
+  const auto fail = [&] {
+    redisFree(c);
+    return nullptr;
+  };
+  if (c->err != 0 || redisSetTimeout(c, ToTimeval(options.connection.command_timeout)) != REDIS_OK) return fail();
+  if (!ep.password.empty()) {
+    ReplyPtr auth = ep.username.empty() ? Run(c, {"AUTH", ep.password}) : Run(c, {"AUTH", ep.username, ep.password});
+    if (!auth || auth->type == REDIS_REPLY_ERROR) return fail();
+  }
+  if (!options.client_name.empty()) {
+    ReplyPtr named = Run(c, {"CLIENT", "SETNAME", options.client_name});
+    if (!named || named->type == REDIS_REPLY_ERROR) return fail();
+  }
+  ReplyPtr id = Run(c, {"CLIENT", "ID"});
+  if (!id || id->type != REDIS_REPLY_INTEGER) return fail();
+  ReplyPtr tracking = Run(c, {"CLIENT", "TRACKING", "on", "REDIRECT", std::to_string(id->integer), "BCAST", "PREFIX",
+                              options.prefix});
+  if (!tracking || tracking->type == REDIS_REPLY_ERROR) return fail();
+  ReplyPtr subscribed = Run(c, {"SUBSCRIBE", std::string(kInvalidateChannel)});
+  if (!subscribed || subscribed->type != REDIS_REPLY_ARRAY) return fail();
+  return c;
+}
+
+}  // namespace
+
+InvalidationListener::InvalidationListener(std::vector<RedisEndpoint> servers, InvalidationListenerOptions options,
+                                           KeysCallback on_keys, FlushCallback on_flush)
+    : servers_(std::move(servers)),
+      options_(std::move(options)),
+      on_keys_(std::move(on_keys)),
+      on_flush_(std::move(on_flush)),
+      wake_fd_(eventfd(0, EFD_CLOEXEC)),
+      connected_(new std::atomic<bool>[servers_.size()]) {
+  for (size_t i = 0; i < servers_.size(); ++i) connected_[i] = false;
+  for (size_t i = 0; i < servers_.size(); ++i) threads_.emplace_back([this, i] { Run(i); });
+}
+
+InvalidationListener::~InvalidationListener() {
+  stopping_ = true;
+  const uint64_t one = 1;
+  if (write(wake_fd_, &one, sizeof one) != sizeof one) {
+    // Cannot happen for an eventfd below its maximum; the threads still notice `stopping_` at
+    // their next poll timeout.
+  }
+  for (auto& t : threads_) t.join();
+  close(wake_fd_);
+}
+
+bool InvalidationListener::healthy() const {
+  for (size_t i = 0; i < servers_.size(); ++i) {
+    if (!connected_[i].load(std::memory_order_acquire)) return false;
+  }
+  return true;
+}
+
+bool InvalidationListener::WaitUntilHealthy(std::chrono::steady_clock::time_point deadline) const {
+  while (!healthy() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return healthy();
+}
+
+InvalidationListenerStats InvalidationListener::Stats() const {
+  return {keys_invalidated_.load(), flushes_.load(), reconnects_.load()};
+}
+
+void InvalidationListener::Run(size_t server) {
+  const RedisEndpoint& ep = servers_[server];
+  std::chrono::milliseconds backoff{0};
+  bool ever_connected = false;
+  const auto flush = [&] {
+    flushes_.fetch_add(1);
+    on_flush_();
+  };
+  // Sleeps up to `d`; false when woken because the listener is stopping.
+  const auto sleep_unless_stopping = [&](std::chrono::milliseconds d) {
+    pollfd wake{wake_fd_, POLLIN, 0};
+    poll(&wake, 1, static_cast<int>(d.count()));
+    return !stopping_.load();
+  };
+
+  while (!stopping_.load()) {
+    redisContext* c = Subscribe(ep, options_);
+    if (c == nullptr) {
+      backoff = backoff.count() == 0 ? options_.connection.min_backoff
+                                     : std::min(backoff * 2, options_.connection.max_backoff);
+      if (!sleep_unless_stopping(backoff)) break;
+      continue;
+    }
+    backoff = std::chrono::milliseconds(0);
+    if (ever_connected) reconnects_.fetch_add(1);
+    ever_connected = true;
+    connected_[server].store(true, std::memory_order_release);
+    flush();  // whatever was cached while nobody listened is suspect
+
+    auto last_heard = std::chrono::steady_clock::now();
+    bool awaiting_pong = false;
+    std::chrono::steady_clock::time_point pong_deadline;
+    bool alive = true;
+    while (alive && !stopping_.load()) {
+      void* raw = nullptr;
+      while (alive && (alive = redisGetReplyFromReader(c, &raw) == REDIS_OK) && raw != nullptr) {
+        ReplyPtr reply(static_cast<redisReply*>(raw));
+        raw = nullptr;
+        last_heard = std::chrono::steady_clock::now();
+        awaiting_pong = false;
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 3 ||
+            reply->element[0]->type != REDIS_REPLY_STRING ||
+            std::string_view(reply->element[0]->str, reply->element[0]->len) != "message") {
+          continue;  // subscribe confirmations, PONGs
+        }
+        const redisReply* payload = reply->element[2];
+        if (payload->type == REDIS_REPLY_ARRAY) {
+          std::vector<std::string> keys;
+          keys.reserve(payload->elements);
+          for (size_t i = 0; i < payload->elements; ++i) {
+            if (payload->element[i]->type == REDIS_REPLY_STRING) {
+              keys.emplace_back(payload->element[i]->str, payload->element[i]->len);
+            }
+          }
+          keys_invalidated_.fetch_add(keys.size());
+          on_keys_(keys);
+        } else {
+          flush();  // nil: FLUSHDB / FLUSHALL
+        }
+      }
+      if (!alive) break;
+      pollfd fds[2] = {{c->fd, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+      const int ready = poll(fds, 2, 50);
+      if (ready < 0 && errno != EINTR) break;
+      if (fds[1].revents != 0) break;
+      if (fds[0].revents != 0 && redisBufferRead(c) != REDIS_OK) break;  // closed or failed
+      const auto now = std::chrono::steady_clock::now();
+      if (awaiting_pong && now > pong_deadline) break;  // the server stopped answering
+      if (!awaiting_pong && now - last_heard >= options_.health_check_interval) {
+        int done = 0;
+        if (redisAppendCommand(c, "PING") != REDIS_OK) break;
+        while (!done) {
+          if (redisBufferWrite(c, &done) != REDIS_OK) {
+            alive = false;
+            break;
+          }
+        }
+        awaiting_pong = true;
+        pong_deadline = now + std::max(options_.connection.command_timeout, std::chrono::milliseconds(100));
+      }
+    }
+    connected_[server].store(false, std::memory_order_release);
+    redisFree(c);
+    if (!stopping_.load()) flush();  // messages may have been lost
+  }
+}
+
+}  // namespace chinook::cache

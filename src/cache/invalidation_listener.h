@@ -1,0 +1,89 @@
+// Cross-process invalidation through Redis client-side caching (Redis >= 6), for an in-process
+// cache that must not serve what another process has changed.
+//
+// For each Redis server, one connection enables broadcast tracking of a key prefix and redirects
+// the invalidation messages to itself, then subscribes to them:
+//   CLIENT ID                                   -> id
+//   CLIENT TRACKING on REDIRECT id BCAST PREFIX chinook:v1:
+//   SUBSCRIBE __redis__:invalidate
+// Debian's hiredis 0.14 speaks only RESP2, which cannot carry push messages on a data connection;
+// the redirect to a subscribed connection is how RESP2 clients receive them. From then on, every
+// write to a key under the prefix, by anyone, makes the server publish the key's name to us
+// (a nil payload means FLUSHDB/FLUSHALL: everything). A background thread per server hands the
+// keys to `on_keys`.
+//
+// If that connection drops or stops answering PINGs, messages may have been lost: the listener
+// calls `on_flush` (drop everything) at once, reports unhealthy until it has reconnected and
+// resubscribed (with backoff), and calls `on_flush` again then, so that nothing cached across the
+// gap survives. Users must not trust their cache while healthy() is false.
+//
+// Thread safety: healthy()/stats may be called from any thread. The callbacks run on the
+// listener's threads and must be thread-safe and quick.
+#ifndef CHINOOK_CACHE_INVALIDATION_LISTENER_H_
+#define CHINOOK_CACHE_INVALIDATION_LISTENER_H_
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cache/redis_client.h"
+
+namespace chinook::cache {
+
+struct InvalidationListenerOptions {
+  // Keys under this prefix are tracked.
+  std::string prefix = "chinook:v1:";
+  // connect_timeout, command_timeout (setup commands, PING answers) and the reconnect backoff.
+  RedisOptions connection = {};
+  // An idle subscription is PINGed this often; a missing PONG means the connection is dead even
+  // if TCP has not noticed (a partition, a paused server).
+  std::chrono::milliseconds health_check_interval{1000};
+  // CLIENT SETNAME of the subscription, so operators (and tests) can find it in CLIENT LIST.
+  std::string client_name = "chinook-invalidation";
+};
+
+struct InvalidationListenerStats {
+  uint64_t keys_invalidated = 0;  // key names received
+  uint64_t flushes = 0;           // on_flush calls (drops, reconnects, FLUSHALL)
+  uint64_t reconnects = 0;        // successful subscriptions after the first per server
+};
+
+class InvalidationListener {
+ public:
+  using KeysCallback = std::function<void(const std::vector<std::string>& keys)>;
+  using FlushCallback = std::function<void()>;
+
+  // Starts one thread per server; returns at once (see healthy()).
+  InvalidationListener(std::vector<RedisEndpoint> servers, InvalidationListenerOptions options,
+                       KeysCallback on_keys, FlushCallback on_flush);
+  ~InvalidationListener();  // stops and joins the threads
+  InvalidationListener(const InvalidationListener&) = delete;
+  InvalidationListener& operator=(const InvalidationListener&) = delete;
+
+  // True while every server's subscription is established.
+  bool healthy() const;
+  // Waits (polling) until healthy or the deadline; returns healthy().
+  bool WaitUntilHealthy(std::chrono::steady_clock::time_point deadline) const;
+  InvalidationListenerStats Stats() const;
+
+ private:
+  void Run(size_t server);
+
+  const std::vector<RedisEndpoint> servers_;
+  const InvalidationListenerOptions options_;
+  const KeysCallback on_keys_;
+  const FlushCallback on_flush_;
+  int wake_fd_ = -1;  // eventfd: readable once the listener is stopping
+  std::atomic<bool> stopping_{false};
+  std::unique_ptr<std::atomic<bool>[]> connected_;
+  std::atomic<uint64_t> keys_invalidated_{0}, flushes_{0}, reconnects_{0};
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace chinook::cache
+
+#endif  // CHINOOK_CACHE_INVALIDATION_LISTENER_H_
