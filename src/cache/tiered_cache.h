@@ -124,7 +124,7 @@ class TieredCache {
   std::string RedisKey(std::string_view key) const { return options_.key_prefix + std::string(key); }
   // L2 then loader, filling L2; the L1 fill is GetOrLoad's.
   Result<std::optional<Ptr>> LoadBelowL1(const std::string& key, const Loader& loader);
-  std::optional<Ptr> DecodeL2(const std::string& key, const std::optional<std::string>& bytes);
+  std::optional<Ptr> DecodeL2(const std::optional<std::string>& bytes);
   void OnRemoteKeys(const std::vector<std::string>& redis_keys);
   void OnFlush();
 
@@ -132,8 +132,27 @@ class TieredCache {
   const Codec<V> codec_;
   const std::shared_ptr<RemoteCache> l2_;
   LocalCache<std::string, Ptr> l1_;
-  // Bumped by every invalidation, local or remote: a load that sees it move does not fill L2.
-  std::atomic<uint64_t> epoch_{0};
+  // Invalidation epochs: a fill is skipped when the key's stripe (or the global epoch, bumped by
+  // flushes) moved since its read began, because what was read may predate the change. Striped
+  // by key hash so that a busy stream of invalidations for other keys does not stop all fills.
+  static constexpr size_t kEpochStripes = 1024;
+  struct Epoch {
+    uint64_t global;
+    uint64_t stripe;
+  };
+  std::atomic<uint64_t>& StripeOf(std::string_view key) {
+    return stripes_[std::hash<std::string_view>()(key) % kEpochStripes];
+  }
+  Epoch EpochOf(std::string_view key) {
+    return {global_epoch_.load(std::memory_order_acquire), StripeOf(key).load(std::memory_order_acquire)};
+  }
+  bool Unchanged(std::string_view key, const Epoch& before) {
+    const Epoch now = EpochOf(key);
+    return now.global == before.global && now.stripe == before.stripe;
+  }
+  void Bump(std::string_view key) { StripeOf(key).fetch_add(1, std::memory_order_acq_rel); }
+  std::atomic<uint64_t> global_epoch_{0};
+  std::unique_ptr<std::atomic<uint64_t>[]> stripes_{new std::atomic<uint64_t>[kEpochStripes]()};
   std::atomic<uint64_t> l2_hits_{0}, l2_misses_{0}, l2_decode_errors_{0}, loader_calls_{0}, loader_errors_{0},
       remote_invalidations_{0}, l1_flushes_{0}, l1_bypassed_{0};
   // Declared last: destroyed first, so its callbacks never see a destroyed L1.
@@ -155,36 +174,35 @@ TieredCache<V>::TieredCache(std::shared_ptr<RemoteCache> l2, Codec<V> codec, Tie
 
 template <typename V>
 void TieredCache<V>::OnRemoteKeys(const std::vector<std::string>& redis_keys) {
-  epoch_.fetch_add(1, std::memory_order_acq_rel);
   for (const std::string& k : redis_keys) {
     if (k.size() < options_.key_prefix.size() || k.compare(0, options_.key_prefix.size(), options_.key_prefix) != 0) {
       continue;  // another kind of key under the tracked namespace
     }
+    const std::string key = k.substr(options_.key_prefix.size());
+    Bump(key);
     remote_invalidations_.fetch_add(1, std::memory_order_relaxed);
-    l1_.Invalidate(k.substr(options_.key_prefix.size()));
+    l1_.Invalidate(key);
   }
 }
 
 template <typename V>
 void TieredCache<V>::OnFlush() {
-  epoch_.fetch_add(1, std::memory_order_acq_rel);
+  global_epoch_.fetch_add(1, std::memory_order_acq_rel);
   l1_flushes_.fetch_add(1, std::memory_order_relaxed);
   l1_.InvalidateAll();
 }
 
 template <typename V>
-std::optional<typename TieredCache<V>::Ptr> TieredCache<V>::DecodeL2(const std::string& key,
-                                                                      const std::optional<std::string>& bytes) {
+std::optional<typename TieredCache<V>::Ptr> TieredCache<V>::DecodeL2(const std::optional<std::string>& bytes) {
   if (!bytes.has_value()) {
     l2_misses_.fetch_add(1, std::memory_order_relaxed);
     return std::nullopt;
   }
   auto value = std::make_shared<V>();
   if (!codec_.decode(*bytes, value.get()).ok()) {
-    // Corrupt or foreign bytes: drop them so the next reader does not pay for them again.
+    // Corrupt or foreign bytes: a miss; the fill after the load overwrites them.
     l2_decode_errors_.fetch_add(1, std::memory_order_relaxed);
     l2_misses_.fetch_add(1, std::memory_order_relaxed);
-    (void)l2_->Delete({RedisKey(key)});
     return std::nullopt;
   }
   l2_hits_.fetch_add(1, std::memory_order_relaxed);
@@ -195,9 +213,9 @@ template <typename V>
 Result<std::optional<typename TieredCache<V>::Ptr>> TieredCache<V>::LoadBelowL1(const std::string& key,
                                                                                  const Loader& loader) {
   const bool l2 = options_.use_l2 && l2_ != nullptr;
-  const uint64_t epoch = epoch_.load(std::memory_order_acquire);
+  const Epoch epoch = EpochOf(key);
   if (l2) {
-    if (auto hit = DecodeL2(key, l2_->Get(RedisKey(key)))) return std::optional<Ptr>(std::move(*hit));
+    if (auto hit = DecodeL2(l2_->Get(RedisKey(key)))) return std::optional<Ptr>(std::move(*hit));
   }
   loader_calls_.fetch_add(1, std::memory_order_relaxed);
   auto loaded = loader(key);
@@ -207,7 +225,7 @@ Result<std::optional<typename TieredCache<V>::Ptr>> TieredCache<V>::LoadBelowL1(
   }
   if (!loaded->has_value()) return std::optional<Ptr>();
   auto value = std::make_shared<const V>(std::move(**loaded));
-  if (l2 && epoch_.load(std::memory_order_acquire) == epoch) {
+  if (l2 && Unchanged(key, epoch)) {
     std::string bytes;
     codec_.encode(*value, &bytes);
     (void)l2_->Set(RedisKey(key), bytes, options_.l2_ttl);  // a failed fill is only a future miss
@@ -226,7 +244,9 @@ template <typename V>
 Result<std::vector<std::optional<typename TieredCache<V>::Ptr>>> TieredCache<V>::GetMany(
     std::span<const std::string> keys, const ManyLoader& loader) {
   std::vector<std::optional<Ptr>> out(keys.size());
-  const uint64_t epoch = epoch_.load(std::memory_order_acquire);
+  std::vector<Epoch> epochs;
+  epochs.reserve(keys.size());
+  for (const std::string& k : keys) epochs.push_back(EpochOf(k));
   const bool l1 = UseL1();
   std::vector<size_t> missing;  // positions still unanswered
   for (size_t i = 0; i < keys.size(); ++i) {
@@ -239,8 +259,8 @@ Result<std::vector<std::optional<typename TieredCache<V>::Ptr>>> TieredCache<V>:
     missing.push_back(i);
   }
   const bool l2 = options_.use_l2 && l2_ != nullptr;
-  // Fills are skipped when an invalidation raced with this call: what we read may be older.
-  const auto unchanged = [&] { return epoch_.load(std::memory_order_acquire) == epoch; };
+  // Fills are skipped for keys invalidated while this call ran: what we read may be older.
+  const auto unchanged = [&](size_t i) { return Unchanged(keys[i], epochs[i]); };
   if (l2 && !missing.empty()) {
     std::vector<std::string> redis_keys;
     redis_keys.reserve(missing.size());
@@ -248,9 +268,9 @@ Result<std::vector<std::optional<typename TieredCache<V>::Ptr>>> TieredCache<V>:
     auto values = l2_->GetMany(redis_keys);
     std::vector<size_t> still;
     for (size_t j = 0; j < missing.size(); ++j) {
-      if (auto hit = DecodeL2(keys[missing[j]], values[j])) {
+      if (auto hit = DecodeL2(values[j])) {
         out[missing[j]] = *hit;
-        if (l1 && unchanged()) l1_.Put(keys[missing[j]], std::move(*hit));
+        if (l1 && unchanged(missing[j])) l1_.Put(keys[missing[j]], std::move(*hit));
       } else {
         still.push_back(missing[j]);
       }
@@ -276,24 +296,26 @@ Result<std::vector<std::optional<typename TieredCache<V>::Ptr>>> TieredCache<V>:
   for (size_t j = 0; j < missing.size(); ++j) {
     if (!(*loaded)[j].has_value()) continue;
     auto value = std::make_shared<const V>(std::move(*(*loaded)[j]));
-    if (l2) {
-      std::string bytes;
-      codec_.encode(*value, &bytes);
-      fills.emplace_back(RedisKey(load_keys[j]), std::move(bytes));
+    if (unchanged(missing[j])) {
+      if (l2) {
+        std::string bytes;
+        codec_.encode(*value, &bytes);
+        fills.emplace_back(RedisKey(load_keys[j]), std::move(bytes));
+      }
+      if (l1) l1_.Put(load_keys[j], value);
     }
-    if (l1 && unchanged()) l1_.Put(load_keys[j], value);
     out[missing[j]] = std::move(value);
   }
-  if (!fills.empty() && unchanged()) (void)l2_->SetMany(fills, options_.l2_ttl);
+  if (!fills.empty()) (void)l2_->SetMany(fills, options_.l2_ttl);  // failures are future misses
   return out;
 }
 
 template <typename V>
 Status TieredCache<V>::Invalidate(std::span<const std::string> keys) {
-  epoch_.fetch_add(1, std::memory_order_acq_rel);
   std::vector<std::string> redis_keys;
   redis_keys.reserve(keys.size());
   for (const std::string& k : keys) {
+    Bump(k);
     l1_.Invalidate(k);
     redis_keys.push_back(RedisKey(k));
   }

@@ -260,6 +260,12 @@ TEST_F(TieredCacheTest, GetManyAnswersFromEachTierAndLoadsTheRestOnce) {
   EXPECT_EQ(ValueOf(tiers->Get("0", source_.Loader())), "v0");  // L1 (and L2)
   ASSERT_TRUE(NewRedisCache(endpoint_)->Set(options_.key_prefix + "1", "v1", 60s).ok());  // L2 only
   ASSERT_TRUE(NewRedisCache(endpoint_)->Set(options_.key_prefix + "2", "corrupt!", 60s).ok());
+  // Let the invalidations announcing these three writes arrive first: a write racing with
+  // GetMany rightly stops it from caching what it read.
+  const auto deadline = std::chrono::steady_clock::now() + 2s;
+  while (tiers->Stats().remote_invalidations < 3 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
   const std::vector<std::string> keys = {"0", "1", "2", "3", "nope", "5"};
   const int calls_before = source_.calls();
   auto r = tiers->GetMany(keys, source_.ManyLoader());
