@@ -11,7 +11,10 @@ BASE ?=
 export CHINOOK_BUILD_DIR := $(abspath $(BUILD_DIR))
 export BENCH_FILTER BENCH_REPS
 
-.PHONY: all deps build test bench pr-check baseline services-up services-down clean
+# Seconds each fuzz target runs under `make fuzz`.
+FUZZ_SECONDS ?= 120
+
+.PHONY: all deps build test test-asan fuzz bench pr-check baseline services-up services-down clean
 
 all: build
 
@@ -24,6 +27,21 @@ build: deps
 
 test: build
 	ci/with-services.sh ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+# The test suite built with AddressSanitizer + UndefinedBehaviorSanitizer (leak checking on), on
+# glibc malloc (the sanitizer replaces it; jemalloc is left out).
+test-asan: deps
+	cmake -S . -B $(BUILD_DIR)-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHINOOK_SANITIZE=ON $(CMAKE_FLAGS)
+	cmake --build $(BUILD_DIR)-asan -j $(JOBS) --target chinook-tests
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  CHINOOK_BUILD_DIR=$(abspath $(BUILD_DIR))-asan ci/with-services.sh \
+	  ctest --test-dir $(BUILD_DIR)-asan --output-on-failure -j $(JOBS) -E chinook-bench-smoke
+
+# Every libFuzzer target (clang) for FUZZ_SECONDS each, from the committed seeds.
+fuzz: deps
+	CC=clang CXX=clang++ cmake -S . -B $(BUILD_DIR)-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHINOOK_FUZZ=ON
+	cmake --build $(BUILD_DIR)-fuzz -j $(JOBS) --target chinook-fuzzers
+	ci/fuzz.sh $(BUILD_DIR)-fuzz $(FUZZ_SECONDS)
 
 bench: build
 	ci/with-services.sh ci/bench.sh $(BENCH_ARGS)
@@ -42,4 +60,4 @@ services-down:
 
 clean:
 	-ci/services.sh down
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(BUILD_DIR)-asan $(BUILD_DIR)-fuzz

@@ -5,8 +5,8 @@
 set -euo pipefail
 
 packages=(
-  # build
-  g++ cmake make pkg-config
+  # build; clang and its runtime for the libFuzzer targets (make fuzz)
+  g++ cmake make pkg-config clang libclang-rt-14-dev
   # libraries
   libprotobuf-dev protobuf-compiler libpq-dev zlib1g-dev libhiredis-dev libjemalloc-dev
   libbenchmark-dev libgtest-dev libgmock-dev

@@ -5,7 +5,9 @@
 // CustomerView whose strings point into the input bytes, validates UTF-8 as proto3 requires, and
 // reuses the view's vectors, so a steady-state decode allocates nothing. Anything libprotobuf
 // writes decodes: fields in any order, repeated singular fields (last wins; the timestamps merge),
-// map entries with missing key or value, and unknown fields, which are kept as raw bytes.
+// map entries with missing key or value, and unknown fields: top-level ones are kept as raw bytes;
+// those nested inside a Timestamp or a map entry are skipped (libprotobuf drops the map-entry ones
+// too; nothing writes the Timestamp ones in practice).
 //
 // Errors say what and where: "customer: field 2 (email): invalid UTF-8 at byte 5 of 9 (input
 // offset 14)".
