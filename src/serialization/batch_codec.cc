@@ -1,27 +1,37 @@
 #include "serialization/batch_codec.h"
 
+#include <climits>
+
 #include "serialization/wire.h"
 
 namespace chinook::serialization {
 
+namespace {
+
+// The original service's decode: a freshly allocated message, parsed by libprotobuf (whose only
+// diagnostic is success or failure).
+template <typename Message>
+Result<std::unique_ptr<Message>> ParseIntoNew(std::string_view bytes, const char* what) {
+  auto message = std::make_unique<Message>();
+  if (bytes.size() > INT_MAX || !message->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return DataLossError(std::string(what) + ": libprotobuf could not parse " + std::to_string(bytes.size()) +
+                         " bytes");
+  }
+  return message;
+}
+
+}  // namespace
+
 std::string NaiveEncodeCustomer(const Customer& customer) { return customer.SerializeAsString(); }
 
 Result<std::unique_ptr<Customer>> NaiveDecodeCustomer(std::string_view bytes) {
-  auto customer = std::make_unique<Customer>();
-  if (!customer->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return DataLossError("customer: libprotobuf could not parse " + std::to_string(bytes.size()) + " bytes");
-  }
-  return customer;
+  return ParseIntoNew<Customer>(bytes, "customer");
 }
 
 std::string NaiveEncodeBatch(const CustomerBatch& batch) { return batch.SerializeAsString(); }
 
 Result<std::unique_ptr<CustomerBatch>> NaiveDecodeBatch(std::string_view bytes) {
-  auto batch = std::make_unique<CustomerBatch>();
-  if (!batch->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return DataLossError("batch: libprotobuf could not parse " + std::to_string(bytes.size()) + " bytes");
-  }
-  return batch;
+  return ParseIntoNew<CustomerBatch>(bytes, "batch");
 }
 
 void EncodeBatch(std::span<const Customer> customers, std::string* out) {
