@@ -399,6 +399,7 @@ Result<int64_t> Connection::CopyIn(const std::string& copy_sql,
   Status chunk_error;
   for (;;) {
     std::string_view chunk;
+    if (Clock::now() >= deadline) return Abandon("copy");
     chunk_error = next_chunk(&chunk);
     if (!chunk_error.ok() || chunk.empty()) break;
     int rc;

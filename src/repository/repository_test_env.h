@@ -1,0 +1,55 @@
+// Shared set-up of the repository integration tests: a pool on CHINOOK_PG_DSN and a schema of
+// this test's own, dropped afterwards, so that tests may run in parallel on one database.
+#ifndef CHINOOK_REPOSITORY_REPOSITORY_TEST_ENV_H_
+#define CHINOOK_REPOSITORY_REPOSITORY_TEST_ENV_H_
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "pg/connection_pool.h"
+#include "pg/pg_test_util.h"
+#include "repository/customer_repository.h"
+#include "repository/optimized_repository.h"
+#include "testing/service_env.h"
+
+namespace chinook::repository::testing {
+
+enum class Kind { kNaive, kOptimized, kOptimizedPipelined };
+
+inline Result<std::unique_ptr<CustomerRepository>> MakeRepository(Kind kind, std::shared_ptr<pg::ConnectionPool> pool,
+                                                                   const std::string& schema) {
+  switch (kind) {
+    case Kind::kNaive: return NewNaiveRepository(std::move(pool), {.schema = schema});
+    case Kind::kOptimized: return NewOptimizedRepository(std::move(pool), {.schema = schema});
+    case Kind::kOptimizedPipelined:
+      return NewOptimizedRepository(std::move(pool), {.schema = schema}, {.get_many = GetManyStrategy::kPipeline});
+  }
+  return InternalError("unknown kind");
+}
+
+// Owns a schema for the duration of a test.
+class ScopedSchema {
+ public:
+  ScopedSchema(std::string dsn, std::string_view prefix)
+      : dsn_(std::move(dsn)), name_(pg::testing::UniqueSchema(prefix)) {}
+  ~ScopedSchema() {
+    auto dropped = pg::testing::AdminExec(dsn_, "DROP SCHEMA IF EXISTS \"" + name_ + "\" CASCADE");
+    EXPECT_TRUE(dropped.ok()) << dropped.status().ToString();
+  }
+  const std::string& name() const { return name_; }
+  // count(*) of the schema's customers table, or -1 on error.
+  int64_t CountRows(const std::string& where = "true") const {
+    auto n = pg::testing::AdminExec(dsn_, "SELECT count(*) FROM \"" + name_ + "\".customers WHERE " + where);
+    return n.ok() ? std::stoll(*n) : -1;
+  }
+
+ private:
+  std::string dsn_;
+  std::string name_;
+};
+
+}  // namespace chinook::repository::testing
+
+#endif  // CHINOOK_REPOSITORY_REPOSITORY_TEST_ENV_H_

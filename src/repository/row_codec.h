@@ -1,0 +1,51 @@
+// Customer <-> PostgreSQL binary formats: statement parameters, binary result rows and COPY
+// BINARY rows. Shared by both repositories so that they differ only in how they talk to the
+// server, not in what they store.
+//
+// Thread safety: pure functions.
+#ifndef CHINOOK_REPOSITORY_ROW_CODEC_H_
+#define CHINOOK_REPOSITORY_ROW_CODEC_H_
+
+#include <cstdint>
+#include <string>
+
+#include "chinook/status.h"
+#include "pg/connection.h"
+#include "repository/customer_repository.h"
+
+namespace chinook::repository {
+
+// Microseconds since the Unix epoch (PostgreSQL's precision; sub-microseconds are truncated).
+int64_t TimestampToUnixMicros(const google::protobuf::Timestamp& t);
+void SetTimestampFromUnixMicros(int64_t unix_micros, google::protobuf::Timestamp* t);
+int64_t NowUnixMicros();
+
+// created_at / updated_at of `c`, or `now` when unset.
+inline int64_t CreatedAtMicros(const Customer& c, int64_t now) {
+  return c.has_created_at() ? TimestampToUnixMicros(c.created_at()) : now;
+}
+inline int64_t UpdatedAtMicros(const Customer& c, int64_t now) {
+  return c.has_updated_at() ? TimestampToUnixMicros(c.updated_at()) : now;
+}
+
+// Adds id, email, name, phone (NULL when empty) and metadata as parameters $n..$n+4.
+// `c` must outlive the statement (text parameters are views). `json` is scratch space.
+void BindCustomerFields(const Customer& c, pg::Params* params, std::string* json);
+
+// Decodes row `row` of a binary-format result whose columns are kCustomerColumns.
+// DataLoss when a value is not what the schema promises.
+[[nodiscard]] Status DecodeCustomerRow(const PGresult* result, int row, Customer* out);
+
+// The number of rows in a result.
+int RowCount(const PGresult* result);
+// The id (first column) of row `row`; a view into `result`.
+std::string_view RowId(const PGresult* result, int row);
+
+// COPY BINARY framing: the header, one row per customer in kCustomerColumns order, the trailer.
+void AppendCopyHeader(std::string* out);
+void AppendCopyRow(const Customer& c, int64_t now_micros, std::string* out, std::string* json);
+void AppendCopyTrailer(std::string* out);
+
+}  // namespace chinook::repository
+
+#endif  // CHINOOK_REPOSITORY_ROW_CODEC_H_
