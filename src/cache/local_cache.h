@@ -75,7 +75,7 @@ struct LocalCacheOptions {
   // stampede it prevents.
   bool coalesce_loads = true;
   // Time source for TTLs; null means SystemClock().
-  std::shared_ptr<Clock> clock = nullptr;
+  std::shared_ptr<Clock> clock{};
 };
 
 struct CacheStats {
