@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <optional>
 #include <set>
 
@@ -12,8 +13,8 @@ namespace chinook::compare {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-// Beyond this many samples per side a settling estimate is not worth printing.
-constexpr int kNeededCap = 10000;
+// Iterations of Google Benchmark's memory-measurement run, at most (benchmark_runner.cc).
+constexpr double kMemoryRunIterations = 16;
 
 // Where a benchmark stands on one side, over all of that side's rounds.
 struct Presence {
@@ -127,6 +128,7 @@ int NeededSamples(const Estimate& e, int n, double threshold, double alpha_famil
          (paired ? stats::MinimumSignedRankP(floor_n) : stats::MinimumMannWhitneyP(floor_n, floor_n)) >= alpha_family) {
     ++floor_n;
   }
+  if (floor_n >= kNeededCap) return -1;
   if (!(half > 0)) return floor_n;
   if (!(gap > 0)) return -1;
   const double z_now = stats::NormalQuantile(1 - (1 - confidence) / 2);
@@ -165,6 +167,9 @@ class Engine {
 
     for (const std::string& name : AllNames()) report_.benchmarks.push_back(CompareBenchmark(name));
     AdjustAndDecide();
+    if (options_.time_metrics.empty()) {
+      if (std::optional<GeoMean> g = ComputeGeoMean("time")) report_.geomeans.push_back(*g);
+    }
     for (const std::string& metric : options_.time_metrics) {
       if (std::optional<GeoMean> g = ComputeGeoMean(metric)) report_.geomeans.push_back(*g);
     }
@@ -245,13 +250,17 @@ class Engine {
 
   bool IsTimeMetric(std::string_view metric) const { return metric == kCpuTime || metric == kRealTime; }
 
+  bool JudgesTime(std::string_view benchmark, std::string_view metric) const {
+    if (options_.time_metrics.empty()) return metric == DeclaredTimeMetric(benchmark);
+    return std::find(options_.time_metrics.begin(), options_.time_metrics.end(), metric) != options_.time_metrics.end();
+  }
+
   MetricComparison CompareMetric(const std::string& name, const std::string& metric) {
     MetricComparison c;
     c.metric = metric;
     c.rule = config_.RuleFor(metric);
     c.judged = c.rule.verdict && c.rule.direction != Direction::kUnknown &&
-               (!IsTimeMetric(metric) || std::find(options_.time_metrics.begin(), options_.time_metrics.end(),
-                                                   metric) != options_.time_metrics.end());
+               (!IsTimeMetric(metric) || JudgesTime(name, metric));
     const std::vector<double> x = Pooled(base_, name, metric);
     const std::vector<double> y = Pooled(head_, name, metric);
     c.base_median = x.empty() ? 0 : stats::Median(x);
@@ -262,21 +271,12 @@ class Engine {
       return c;
     }
     if (c.rule.exact) {
-      c.threshold = config_.exact_tolerance;
       c.n_base = static_cast<int>(x.size());
       c.n_head = static_cast<int>(y.size());
+      c.threshold = c.rule.tolerance;
       const double diff = c.head_median - c.base_median;
       c.change = c.ci_low = c.ci_high = Relative(diff, false, std::fabs(c.base_median));
-      const double worse = c.rule.direction == Direction::kHigherIsBetter ? -diff : diff;
-      if (!c.judged) {
-        c.verdict = Verdict::kInfo;
-      } else if (worse > c.threshold) {
-        c.verdict = Verdict::kRegression;
-      } else if (worse < -c.threshold) {
-        c.verdict = Verdict::kImprovement;
-      } else {
-        c.verdict = Verdict::kUnchanged;
-      }
+      c.verdict = c.judged ? DecideExact(name, metric, c) : Verdict::kInfo;
       return c;
     }
     c.threshold = config_.ThresholdFor(name, metric);
@@ -306,6 +306,42 @@ class Engine {
     return c;
   }
 
+  // Median iterations per repetition of a side, or 0 when the files do not say.
+  static double MedianIterations(std::span<const BenchmarkRun> rounds, const std::string& name) {
+    std::vector<double> n;
+    for (const BenchmarkRun& r : rounds) {
+      const Measurements* m = r.Find(name);
+      if (m != nullptr && m->ok()) n.insert(n.end(), m->iterations.begin(), m->iterations.end());
+    }
+    return n.empty() ? 0 : stats::Median(n);
+  }
+
+  // An exact metric moved when its figure per iteration moved by more than the tolerance and the
+  // run's total (figure x iterations) moved the same way by more than the slack; see gates.h.
+  Verdict DecideExact(const std::string& name, const std::string& metric, MetricComparison& c) const {
+    const double sign = c.rule.direction == Direction::kHigherIsBetter ? -1 : 1;
+    const double worse_per_iteration = sign * (c.head_median - c.base_median);
+    if (std::fabs(worse_per_iteration) <= c.rule.tolerance) return Verdict::kUnchanged;
+    double n_base = MedianIterations(base_, name), n_head = MedianIterations(head_, name);
+    if (metric == "allocs_per_iter") {
+      // Google Benchmark's memory run lasts min(16, iterations) iterations (1.7 to 1.9).
+      n_base = std::min(n_base, kMemoryRunIterations);
+      n_head = std::min(n_head, kMemoryRunIterations);
+    }
+    if (n_base > 0 && n_head > 0) {
+      const double total_base = c.base_median * n_base, total_head = c.head_median * n_head;
+      const double worse_total = sign * (total_head - total_base);
+      if (worse_total * worse_per_iteration <= 0 || std::fabs(worse_total) <= c.rule.slack) {
+        char buf[160];
+        std::snprintf(buf, sizeof buf, "one-off: total per run %.6g -> %.6g over %.6g -> %.6g iterations", total_base,
+                      total_head, n_base, n_head);
+        c.note = buf;
+        return Verdict::kUnchanged;
+      }
+    }
+    return worse_per_iteration > 0 ? Verdict::kRegression : Verdict::kImprovement;
+  }
+
   // Applies the multiple-testing correction over every judged statistical metric, then decides.
   void AdjustAndDecide() {
     std::vector<MetricComparison*> family;
@@ -331,6 +367,23 @@ class Engine {
     report_.tests = static_cast<int>(family.size());
     const double alpha_family =
         config_.correction == Correction::kNone ? config_.alpha : config_.alpha / std::max<size_t>(1, family.size());
+    // Exact tests have a smallest possible p-value; below the corrected alpha nothing can ever
+    // be called, which the reader must know rather than take "inconclusive" for "fine".
+    int hopeless = 0;
+    double smallest = 1;
+    for (const MetricComparison* c : family) {
+      const double floor = paired_ ? stats::MinimumSignedRankP(c->n_base) : stats::MinimumMannWhitneyP(c->n_base, c->n_head);
+      smallest = std::min(smallest, floor);
+      if (floor >= alpha_family) ++hopeless;
+    }
+    if (hopeless > 0) {
+      char buf[320];
+      std::snprintf(buf, sizeof buf,
+                    "%d of %zu tests cannot reach significance: with these sample sizes the smallest possible "
+                    "p-value is %.2g, and the corrected alpha is %.2g; use more %s",
+                    hopeless, family.size(), smallest, alpha_family, paired_ ? "rounds" : "repetitions");
+      report_.warnings.push_back(buf);
+    }
 
     // estimates_ holds one entry per metric with a p-value, in this same traversal order.
     size_t next = 0;
@@ -374,7 +427,8 @@ class Engine {
                                  : Verdict::kUnchanged;
   }
 
-  std::optional<GeoMean> ComputeGeoMean(const std::string& metric) const {
+  // `label` is a time metric, or "time" for each benchmark's declared clock.
+  std::optional<GeoMean> ComputeGeoMean(const std::string& label) const {
     // Per benchmark: the samples behind log(median head / median base).
     struct Series {
       std::vector<double> x, y;  // independent: repetitions; paired: per-round medians
@@ -386,6 +440,7 @@ class Engine {
         continue;
       }
       Series s;
+      const std::string metric = label == "time" ? std::string(DeclaredTimeMetric(b.name)) : label;
       if (paired_) {
         PairedMedians(base_, head_, b.name, metric, &s.x, &s.y);
       } else {
@@ -410,7 +465,7 @@ class Engine {
     double sum = 0;
     for (const Series& s : series) sum += statistic(s, nullptr, nullptr);
     GeoMean g;
-    g.metric = metric;
+    g.metric = label;
     g.benchmarks = static_cast<int>(series.size());
     g.change = std::expm1(sum / static_cast<double>(series.size()));
     stats::Rng rng(options_.seed);
@@ -461,6 +516,18 @@ class Engine {
 };
 
 }  // namespace
+
+std::string_view DeclaredTimeMetric(std::string_view benchmark) {
+  // Google Benchmark joins the name's parts with '/': ".../manual_time/threads:2".
+  size_t start = 0;
+  while (start <= benchmark.size()) {
+    const size_t end = std::min(benchmark.find('/', start), benchmark.size());
+    const std::string_view part = benchmark.substr(start, end - start);
+    if (part == "real_time" || part == "manual_time") return kRealTime;
+    start = end + 1;
+  }
+  return kCpuTime;
+}
 
 std::string_view VerdictName(Verdict v) {
   switch (v) {

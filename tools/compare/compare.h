@@ -19,8 +19,9 @@
 //                the change is significant but smaller than the threshold;
 //   inconclusive anything else: the data cannot tell; `needed` estimates the repetitions (rounds
 //                in ab mode) per side that would settle it.
-// Exact metrics (allocation counts) skip the test: any increase beyond exact_tolerance is a
-// regression. A benchmark takes the worst verdict of its metrics.
+// Exact metrics (allocation counts) skip the test: an increase per iteration that the run's total
+// confirms is a regression, however small (gates.h explains the tolerance and slack). A
+// benchmark takes the worst verdict of its metrics.
 //
 // Thread safety: pure functions over values.
 #ifndef CHINOOK_TOOLS_COMPARE_COMPARE_H_
@@ -52,6 +53,9 @@ enum class Verdict {
 
 std::string_view VerdictName(Verdict v);
 
+// Settling estimates above this many repetitions (or rounds) are reported as out of reach.
+inline constexpr int kNeededCap = 1000;
+
 struct MetricComparison {
   std::string metric;
   MetricRule rule;
@@ -67,9 +71,9 @@ struct MetricComparison {
   double p_value = std::numeric_limits<double>::quiet_NaN();     // two-sided, NaN for exact metrics
   double p_adjusted = std::numeric_limits<double>::quiet_NaN();  // after the correction
   bool exact_test = false;  // exact null distribution (else normal approximation)
-  double threshold = 0;     // fraction for statistical metrics; absolute per op for exact ones
+  double threshold = 0;     // fraction for statistical metrics; the tolerance per op for exact ones
   Verdict verdict = Verdict::kInfo;
-  int needed = 0;           // inconclusive: samples per side to settle it; -1 out of reach
+  int needed = 0;           // inconclusive: samples per side to settle it; -1 beyond kNeededCap
   std::string note;
 };
 
@@ -85,7 +89,7 @@ struct BenchmarkComparison {
 // The geometric mean over benchmarks on both sides of head/base for one time metric, with a
 // bootstrap interval (resampling repetitions, or rounds when paired; fixed seed).
 struct GeoMean {
-  std::string metric;
+  std::string metric;  // "cpu_time", "real_time", or "time" for each benchmark's declared clock
   int benchmarks = 0;
   double change = 0;
   double ci_low = 0;
@@ -121,9 +125,11 @@ struct Report {
 };
 
 struct CompareOptions {
-  // The time metrics that carry verdicts. Both by default: cpu_time is the quieter signal for
-  // CPU-bound code, real_time the only one for code that waits on a server or on other threads.
-  std::vector<std::string> time_metrics = {"cpu_time", "real_time"};
+  // The time metrics that carry verdicts. Empty (the default) means each benchmark's own clock,
+  // as Google Benchmark itself uses it to size the run: real_time for benchmarks registered with
+  // UseRealTime() or UseManualTime() (their names end in /real_time or /manual_time), cpu_time
+  // for the others; cpu_time leaves out the time a busy shared machine takes the CPU away.
+  std::vector<std::string> time_metrics;
   bool allow_absent = false;          // gates naming benchmarks absent from the run are skipped
   bool advisory = false;              // regressions are reported but do not fail
   bool fail_on_inconclusive = false;
@@ -137,6 +143,9 @@ Report CompareFiles(const BenchmarkRun& base, const BenchmarkRun& head, const Ga
 // REQUIRES: base_rounds.size() == head_rounds.size() > 0, round i of each run back to back.
 Report ComparePaired(std::span<const BenchmarkRun> base_rounds, std::span<const BenchmarkRun> head_rounds,
                      const GatesConfig& config, const CompareOptions& options);
+
+// The time metric a benchmark is judged on by default (see CompareOptions::time_metrics).
+std::string_view DeclaredTimeMetric(std::string_view benchmark);
 
 // Only the within-run gates of one results file (what `make bench` checks before any baseline).
 Report CheckRun(const BenchmarkRun& run, const GatesConfig& config, const CompareOptions& options);

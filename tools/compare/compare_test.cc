@@ -172,15 +172,66 @@ TEST_F(CompareFilesTest, FailedBenchmarkInCurrentRunFails) {
   EXPECT_EQ(r.ExitCode(), 1);
 }
 
-TEST_F(CompareFilesTest, ChosenTimeMetricsCarryTheVerdict) {
+TEST_F(CompareFilesTest, EachBenchmarkIsJudgedOnItsDeclaredClock) {
+  // Waiting got 50% slower; the CPU the benchmark used did not change.
   stats::Rng rng(6);
-  Add(&base_, "BM_Wait", {{"cpu_time", std::vector<double>(10, 1.0)}, {"real_time", Noisy(rng, 10, 100, 0.01)}});
-  Add(&head_, "BM_Wait", {{"cpu_time", std::vector<double>(10, 1.0)}, {"real_time", Noisy(rng, 10, 150, 0.01)}});
-  EXPECT_EQ(Get(CompareFiles(base_, head_, config_, options_), "BM_Wait").verdict, Verdict::kRegression);
-  options_.time_metrics = {"cpu_time"};
-  const Report r = CompareFiles(base_, head_, config_, options_);
-  EXPECT_EQ(Get(r, "BM_Wait").verdict, Verdict::kUnchanged);
+  for (const std::string name : {"BM_Wait", "BM_Wait/real_time", "BM_Wait/manual_time/threads:2"}) {
+    Add(&base_, name, {{"cpu_time", std::vector<double>(10, 1.0)}, {"real_time", Noisy(rng, 10, 100, 0.01)}});
+    Add(&head_, name, {{"cpu_time", std::vector<double>(10, 1.0)}, {"real_time", Noisy(rng, 10, 150, 0.01)}});
+  }
+  Report r = CompareFiles(base_, head_, config_, options_);
+  EXPECT_EQ(Get(r, "BM_Wait").verdict, Verdict::kUnchanged);  // a CPU benchmark: cpu_time
   EXPECT_EQ(Metric(Get(r, "BM_Wait"), "real_time").verdict, Verdict::kInfo);
+  EXPECT_EQ(Get(r, "BM_Wait/real_time").verdict, Verdict::kRegression);  // UseRealTime(): real_time
+  EXPECT_EQ(Metric(Get(r, "BM_Wait/real_time"), "cpu_time").verdict, Verdict::kInfo);
+  EXPECT_EQ(Get(r, "BM_Wait/manual_time/threads:2").verdict, Verdict::kRegression);
+  EXPECT_EQ(DeclaredTimeMetric("BM_X/8/real_time/threads:4"), "real_time");
+  EXPECT_EQ(DeclaredTimeMetric("BM_real_time_X"), "cpu_time");
+  // Asking for both judges both.
+  options_.time_metrics = {"cpu_time", "real_time"};
+  r = CompareFiles(base_, head_, config_, options_);
+  EXPECT_EQ(Get(r, "BM_Wait").verdict, Verdict::kRegression);
+}
+
+// One-off allocations (here 2,593 per run, none per iteration) divided by the iteration count:
+// figures recorded from BM_SerializeBatch_Gzip/level:1, 35 and 34 iterations.
+TEST(CompareExactTest, OneOffAllocationsOverFewerIterationsAreNotARegression) {
+  const auto run = [](double per_op, double iterations) {
+    BenchmarkRun r;
+    Add(&r, "BM_Gzip", {{"allocs_per_op", std::vector<double>(3, per_op)}});
+    r.benchmarks[0].iterations = std::vector<double>(3, iterations);
+    return r;
+  };
+  const BenchmarkRun base = run(2593.0 / 35, 35);
+  Report r = CompareFiles(base, run(2593.0 / 34, 34), GatesConfig(), CompareOptions());
+  const MetricComparison& same = Metric(Get(r, "BM_Gzip"), "allocs_per_op");
+  EXPECT_EQ(same.verdict, Verdict::kUnchanged);
+  EXPECT_NE(same.note.find("one-off"), std::string::npos) << same.note;
+  // One more allocation per iteration: the total grows by 34 and the figure by 1.
+  r = CompareFiles(base, run((2593.0 + 34) / 34, 34), GatesConfig(), CompareOptions());
+  EXPECT_EQ(Metric(Get(r, "BM_Gzip"), "allocs_per_op").verdict, Verdict::kRegression);
+  // One more allocation every 20 iterations, over many iterations: small, and still counted.
+  const BenchmarkRun many = run(14.0 + 100.0 / 80000, 80000);
+  r = CompareFiles(many, run(14.05 + 100.0 / 80000, 80000), GatesConfig(), CompareOptions());
+  EXPECT_EQ(Metric(Get(r, "BM_Gzip"), "allocs_per_op").verdict, Verdict::kRegression);
+}
+
+TEST(CompareExactTest, RecordedRunsOfIdenticalCodeRaiseNoAllocationAlarm) {
+  // Two runs of the same chinook-bench build (3 repetitions each, short): the allocation figures
+  // per op differ between them (9.344 vs 9.517 for BM_SerializeBatch_Optimized) because the runs
+  // had different iteration counts, not because the code allocates more.
+  const std::string dir = CHINOOK_COMPARE_TESTDATA;
+  Result<BenchmarkRun> a = ReadBenchmarkFile(dir + "/chinook_bench_a.json");
+  Result<BenchmarkRun> b = ReadBenchmarkFile(dir + "/chinook_bench_b.json");
+  ASSERT_TRUE(a.ok() && b.ok());
+  const Report r = CompareFiles(*a, *b, GatesConfig(), CompareOptions());
+  for (const BenchmarkComparison& bench : r.benchmarks) {
+    for (const MetricComparison& m : bench.metrics) {
+      if (!m.rule.exact) continue;
+      EXPECT_EQ(m.verdict, Verdict::kUnchanged) << bench.name << " " << m.metric << " " << m.note;
+    }
+  }
+  EXPECT_EQ(r.Count(Verdict::kRegression), 0);
 }
 
 TEST(CompareCountersTest, DirectionOfCounters) {
@@ -292,7 +343,7 @@ TEST(GeoMeanTest, UniformSlowdownShowsInTheGeometricMean) {
     Add(&head, name, {{"cpu_time", Noisy(rng, 10, center * 1.10, 0.01)}});
   }
   const Report r = CompareFiles(base, head, GatesConfig(), CompareOptions());
-  ASSERT_EQ(r.geomeans.size(), 1u);  // cpu_time only: there is no real_time
+  ASSERT_EQ(r.geomeans.size(), 1u);  // one line: each benchmark's declared clock
   const GeoMean& g = r.geomeans[0];
   EXPECT_EQ(g.benchmarks, 6);
   EXPECT_NEAR(g.change, 0.10, 0.01);

@@ -113,8 +113,6 @@ Status ParseDefaults(const json::Value& v, std::string_view source, GatesConfig*
   if (!(c->confidence > 0 && c->confidence < 1)) {
     return ErrorAt(source, v, "defaults: \"confidence\" must be in (0, 1)");
   }
-  CHINOOK_RETURN_IF_ERROR(r.Number("exact_tolerance", &c->exact_tolerance));
-  if (c->exact_tolerance < 0) return ErrorAt(source, v, "defaults: \"exact_tolerance\" must not be negative");
   std::string correction;
   CHINOOK_RETURN_IF_ERROR(r.String("correction", false, &correction));
   if (!correction.empty()) {
@@ -151,6 +149,15 @@ Status ParseMetricRule(const json::Value& v, std::string_view source, const std:
   if ((rule->verdict || rule->exact) && rule->direction == Direction::kUnknown) {
     return ErrorAt(source, v, what + ": a verdict-bearing or exact metric needs \"better\"");
   }
+  bool has_tolerance = false, has_slack = false;
+  CHINOOK_RETURN_IF_ERROR(r.Number("tolerance", &rule->tolerance, &has_tolerance));
+  CHINOOK_RETURN_IF_ERROR(r.Number("slack", &rule->slack, &has_slack));
+  if ((has_tolerance || has_slack) && !rule->exact) {
+    return ErrorAt(source, v, what + ": \"tolerance\" and \"slack\" apply to exact metrics only");
+  }
+  if (rule->tolerance < 0 || rule->slack < 0) {
+    return ErrorAt(source, v, what + ": \"tolerance\" and \"slack\" must not be negative");
+  }
   return r.NoOthers();
 }
 
@@ -173,8 +180,11 @@ const std::vector<MetricRule>& BuiltinRules() {
   static const std::vector<MetricRule> rules = {
       {"real_time", Direction::kLowerIsBetter, false, true, "time per iteration"},
       {"cpu_time", Direction::kLowerIsBetter, false, true, "CPU time per iteration"},
-      {"allocs_per_op", Direction::kLowerIsBetter, true, true, "allocation calls are counted, not sampled"},
-      {"allocs_per_iter", Direction::kLowerIsBetter, true, true, "allocation calls are counted, not sampled"},
+      // Exact counts. Tolerances: a hundredth of an allocation (or one byte) per iteration is
+      // rounding; two allocations (4 KiB) per run is the one-off jitter of lazy initialisation.
+      {"allocs_per_op", Direction::kLowerIsBetter, true, true, "allocation calls are counted, not sampled", 0.01, 2},
+      {"allocs_per_iter", Direction::kLowerIsBetter, true, true, "allocation calls are counted, not sampled", 0.01, 2},
+      {"bytes_per_op", Direction::kLowerIsBetter, true, true, "bytes allocated are counted, not sampled", 1, 4096},
       {"*_per_op", Direction::kLowerIsBetter, false, true, "cost per operation"},
       {"hit_rate", Direction::kHigherIsBetter, false, true, "share of requests served"},
       {"*_hit_rate", Direction::kHigherIsBetter, false, true, "share of requests served"},

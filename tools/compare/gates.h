@@ -10,12 +10,13 @@
 //       "threshold_pct": 5,        // a change smaller than this is never called a regression
 //       "alpha": 0.05,             // significance level after the multiple-testing correction
 //       "correction": "holm",      // "holm" | "bh" (Benjamini-Hochberg) | "none"
-//       "confidence": 0.95,        // level of the reported intervals
-//       "exact_tolerance": 0.01    // exact metrics: increases up to this (per op) are rounding
+//       "confidence": 0.95         // level of the reported intervals
 //     },
 //     "metrics": [                 // direction and role of metrics, first match wins, before the
 //       {"pattern": "compression_ratio", "better": "higher", "verdict": true,  //   built-in rules
-//        "reason": "smaller batches on the wire"}
+//        "reason": "smaller batches on the wire"},
+//       {"pattern": "queries_per_op", "better": "lower", "exact": true, "tolerance": 0.01, "slack": 0,
+//        "reason": "statements are counted, not sampled"}
 //     ],
 //     "ratios": [                  // (a) ratio of two benchmarks of the same run
 //       {"id": "serialize-3x", "numerator": "BM_Serialize_Optimized", "denominator": "BM_Serialize_Naive",
@@ -35,8 +36,18 @@
 // the text the stars matched ("BM_X_Fast/*" with "BM_X_Slow/*" pairs /8 with /8); without stars a
 // gate names exactly one benchmark on each side. Thresholds: the first matching rule wins.
 //
+// Exact metrics are counts per iteration (allocations, bytes allocated, statements sent) that the
+// program counts rather than samples. They skip the statistics: an increase counts when the
+// figure per iteration grew by more than `tolerance` AND the total over the run (figure x
+// iterations) grew by more than `slack`. The second condition is what keeps identical code from
+// alarming: one-off allocations (set-up, first-iteration buffer growth) divided by the iteration
+// count make a run with fewer iterations show a higher figure per iteration for the same code,
+// while its total stays put. allocs_per_iter comes from the library's memory run, which lasts at
+// most 16 iterations.
+//
 // Built-in metric rules (after the file's): real_time and cpu_time lower is better, verdict-bearing;
-// allocs_per_op and allocs_per_iter lower, exact (any increase beyond exact_tolerance counts);
+// allocs_per_op and allocs_per_iter lower, exact (tolerance 0.01 per iteration, slack 2
+// allocations per run); bytes_per_op lower, exact (tolerance 1 byte, slack 4096 bytes per run);
 // *_per_op lower, verdict-bearing; hit_rate and *_hit_rate higher, verdict-bearing;
 // *_per_second higher, shown only (derived from the time, which already carries the verdict);
 // max_bytes_used, total_allocated_bytes, net_heap_growth lower, shown only; anything else shown
@@ -67,9 +78,11 @@ std::string_view CorrectionName(Correction c);
 struct MetricRule {
   std::string pattern;
   Direction direction = Direction::kUnknown;
-  bool exact = false;    // deterministic count: compared by value, no test
+  bool exact = false;    // a count: compared by value, no test (see above)
   bool verdict = false;  // contributes to the benchmark's verdict (otherwise shown only)
   std::string reason;
+  double tolerance = 0;  // exact: change per iteration below this is rounding
+  double slack = 0;      // exact: change of the run's total below this is one-off jitter
 };
 
 struct RatioGate {
@@ -104,9 +117,6 @@ struct GatesConfig {
   double alpha = 0.05;             // conventional; applied after correction
   Correction correction = Correction::kHolm;  // controls the chance of any false alarm per run
   double confidence = 0.95;
-  // Allocation counts per op are averages over iterations: one-off allocations divided by the
-  // iteration count make them differ by a few thousandths between runs of identical code.
-  double exact_tolerance = 0.01;
   std::vector<MetricRule> metrics;  // the file's rules; built-ins apply after them
   std::vector<RatioGate> ratios;
   std::vector<BoundGate> bounds;

@@ -53,9 +53,10 @@ TEST(GatesParseTest, FullFile) {
   Result<GatesConfig> c = ParseText(R"({
     "version": 1,
     "description": "goals",
-    "defaults": {"threshold_pct": 7, "alpha": 0.01, "correction": "bh", "confidence": 0.9, "exact_tolerance": 0},
+    "defaults": {"threshold_pct": 7, "alpha": 0.01, "correction": "bh", "confidence": 0.9},
     "metrics": [{"pattern": "compression_ratio", "better": "higher", "reason": "smaller on the wire"},
-                {"pattern": "loader_calls_*", "better": "lower", "exact": true, "reason": "counted"}],
+                {"pattern": "loader_calls_*", "better": "lower", "exact": true, "tolerance": 0, "slack": 0.5,
+                 "reason": "counted"}],
     "ratios": [{"id": "r1", "numerator": "BM_A", "denominator": "BM_B", "metric": "items_per_second",
                 "min": 3, "reason": "goal"}],
     "bounds": [{"id": "b1", "benchmark": "BM_C*", "metric": "hit_rate", "min": 0.8, "max": 1, "reason": "goal"}],
@@ -68,13 +69,13 @@ TEST(GatesParseTest, FullFile) {
   EXPECT_DOUBLE_EQ(c->alpha, 0.01);
   EXPECT_EQ(c->correction, Correction::kBenjaminiHochberg);
   EXPECT_DOUBLE_EQ(c->confidence, 0.9);
-  EXPECT_DOUBLE_EQ(c->exact_tolerance, 0);
   EXPECT_DOUBLE_EQ(c->ThresholdFor("BM_PgInsert", "cpu_time"), 0.12);
   EXPECT_DOUBLE_EQ(c->ThresholdFor("BM_Other", "real_time"), 0.09);
   EXPECT_DOUBLE_EQ(c->ThresholdFor("BM_Other", "cpu_time"), 0.07);
   EXPECT_EQ(c->RuleFor("compression_ratio").direction, Direction::kHigherIsBetter);
   EXPECT_TRUE(c->RuleFor("compression_ratio").verdict);
   EXPECT_TRUE(c->RuleFor("loader_calls_per_burst").exact);
+  EXPECT_DOUBLE_EQ(c->RuleFor("loader_calls_per_burst").slack, 0.5);
   EXPECT_TRUE(c->IsGated("BM_A"));
   EXPECT_TRUE(c->IsGated("BM_Cache"));
   EXPECT_FALSE(c->IsGated("BM_D"));
@@ -87,6 +88,8 @@ TEST(GatesParseTest, BuiltInMetricRules) {
   EXPECT_EQ(c.RuleFor("cpu_time").direction, Direction::kLowerIsBetter);
   EXPECT_TRUE(c.RuleFor("allocs_per_op").exact);
   EXPECT_TRUE(c.RuleFor("allocs_per_iter").exact);
+  EXPECT_TRUE(c.RuleFor("bytes_per_op").exact);
+  EXPECT_DOUBLE_EQ(c.RuleFor("bytes_per_op").slack, 4096);
   EXPECT_EQ(c.RuleFor("queries_per_op").direction, Direction::kLowerIsBetter);
   EXPECT_TRUE(c.RuleFor("queries_per_op").verdict);
   EXPECT_EQ(c.RuleFor("items_per_second").direction, Direction::kHigherIsBetter);
@@ -114,6 +117,7 @@ TEST(GatesParseTest, MistakesAreErrorsWithPositions) {
       {R"({"thresholds": [{"benchmark": "A", "reason": "r"}]})", "missing \"threshold_pct\""},
       {R"({"thresholds": [{"benchmark": "A", "threshold_pct": "5", "reason": "r"}]})", "must be a finite number"},
       {R"({"metrics": [{"pattern": "x", "exact": true, "reason": "r"}]})", "needs \"better\""},
+      {R"({"metrics": [{"pattern": "x", "better": "lower", "slack": 1, "reason": "r"}]})", "exact metrics only"},
       {R"({"ratios": [{"id": "x", "numerator": "A", "denominator": "B", "metric": "m", "min": 1, "reason": "r"},
                       {"id": "x", "numerator": "C", "denominator": "D", "metric": "m", "min": 1, "reason": "r"}]})",
        "duplicate id \"x\""},

@@ -181,7 +181,12 @@ class Reader {
       if (inserted) m.metric_order.push_back(key);
       it->second.push_back(v);
     }
-    if (!is_aggregate) ++iteration_entries_[run_name];
+    if (!is_aggregate) {
+      ++iteration_entries_[run_name];
+      if (const json::Value* it = e.Find("iterations"); it != nullptr && it->is_number() && it->as_number() > 0) {
+        m.iterations.push_back(it->as_number());
+      }
+    }
     return Status::Ok();
   }
 
@@ -287,6 +292,7 @@ void MergeRuns(const BenchmarkRun& more, BenchmarkRun* into) {
       const std::vector<double>& add = m.samples.at(metric);
       it->second.insert(it->second.end(), add.begin(), add.end());
     }
+    existing->iterations.insert(existing->iterations.end(), m.iterations.begin(), m.iterations.end());
     if (existing->error.empty()) existing->error = m.error;
     if (existing->skipped.empty()) existing->skipped = m.skipped;
     existing->from_aggregates = existing->from_aggregates || m.from_aggregates;
@@ -324,6 +330,7 @@ std::vector<ContextWarning> CompareContexts(const BenchmarkRun& base, const Benc
   differs("chinook_cpu_model", true, "CPU models");
   differs("library_version", false, "Google Benchmark versions");
   differs("chinook_compiler", false, "compilers");
+  differs("chinook_libraries", false, "library and server versions");
   const std::string mhz_a = base.ContextValue("mhz_per_cpu"), mhz_b = head.ContextValue("mhz_per_cpu");
   if (!mhz_a.empty() && !mhz_b.empty()) {
     const double a = std::atof(mhz_a.c_str()), b = std::atof(mhz_b.c_str());

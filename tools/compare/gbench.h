@@ -40,6 +40,9 @@ struct Measurements {
   // Metric name -> samples in repetition order. Times are in nanoseconds.
   std::map<std::string, std::vector<double>, std::less<>> samples;
   std::vector<std::string> metric_order;  // metrics in the order the file lists them
+  // Iterations of each repetition (empty when only aggregates were read): per-iteration counters
+  // are totals divided by these, which the comparison of exact metrics undoes.
+  std::vector<double> iterations;
   // True when the file held only aggregates for this benchmark: samples then hold one value each
   // (the median aggregate, else the mean), and no test has the data to be significant.
   bool from_aggregates = false;

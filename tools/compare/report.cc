@@ -36,7 +36,7 @@ std::string VerdictText(const Report& r, Verdict v, int needed) {
     case Verdict::kRegression: return "REGRESSION";
     case Verdict::kFailed: return "FAILED";
     case Verdict::kInconclusive:
-      if (needed < 0) return "inconclusive (change ~ threshold)";
+      if (needed < 0) return "inconclusive (>" + std::to_string(kNeededCap) + " " + SampleUnit(r) + ")";
       return "inconclusive (~" + std::to_string(needed) + " " + SampleUnit(r) + ")";
     default: return std::string(VerdictName(v));
   }
@@ -169,8 +169,34 @@ std::string ResultText(const Report& r) {
 }
 
 std::string GeoMeanText(const GeoMean& g) {
-  return "geometric mean of " + g.metric + " over " + std::to_string(g.benchmarks) + " benchmarks: " +
+  const std::string what = g.metric == "time" ? "times (each benchmark's declared clock)" : g.metric;
+  return "geometric mean of " + what + " over " + std::to_string(g.benchmarks) + " benchmarks: " +
          FormatPercent(g.change) + " [" + FormatPercent(g.ci_low) + ", " + FormatPercent(g.ci_high) + "]";
+}
+
+// "commit f46502e (dirty), 2026-11-25T10:11:47Z, Release, c++ (Debian 12.2.0) 12.2.0, AMD EPYC x2"
+// from the chinook_* context entries ci/bench-context.sh writes; the JSON report has them all.
+std::string ProvenanceText(const std::vector<std::pair<std::string, std::string>>& p) {
+  const auto get = [&](std::string_view key) {
+    for (const auto& [k, v] : p) {
+      if (k == key) return v;
+    }
+    return std::string();
+  };
+  std::string s;
+  const auto add = [&](const std::string& part) {
+    if (part.empty()) return;
+    if (!s.empty()) s += ", ";
+    s += part;
+  };
+  const std::string commit = get("chinook_git_commit");
+  if (!commit.empty()) add("commit " + commit.substr(0, 9) + (get("chinook_git_dirty") == "true" ? " (dirty)" : ""));
+  add(get("chinook_date_utc"));
+  add(get("chinook_build_type"));
+  add(get("chinook_compiler"));
+  const std::string cpus = get("chinook_cpu_count");
+  add(get("chinook_cpu_model") + (cpus.empty() ? "" : " x" + cpus));
+  return s;
 }
 
 std::string GateLine(const GateResult& g) {
@@ -193,6 +219,9 @@ void AppendNotes(const Report& r, const std::string& bullet, std::string* out, b
   const auto code = [&](const std::string& s) { return markdown ? "`" + s + "`" : s; };
   for (const BenchmarkComparison& b : r.benchmarks) {
     for (const std::string& n : b.notes) *out += bullet + code(b.name) + ": " + n + "\n";
+    for (const MetricComparison& c : b.metrics) {
+      if (!c.note.empty()) *out += bullet + code(b.name) + " " + c.metric + ": " + c.note + "\n";
+    }
   }
 }
 
@@ -245,11 +274,7 @@ std::string RenderText(const Report& r, const RenderOptions& o) {
   std::string notes;
   AppendNotes(r, "  ", &notes, false);
   if (!notes.empty()) out += "\nNotes:\n" + notes;
-  if (!r.base_provenance.empty()) {
-    out += "\nBaseline provenance:";
-    for (const auto& [k, v] : r.base_provenance) out += " " + k.substr(8) + "=" + v;
-    out += "\n";
-  }
+  if (!r.base_provenance.empty()) out += "\nBaseline: " + ProvenanceText(r.base_provenance) + "\n";
   out += "\n" + SummaryText(r) + "\n" + Paint(ResultText(r), r.ExitCode() == 0 ? kGreen : kRed, o.color) + "\n";
   return out;
 }
@@ -280,6 +305,7 @@ std::string RenderMarkdown(const Report& r, const RenderOptions& o) {
     out += "Base: `" + MarkdownCell(r.base_label, false) + "`, head: `" + MarkdownCell(r.head_label, false) + "`. " +
            MethodText(r) + "\n\n";
   }
+  if (!r.base_provenance.empty()) out += "Baseline: " + MarkdownCell(ProvenanceText(r.base_provenance), false) + ".\n\n";
   for (const std::string& e : r.input_errors) out += "- **error**: " + MarkdownCell(e, false) + "\n";
   for (const ContextWarning& w : r.context_warnings) {
     out += std::string("- ") + (w.voids ? "**warning**: " : "note: ") + MarkdownCell(w.message, false) + "\n";

@@ -55,7 +55,9 @@ struct Interval {
 };
 
 // Hodges-Lehmann estimate of the shift y - x (median of all pairwise differences) with Moses'
-// distribution-free confidence interval at `confidence` (e.g. 0.95). REQUIRES: both non-empty.
+// distribution-free confidence interval at `confidence` (e.g. 0.95). Two or more identical values
+// on each side (a deterministic counter) give the exact shift with level 1. REQUIRES: both
+// non-empty.
 Interval HodgesLehmannShift(std::span<const double> x, std::span<const double> y, double confidence);
 
 // Hodges-Lehmann pseudo-median of paired differences (median of Walsh averages) with the

@@ -147,6 +147,17 @@ TEST(HodgesLehmannTest, TinySamplesReportTheLevelTheyReach) {
   EXPECT_NEAR(ci.level, 1 - 2.0 / 6, 1e-12);
 }
 
+TEST(HodgesLehmannTest, DeterministicValuesGiveTheExactShift) {
+  Interval ci = HodgesLehmannShift(std::vector<double>{3.3, 3.3, 3.3}, std::vector<double>{3.4, 3.4, 3.4}, 0.95);
+  EXPECT_NEAR(ci.estimate, 0.1, 1e-12);
+  EXPECT_DOUBLE_EQ(ci.low, ci.high);
+  EXPECT_DOUBLE_EQ(ci.level, 1.0);
+  // One value a side proves nothing.
+  ci = HodgesLehmannShift(std::vector<double>{3.3}, std::vector<double>{3.4}, 0.95);
+  EXPECT_LT(ci.level, 0.95);
+  EXPECT_DOUBLE_EQ(HodgesLehmannPaired(std::vector<double>{0.5, 0.5, 0.5}, 0.95).level, 1.0);
+}
+
 TEST(AdjustTest, HolmAndBenjaminiHochberg) {
   const std::vector<double> p = {0.01, 0.04, 0.03, 0.005};
   // Holm: sorted 0.005*4, 0.01*3, 0.03*2, 0.04*1 -> 0.02, 0.03, 0.06, max(0.04, 0.06).

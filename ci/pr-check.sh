@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# `make pr-check [BASE=ref]`: is the working tree slower than BASE_REF?
+#
+#   ci/pr-check.sh [BASE_REF]
+#
+# Builds BASE_REF (default origin/main, falling back to HEAD~1) in a git worktree next to the
+# working tree's build, then runs `chinook-compare ab` on the two chinook-bench binaries:
+# interleaved rounds (A B B A ...) against the same services, compared round by round so that the
+# machine's drift cancels. Writes build/bench/pr-report.md (for a PR comment; also appended to
+# $GITHUB_STEP_SUMMARY when set), pr-report.html and pr-report.json, and keeps the per-round JSON
+# and logs under build/bench/pr-ab/.
+#
+# Environment:
+#   CHINOOK_BUILD_DIR  the working tree's build directory (default build/); the base is built in
+#                      <build>/pr-base
+#   BENCH_FILTER       regex: compare only the matching benchmarks
+#   PR_ROUNDS          interleaved rounds (default 15)
+#   PR_REPS            repetitions per run (default 3; the per-round figure is their median)
+#   PR_MIN_TIME        seconds per repetition (default 0.05: many short runs beat few long ones)
+#   JOBS               build parallelism (default: number of CPUs)
+#
+# Exit status is chinook-compare's: 0 no regression and every gate passes, 1 a regression, a
+# failed or missing gate, or a benchmark that failed; 2 bad input or a run that failed.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${CHINOOK_BUILD_DIR:-$root/build}
+out=$build/bench
+jobs=${JOBS:-$(nproc)}
+rounds=${PR_ROUNDS:-15}
+reps=${PR_REPS:-3}
+min_time=${PR_MIN_TIME:-0.05}
+
+die() { echo "pr-check: error: $*" >&2; exit 2; }
+log() { echo "pr-check: $*" >&2; }
+
+cd "$root"
+base_ref=${1:-}
+if [ -z "$base_ref" ]; then
+  if git rev-parse --verify --quiet origin/main >/dev/null; then
+    base_ref=origin/main
+  else
+    base_ref=HEAD~1
+  fi
+fi
+base_commit=$(git rev-parse --verify --quiet "$base_ref^{commit}") || die "unknown git ref '$base_ref'"
+head_desc="working tree at $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- 2>/dev/null || echo ' (with local changes)')"
+log "base $base_ref ($(git rev-parse --short "$base_commit")) vs $head_desc"
+
+# The head: the working tree's own build.
+[ -f "$build/CMakeCache.txt" ] || cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null ||
+  die "configuring the working tree failed"
+cmake --build "$build" -j "$jobs" --target chinook-bench chinook-compare || die "building the working tree failed"
+head_bench=$build/chinook-bench
+compare=$build/chinook-compare
+
+# The base: a detached worktree of BASE_REF, built with the same compiler and build type.
+worktree=$build/pr-base/src
+base_build=$build/pr-base/build
+mkdir -p "$build/pr-base"
+cleanup() { git -C "$root" worktree remove --force "$worktree" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+cleanup
+git worktree prune
+git worktree add --detach --force "$worktree" "$base_commit" >/dev/null
+build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt")
+cmake -S "$worktree" -B "$base_build" -DCMAKE_BUILD_TYPE="${build_type:-Release}" >/dev/null ||
+  die "configuring $base_ref failed"
+cmake --build "$base_build" -j "$jobs" --target chinook-bench || die "building $base_ref failed"
+base_bench=$base_build/chinook-bench
+[ -x "$base_bench" ] || die "the base build produced no chinook-bench"
+
+bench_args=(--benchmark_min_time="$min_time" --benchmark_repetitions="$reps")
+compare_args=(--gates "$root/benchmarks/gates.json" --rounds "$rounds" --work-dir "$out/pr-ab"
+              --markdown "$out/pr-report.md" --html "$out/pr-report.html" --json "$out/pr-report.json")
+if [ -n "${BENCH_FILTER:-}" ]; then
+  bench_args+=(--benchmark_filter="$BENCH_FILTER")
+  compare_args+=(--allow-absent)
+fi
+mkdir -p "$out"
+rm -rf "$out/pr-ab"
+log "$rounds interleaved rounds of $reps repetitions x ${min_time}s per benchmark"
+set +e
+"$compare" ab "$base_bench" "$head_bench" "${compare_args[@]}" -- "${bench_args[@]}"
+code=$?
+set -e
+if [ -f "$out/pr-report.md" ]; then
+  # Say what was compared: the report names the binaries, a reviewer wants the commits.
+  { echo "Base: \`$base_ref\` ($(git rev-parse --short "$base_commit")); head: $head_desc."; echo; cat "$out/pr-report.md"; } \
+    > "$out/pr-report.md.tmp" && mv "$out/pr-report.md.tmp" "$out/pr-report.md"
+  [ -n "${GITHUB_STEP_SUMMARY:-}" ] && cat "$out/pr-report.md" >> "$GITHUB_STEP_SUMMARY"
+  log "report: $out/pr-report.md"
+fi
+exit "$code"

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# `make baseline`: runs the whole suite with enough repetitions and stores it as this host's
+# baseline, baselines/<short hostname>.json, which `make bench` then compares against.
+#
+#   ci/refresh-baseline.sh [--force] [--name NAME] [extra chinook-bench flags]
+#
+# The baseline is plain Google Benchmark JSON (any tool reads it) whose "context" carries the
+# provenance: git commit and whether the tree was dirty, UTC date, build type, compiler, CPU model
+# and count, kernel, library and server versions, and the command line (ci/bench-context.sh).
+# A baseline whose gates fail is refused, as is one from a non-Release build or a filtered run:
+# a baseline is what later runs are held to. --force stores it anyway.
+#
+# Environment: CHINOOK_BUILD_DIR (default build/), BENCH_REPS (default 10), BENCH_FILTER (needs
+# --force). Exit status: 0 stored; 1 refused (gates failed); 2 bad input or a failed run.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${CHINOOK_BUILD_DIR:-$root/build}
+reps=${BENCH_REPS:-10}
+bench=$build/chinook-bench
+compare=$build/chinook-compare
+force=0
+name=$(hostname -s 2>/dev/null || hostname)
+
+die() { echo "baseline: error: $*" >&2; exit 2; }
+log() { echo "baseline: $*" >&2; }
+
+extra=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --force) force=1 ;;
+    --name) [ $# -ge 2 ] || die "--name needs a value"; name=$2; shift ;;
+    --name=*) name=${1#--name=} ;;
+    *) extra+=("$1") ;;
+  esac
+  shift
+done
+[ "${FORCE:-0}" = 1 ] && force=1
+[[ "$name" =~ ^[A-Za-z0-9._-]+$ ]] || die "baseline name '$name' must be letters, digits, '.', '_' or '-'"
+[[ "$reps" =~ ^[1-9][0-9]*$ ]] || die "BENCH_REPS must be a positive integer, got '$reps'"
+[ -x "$bench" ] || die "$bench not found: run 'make build' (or set CHINOOK_BUILD_DIR)"
+[ -x "$compare" ] || die "$compare not found: run 'make build' (or set CHINOOK_BUILD_DIR)"
+
+refuse() {
+  if [ "$force" = 1 ]; then
+    log "warning: $* (storing anyway: --force)"
+  else
+    echo "baseline: refused: $* (--force to store it anyway)" >&2
+    exit 1
+  fi
+}
+build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt" 2>/dev/null || true)
+[ "$build_type" = Release ] || refuse "$build is a '${build_type:-unknown}' build, not Release"
+[ -z "${BENCH_FILTER:-}" ] || refuse "BENCH_FILTER is set: a baseline should cover the whole suite"
+
+target=$root/baselines/$name.json
+tmp=$build/bench/baseline-candidate.json
+mkdir -p "$build/bench" "$root/baselines"
+args=(
+  --benchmark_repetitions="$reps"
+  --benchmark_enable_random_interleaving=true
+  --benchmark_display_aggregates_only=true
+  --benchmark_out="$tmp"
+  --benchmark_out_format=json
+)
+[ -n "${BENCH_FILTER:-}" ] && args+=(--benchmark_filter="$BENCH_FILTER")
+args+=("${extra[@]}")
+context=$("$root/ci/bench-context.sh" "$build" chinook-bench "${args[@]}")
+log "running the suite: $reps repetitions per benchmark"
+rm -f "$tmp"
+"$bench" "${args[@]}" --benchmark_context="$context"
+[ -s "$tmp" ] || die "chinook-bench wrote no results"
+
+echo
+set +e
+"$compare" check "$tmp" --gates "$root/benchmarks/gates.json"
+code=$?
+set -e
+case "$code" in
+  0) ;;
+  1) refuse "the gates fail on this run" ;;
+  *) die "chinook-compare could not check the run (exit $code)" ;;
+esac
+mv "$tmp" "$target"
+log "stored $target (commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown))"
+log "commit it: git add baselines/$name.json"
