@@ -1,0 +1,269 @@
+// Cache benchmarks: the policy's hit rate on the Zipf workload (beside LRU), the L1 hit
+// path (beside a bare std::unordered_map under a mutex), Redis single GETs against MGET, and the
+// stampede with and without request coalescing.
+//
+// The Redis benchmarks read CHINOOK_REDIS_URL (ci/services.sh) and report an error naming the
+// variable when it is unset.
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <barrier>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "cache/local_cache.h"
+#include "cache/redis_cache.h"
+#include "cache/trace.h"
+#include "memory/benchmark_memory.h"
+#include "testing/customer_corpus.h"
+#include "testing/service_env.h"
+
+namespace chinook::cache {
+namespace {
+
+using Customer = ::chinook::customer::v1::Customer;
+using CustomerPtr = std::shared_ptr<const Customer>;
+
+// The workload: Zipf s = 0.99 over 100,000 keys, 1,000,000 requests, seed 42.
+const std::vector<uint64_t>& ZipfWorkload() {
+  static const auto* trace = new std::vector<uint64_t>(ZipfTrace(100'000, 1'000'000, 0.99, 42));
+  return *trace;
+}
+
+// Steady-state hit rate: one replay of the trace warms the cache (untimed), then the timed loop
+// replays it once more, one request per iteration (Get, and Put on a miss). The counter is the
+// hit rate of that second replay: the figure a long-running cache sees, not the cold start.
+void HitRateZipf(benchmark::State& state, EvictionPolicyKind policy) {
+  const auto& trace = ZipfWorkload();
+  LocalCacheOptions options;
+  options.max_entries = static_cast<size_t>(state.range(0));
+  options.policy = policy;
+  options.default_ttl = nanoseconds(0);
+  LocalCache<uint64_t, bool> cache(options);
+  for (uint64_t key : trace) {
+    if (!cache.Get(key)) cache.Put(key, true);
+  }
+  size_t i = 0;
+  uint64_t hits = 0;
+  memory::ScopedMemoryCounters mem(state);
+  for (auto _ : state) {
+    const uint64_t key = trace[i];
+    if (cache.Get(key)) {
+      ++hits;
+    } else {
+      cache.Put(key, true);
+    }
+    if (++i == trace.size()) i = 0;
+  }
+  state.counters["hit_rate"] = static_cast<double>(hits) / static_cast<double>(state.iterations());
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_Cache_HitRate_Zipf(benchmark::State& state) { HitRateZipf(state, EvictionPolicyKind::kWTinyLfu); }
+void BM_Cache_HitRate_Zipf_LRU(benchmark::State& state) { HitRateZipf(state, EvictionPolicyKind::kLru); }
+BENCHMARK(BM_Cache_HitRate_Zipf)->ArgName("capacity")->Arg(20'000)->Arg(10'000)->Iterations(1'000'000);
+BENCHMARK(BM_Cache_HitRate_Zipf_LRU)->ArgName("capacity")->Arg(20'000)->Arg(10'000)->Iterations(1'000'000);
+
+// --- The L1 hit path --------------------------------------------------------------------------
+
+constexpr int kResidentKeys = 10'000;
+
+const std::vector<std::string>& ResidentKeys() {
+  static const auto* keys = [] {
+    auto* k = new std::vector<std::string>;
+    for (int i = 0; i < kResidentKeys; ++i) k->push_back("cust-42-" + std::to_string(i));
+    return k;
+  }();
+  return *keys;
+}
+
+// A random permutation walk so that both benchmarks touch keys in the same, cache-unfriendly order.
+const std::vector<uint32_t>& AccessOrder() {
+  static const auto* order = [] {
+    auto* o = new std::vector<uint32_t>;
+    const auto zipf = ZipfTrace(kResidentKeys, 1 << 16, 0.8, 7);
+    for (uint64_t k : zipf) o->push_back(static_cast<uint32_t>(k));
+    return o;
+  }();
+  return *order;
+}
+
+// Every lookup hits: 10,000 resident customers in a cache of 20,000.
+void BM_LocalCache_Get(benchmark::State& state) {
+  static LocalCache<std::string, CustomerPtr>* cache = nullptr;
+  if (state.thread_index() == 0) {
+    cache = new LocalCache<std::string, CustomerPtr>({.max_entries = 2 * kResidentKeys});
+    auto value = std::make_shared<const Customer>(testing::MakeCorpus(1)[0]);
+    for (const auto& k : ResidentKeys()) cache->Put(k, value);
+  }
+  const auto& keys = ResidentKeys();
+  const auto& order = AccessOrder();
+  size_t i = static_cast<size_t>(state.thread_index()) * 7919;
+  memory::ScopedMemoryCounters mem(state);
+  for (auto _ : state) {
+    auto v = cache->Get(keys[order[i++ & (order.size() - 1)]]);
+    benchmark::DoNotOptimize(v);
+  }
+  state.SetItemsProcessed(state.iterations());
+  if (state.thread_index() == 0) {
+    state.counters["hit_rate"] = cache->Stats().hit_rate();
+    delete cache;
+    cache = nullptr;
+  }
+}
+BENCHMARK(BM_LocalCache_Get)->Threads(1)->Threads(2)->UseRealTime();
+
+// The yardstick of the L1 hit path: std::unordered_map under one std::mutex, same keys, same
+// values (a shared_ptr copied out), same order. No policy, no TTL, no bound.
+void BM_MutexUnorderedMap_Get(benchmark::State& state) {
+  struct Map {
+    std::mutex mu;
+    std::unordered_map<std::string, CustomerPtr> map;  // GUARDED_BY(mu)
+  };
+  static Map* map = nullptr;
+  if (state.thread_index() == 0) {
+    map = new Map;
+    auto value = std::make_shared<const Customer>(testing::MakeCorpus(1)[0]);
+    for (const auto& k : ResidentKeys()) map->map.emplace(k, value);
+  }
+  const auto& keys = ResidentKeys();
+  const auto& order = AccessOrder();
+  size_t i = static_cast<size_t>(state.thread_index()) * 7919;
+  memory::ScopedMemoryCounters mem(state);
+  for (auto _ : state) {
+    CustomerPtr v;
+    {
+      std::lock_guard lock(map->mu);
+      auto it = map->map.find(keys[order[i++ & (order.size() - 1)]]);
+      if (it != map->map.end()) v = it->second;
+    }
+    benchmark::DoNotOptimize(v);
+  }
+  state.SetItemsProcessed(state.iterations());
+  if (state.thread_index() == 0) {
+    delete map;
+    map = nullptr;
+  }
+}
+BENCHMARK(BM_MutexUnorderedMap_Get)->Threads(1)->Threads(2)->UseRealTime();
+
+// --- Stampede -----------------------------------------------------------------------------------
+
+// 64 threads miss the same key at the same moment; the loader stands for a database query of
+// about a millisecond. One iteration is one burst on a fresh key.
+void BM_Cache_Stampede(benchmark::State& state, bool coalesce) {
+  constexpr int kThreads = 64;
+  constexpr auto kLoadTime = std::chrono::milliseconds(1);
+  LocalCache<uint64_t, int> cache({.max_entries = 10'000, .coalesce_loads = coalesce});
+  std::atomic<uint64_t> loader_calls{0};
+  std::atomic<uint64_t> key{0};
+  std::atomic<bool> done{false};
+  std::barrier start(kThreads + 1);
+  std::barrier finish(kThreads + 1);
+  std::vector<std::thread> workers;
+  for (int t = 0; t < kThreads; ++t) {
+    workers.emplace_back([&] {
+      while (true) {
+        start.arrive_and_wait();
+        if (done.load()) return;
+        auto r = cache.GetOrLoad(key.load(), [&]() -> Result<std::optional<int>> {
+          loader_calls.fetch_add(1);
+          std::this_thread::sleep_for(kLoadTime);
+          return std::optional<int>(1);
+        });
+        benchmark::DoNotOptimize(r);
+        finish.arrive_and_wait();
+      }
+    });
+  }
+  memory::ScopedMemoryCounters mem(state);
+  for (auto _ : state) {
+    key.fetch_add(1);
+    start.arrive_and_wait();
+    finish.arrive_and_wait();
+  }
+  done = true;
+  start.arrive_and_wait();
+  for (auto& w : workers) w.join();
+  state.counters["loader_calls_per_burst"] =
+      static_cast<double>(loader_calls.load()) / static_cast<double>(state.iterations());
+}
+BENCHMARK_CAPTURE(BM_Cache_Stampede, coalesced, true)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Cache_Stampede, uncoalesced, false)->UseRealTime();
+
+// --- Redis --------------------------------------------------------------------------------------
+
+constexpr int kRedisKeys = 1000;
+
+// A RedisCache on CHINOOK_REDIS_URL holding kRedisKeys customers, or null with the error set.
+std::unique_ptr<RemoteCache> FilledRedis(benchmark::State& state, std::vector<std::string>* keys) {
+  const std::string url = testing::EnvOrEmpty(testing::kRedisUrlVar);
+  if (url.empty()) {
+    state.SkipWithError(testing::MissingEnvMessage(testing::kRedisUrlVar).c_str());
+    return nullptr;
+  }
+  auto endpoint = ParseRedisUrl(url);
+  if (!endpoint.ok()) {
+    state.SkipWithError(endpoint.status().ToString().c_str());
+    return nullptr;
+  }
+  auto cache = NewRedisCache(*endpoint);
+  std::vector<std::pair<std::string, std::string>> entries;
+  for (const Customer& c : testing::MakeCorpus(kRedisKeys, {.seed = 7})) {
+    entries.emplace_back(CustomerCacheKey(c.id()), c.SerializeAsString());
+    keys->push_back(entries.back().first);
+  }
+  if (Status s = cache->SetMany(entries, std::chrono::minutes(10)); !s.ok()) {
+    state.SkipWithError(s.ToString().c_str());
+    return nullptr;
+  }
+  return cache;
+}
+
+// One GET round trip per key.
+void BM_Redis_Get_Single(benchmark::State& state) {
+  std::vector<std::string> keys;
+  auto cache = FilledRedis(state, &keys);
+  if (cache == nullptr) return;
+  size_t i = 0;
+  memory::ScopedMemoryCounters mem(state);
+  for (auto _ : state) {
+    auto v = cache->Get(keys[i]);
+    if (!v) state.SkipWithError("redis GET missed a key it had just stored");
+    benchmark::DoNotOptimize(v);
+    if (++i == keys.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Redis_Get_Single)->UseRealTime();
+
+// state.range(0) keys per MGET round trip; items are keys, so items_per_second compares with
+// BM_Redis_Get_Single directly.
+void BM_Redis_GetMany(benchmark::State& state) {
+  std::vector<std::string> keys;
+  auto cache = FilledRedis(state, &keys);
+  if (cache == nullptr) return;
+  const auto batch_size = static_cast<size_t>(state.range(0));
+  std::vector<std::string> batch;
+  size_t i = 0;
+  memory::ScopedMemoryCounters mem(state);
+  for (auto _ : state) {
+    batch.clear();
+    for (size_t j = 0; j < batch_size; ++j) {
+      batch.push_back(keys[i]);
+      if (++i == keys.size()) i = 0;
+    }
+    auto values = cache->GetMany(batch);
+    benchmark::DoNotOptimize(values);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(batch_size));
+}
+BENCHMARK(BM_Redis_GetMany)->Arg(100)->UseRealTime();
+
+}  // namespace
+}  // namespace chinook::cache
