@@ -148,7 +148,9 @@ TEST_F(TieredCacheTest, InvalidateDropsBothTiers) {
   ASSERT_TRUE(tiers->Invalidate(keys).ok());
   EXPECT_EQ(ValueOf(tiers->Get("1", source_.Loader())), "uno");
   EXPECT_EQ(source_.calls(), 2);
-  EXPECT_TRUE(NewRedisCache(endpoint_)->Get(options_.key_prefix + "1").has_value());  // refilled with "uno"
+  // L2 no longer holds the old value: it is absent, or refilled with the new one (the refill is
+  // skipped when the echo of our own delete arrives during the reload).
+  EXPECT_NE(NewRedisCache(endpoint_)->Get(options_.key_prefix + "1").value_or("absent"), "one");
 }
 
 TEST_F(TieredCacheTest, AWriteInOneInstanceInvalidatesTheOthersL1WithinMilliseconds) {
