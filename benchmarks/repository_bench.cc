@@ -1,0 +1,435 @@
+// Repository benchmarks against the real PostgreSQL (CHINOOK_PG_DSN): each optimisation beside
+// its naive twin, on a table pre-filled with 100,000 customers (filled once, by COPY, and reused
+// by later runs). items_per_second counts rows; queries_per_op is the statements the repository
+// sent per operation (RepositoryStats), so N+1 shows as a number; round_trips_per_op likewise.
+//
+// Write benchmarks insert customers with ids in a range of their own ("bw-...") and delete them
+// after the timed loop, so the table stays at 100,000 rows for the read benchmarks.
+#include <benchmark/benchmark.h>
+#include <libpq-fe.h>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "memory/benchmark_memory.h"
+#include "pg/connection_pool.h"
+#include "repository/cursor.h"
+#include "repository/customer_repository.h"
+#include "repository/optimized_repository.h"
+#include "repository/row_codec.h"
+#include "testing/customer_corpus.h"
+#include "testing/service_env.h"
+
+namespace chinook::repository {
+namespace {
+
+constexpr char kSchema[] = "chinook_bench";
+constexpr int64_t kTableRows = 100000;
+constexpr uint64_t kCorpusSeed = 1;  // ids "cust-1-0" .. "cust-1-99999"
+constexpr int64_t kDeepPosition = 50000;
+constexpr int kPageSize = 100;
+// Ids of rows written by benchmarks sort between these two, so one range DELETE removes them.
+constexpr char kWrittenIdPrefix[] = "bw-";
+constexpr char kWrittenIdEnd[] = "bw.";
+
+int64_t AffectedRowsOf(const PGresult* r) { return std::strtoll(PQcmdTuples(const_cast<PGresult*>(r)), nullptr, 10); }
+
+std::string TableId(int64_t n) { return "cust-" + std::to_string(kCorpusSeed) + "-" + std::to_string(n); }
+
+// The process-wide set-up: a pool, both repositories, the filled table.
+class BenchEnv {
+ public:
+  // Null (with the reason in *error) when the server is missing or the fill failed.
+  static BenchEnv* Get(std::string* error) {
+    static std::once_flag once;
+    static BenchEnv* env = nullptr;
+    static std::string init_error;
+    std::call_once(once, [] {
+      auto made = std::make_unique<BenchEnv>();
+      Status s = made->Init();
+      if (s.ok()) env = made.release();
+      else init_error = s.ToString();
+    });
+    *error = init_error;
+    return env;
+  }
+
+  // An optimized repository on a pool of its own with `max_open` connections.
+  CustomerRepository* RepositoryWithPool(int max_open) {
+    std::lock_guard lock(mu_);
+    auto& slot = by_pool_size_[max_open];
+    if (slot == nullptr) {
+      auto pool = pg::ConnectionPool::Create({.dsn = dsn_, .max_open = max_open});
+      if (!pool.ok()) return nullptr;
+      auto repo = NewOptimizedRepository(*pool, {.schema = kSchema});
+      if (!repo.ok()) return nullptr;
+      slot = std::move(*repo);
+    }
+    return slot.get();
+  }
+
+  // Deletes every row the write benchmarks added, and vacuums: dead rows left behind would
+  // slow the read benchmarks that follow (index scans visit them).
+  Status DeleteWrittenRows() {
+    auto lease = pool_->Acquire();
+    if (!lease.ok()) return lease.status();
+    return DeleteWrittenRowsOn(**lease, pg::Clock::now() + std::chrono::seconds(60));
+  }
+
+  CustomerRepository* naive() { return naive_.get(); }
+  CustomerRepository* optimized() { return optimized_.get(); }
+  CustomerRepository* pipelined() { return pipelined_.get(); }
+  const std::string& deep_cursor() const { return deep_cursor_; }
+
+ private:
+  Status Init() {
+    dsn_ = ::chinook::testing::EnvOrEmpty(::chinook::testing::kPgDsnVar);
+    if (dsn_.empty()) return FailedPreconditionError(::chinook::testing::MissingEnvMessage(::chinook::testing::kPgDsnVar));
+    auto pool = pg::ConnectionPool::Create({.dsn = dsn_, .max_open = 4});
+    if (!pool.ok()) return pool.status();
+    pool_ = *pool;
+    auto naive = NewNaiveRepository(pool_, {.schema = kSchema});
+    if (!naive.ok()) return naive.status();
+    naive_ = std::move(*naive);
+    auto optimized = NewOptimizedRepository(pool_, {.schema = kSchema});
+    if (!optimized.ok()) return optimized.status();
+    optimized_ = std::move(*optimized);
+    auto pipelined = NewOptimizedRepository(pool_, {.schema = kSchema}, {.get_many = GetManyStrategy::kPipeline});
+    if (!pipelined.ok()) return pipelined.status();
+    pipelined_ = std::move(*pipelined);
+    CHINOOK_RETURN_IF_ERROR(Fill());
+    // The cursor a client holds after paging to position 50,000: that of the row just before.
+    auto before = optimized_->ListOffset(1, kDeepPosition - 1);
+    if (!before.ok()) return before.status();
+    if (before->empty()) return InternalError("table has fewer rows than the deep position");
+    deep_cursor_ = EncodeCursor(TimestampToUnixMicros((*before)[0].created_at()), (*before)[0].id());
+    return Status::Ok();
+  }
+
+  // Fills the table to exactly the corpus unless it already holds it. A session advisory lock
+  // keeps two benchmark processes from filling at once.
+  Status Fill() {
+    auto lease = pool_->Acquire();
+    if (!lease.ok()) return lease.status();
+    pg::Connection& conn = **lease;
+    const auto deadline = pg::Clock::now() + std::chrono::minutes(5);
+    const std::string table = std::string(kSchema) + ".customers";
+    auto exec = [&](const std::string& sql) -> Result<std::string> {
+      auto r = conn.Exec(sql, deadline);
+      if (!r.ok()) return r.status();
+      return PQntuples(r->get()) > 0 ? std::string(PQgetvalue(r->get(), 0, 0)) : std::string();
+    };
+    constexpr char kLock[] = "7277216411";  // arbitrary, distinct from the migration's key
+    if (auto r = exec(std::string("SELECT pg_advisory_lock(") + kLock + ")"); !r.ok()) return r.status();
+    auto unlock = [&] { (void)exec(std::string("SELECT pg_advisory_unlock(") + kLock + ")"); };
+    (void)DeleteWrittenRowsOn(conn, deadline);  // leftovers of an interrupted run
+    auto state = exec("SELECT count(*) || ':' || count(*) FILTER (WHERE id = '" + TableId(kTableRows - 1) +
+                      "') FROM " + table);
+    if (!state.ok()) {
+      unlock();
+      return state.status();
+    }
+    if (*state != std::to_string(kTableRows) + ":1") {
+      if (auto r = exec("TRUNCATE " + table); !r.ok()) {
+        unlock();
+        return r.status();
+      }
+      ::chinook::testing::CustomerGenerator gen({.seed = kCorpusSeed});
+      constexpr int64_t kChunk = 10000;
+      std::vector<Customer> chunk;
+      for (int64_t done = 0; done < kTableRows; done += kChunk) {
+        chunk.clear();
+        for (int64_t i = 0; i < kChunk && done + i < kTableRows; ++i) chunk.push_back(gen.Next());
+        if (Status s = optimized_->CreateBatch(chunk); !s.ok()) {
+          unlock();
+          return s.Annotate("fill");
+        }
+      }
+    }
+    // Fresh statistics, so the planner sees 100,000 rows, and no dead rows from earlier runs.
+    auto analyzed = exec("VACUUM ANALYZE " + table);
+    unlock();
+    return analyzed.ok() ? Status::Ok() : analyzed.status();
+  }
+
+  static Status DeleteWrittenRowsOn(pg::Connection& conn, pg::Deadline deadline) {
+    const std::string table = std::string(kSchema) + ".customers";
+    auto deleted = conn.Exec("DELETE FROM " + table + " WHERE id >= '" + kWrittenIdPrefix + "' AND id < '" +
+                                 kWrittenIdEnd + "'",
+                             deadline);
+    if (!deleted.ok()) return deleted.status();
+    if (AffectedRowsOf(deleted->get()) == 0) return Status::Ok();
+    auto vacuumed = conn.Exec("VACUUM " + table, deadline);
+    return vacuumed.ok() ? Status::Ok() : vacuumed.status();
+  }
+
+  std::string dsn_;
+  std::shared_ptr<pg::ConnectionPool> pool_;
+  std::unique_ptr<CustomerRepository> naive_;
+  std::unique_ptr<CustomerRepository> optimized_;
+  std::unique_ptr<CustomerRepository> pipelined_;
+  std::string deep_cursor_;
+  std::mutex mu_;
+  std::map<int, std::unique_ptr<CustomerRepository>> by_pool_size_;  // GUARDED_BY(mu_)
+};
+
+BenchEnv* EnvOrSkip(benchmark::State& state) {
+  std::string error;
+  BenchEnv* env = BenchEnv::Get(&error);
+  if (env == nullptr) state.SkipWithError(("repository benchmarks need PostgreSQL: " + error).c_str());
+  return env;
+}
+
+// The counters every benchmark here reports, set after its timed loop:
+//   items_per_second    rows per second of WALL time. Google Benchmark's own rate divides by the
+//                       benchmark thread's CPU time, which leaves out the time spent waiting for
+//                       the server, i.e. most of a database call. With threads, each thread
+//                       reports its own rate and the sum is the total.
+//   queries_per_op      statements the repository sent per operation (all threads)
+//   round_trips_per_op  waits for the server per operation (all threads)
+class OpReport {
+ public:
+  OpReport(benchmark::State& state, CustomerRepository* repo)
+      : state_(state), repo_(repo), before_(repo->stats()), start_(std::chrono::steady_clock::now()) {}
+
+  void Finish(int64_t rows_per_op) {
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const int64_t ops = state_.iterations();
+    if (ops <= 0 || seconds <= 0) return;
+    state_.counters["items_per_second"] = static_cast<double>(ops * rows_per_op) / seconds;
+    // Threads leave the timed loop together, so thread 0 sees every thread's statements.
+    if (state_.thread_index() != 0) return;
+    const RepositoryStats after = repo_->stats();
+    const double all_ops = static_cast<double>(ops) * state_.threads();
+    state_.counters["queries_per_op"] = static_cast<double>(after.statements - before_.statements) / all_ops;
+    state_.counters["round_trips_per_op"] = static_cast<double>(after.round_trips - before_.round_trips) / all_ops;
+  }
+
+ private:
+  benchmark::State& state_;
+  CustomerRepository* repo_;
+  const RepositoryStats before_;
+  const std::chrono::steady_clock::time_point start_;
+};
+
+// A unique id for the n-th written row of this process, rewritten in place (no allocation once
+// the string has grown).
+void SetWrittenId(Customer* c, uint64_t n) {
+  static const std::string prefix = std::string(kWrittenIdPrefix) + std::to_string(getpid()) + "-";
+  std::string* id = c->mutable_id();
+  id->assign(prefix);
+  char digits[24];
+  const int len = std::snprintf(digits, sizeof digits, "%llu", static_cast<unsigned long long>(n));
+  id->append(digits, len);
+}
+
+uint64_t NextWrittenId() {
+  static std::atomic<uint64_t> next{0};
+  return next++;
+}
+
+// Ids of existing customers in a scattered order (deterministic).
+const std::vector<std::string>& ReadIds() {
+  static const auto* ids = [] {
+    auto* v = new std::vector<std::string>;
+    ::chinook::testing::CustomerGenerator pick({.seed = 99});
+    for (int i = 0; i < 4096; ++i) v->push_back(TableId(static_cast<int64_t>(pick.Uniform(kTableRows))));
+    return v;
+  }();
+  return *ids;
+}
+
+void CreateOne(benchmark::State& state, CustomerRepository* (BenchEnv::*which)()) {
+  BenchEnv* env = EnvOrSkip(state);
+  if (env == nullptr) return;
+  CustomerRepository* repo = (env->*which)();
+  Customer c = ::chinook::testing::MakeCorpus(1, {.seed = 5})[0];
+  OpReport report(state, repo);
+  {
+    memory::ScopedMemoryCounters mem(state);
+    for (auto _ : state) {
+      SetWrittenId(&c, NextWrittenId());
+      Status s = repo->Create(c);
+      if (!s.ok()) {
+        state.SkipWithError(s.ToString().c_str());
+        break;
+      }
+    }
+  }
+  report.Finish(1);
+  if (Status s = env->DeleteWrittenRows(); !s.ok()) state.SkipWithError(s.ToString().c_str());
+}
+
+void BM_Repo_Create_Naive(benchmark::State& state) { CreateOne(state, &BenchEnv::naive); }
+void BM_Repo_Create_Optimized(benchmark::State& state) { CreateOne(state, &BenchEnv::optimized); }
+BENCHMARK(BM_Repo_Create_Naive)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Repo_Create_Optimized)->Unit(benchmark::kMicrosecond);
+
+void CreateBatch(benchmark::State& state, CustomerRepository* (BenchEnv::*which)()) {
+  BenchEnv* env = EnvOrSkip(state);
+  if (env == nullptr) return;
+  CustomerRepository* repo = (env->*which)();
+  std::vector<Customer> batch = ::chinook::testing::MakeCorpus(static_cast<size_t>(state.range(0)), {.seed = 6});
+  OpReport report(state, repo);
+  {
+    memory::ScopedMemoryCounters mem(state);
+    for (auto _ : state) {
+      for (Customer& c : batch) SetWrittenId(&c, NextWrittenId());
+      Status s = repo->CreateBatch(batch);
+      if (!s.ok()) {
+        state.SkipWithError(s.ToString().c_str());
+        break;
+      }
+    }
+  }
+  report.Finish(state.range(0));
+  if (Status s = env->DeleteWrittenRows(); !s.ok()) state.SkipWithError(s.ToString().c_str());
+}
+
+void BM_Repo_CreateBatch_Naive(benchmark::State& state) { CreateBatch(state, &BenchEnv::naive); }
+void BM_Repo_CreateBatch_Copy(benchmark::State& state) { CreateBatch(state, &BenchEnv::optimized); }
+BENCHMARK(BM_Repo_CreateBatch_Naive)->Arg(1000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Repo_CreateBatch_Copy)->Arg(1000)->Unit(benchmark::kMillisecond);
+
+void GetByID(benchmark::State& state, CustomerRepository* (BenchEnv::*which)()) {
+  BenchEnv* env = EnvOrSkip(state);
+  if (env == nullptr) return;
+  CustomerRepository* repo = (env->*which)();
+  const auto& ids = ReadIds();
+  size_t i = 0;
+  OpReport report(state, repo);
+  {
+    memory::ScopedMemoryCounters mem(state);
+    for (auto _ : state) {
+      auto got = repo->GetByID(ids[i]);
+      if (!got.ok() || !got->has_value()) {
+        state.SkipWithError(got.ok() ? "customer missing" : got.status().ToString().c_str());
+        break;
+      }
+      benchmark::DoNotOptimize(got);
+      if (++i == ids.size()) i = 0;
+    }
+  }
+  report.Finish(1);
+}
+
+void BM_Repo_GetByID_Naive(benchmark::State& state) { GetByID(state, &BenchEnv::naive); }
+void BM_Repo_GetByID_Prepared(benchmark::State& state) { GetByID(state, &BenchEnv::optimized); }
+BENCHMARK(BM_Repo_GetByID_Naive)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Repo_GetByID_Prepared)->Unit(benchmark::kMicrosecond);
+
+void GetMany(benchmark::State& state, CustomerRepository* (BenchEnv::*which)()) {
+  BenchEnv* env = EnvOrSkip(state);
+  if (env == nullptr) return;
+  CustomerRepository* repo = (env->*which)();
+  const auto& all = ReadIds();
+  const size_t n = static_cast<size_t>(state.range(0));
+  size_t at = 0;
+  OpReport report(state, repo);
+  {
+    memory::ScopedMemoryCounters mem(state);
+    for (auto _ : state) {
+      if (at + n > all.size()) at = 0;
+      auto got = repo->GetMany(std::span(all).subspan(at, n));
+      if (!got.ok()) {
+        state.SkipWithError(got.status().ToString().c_str());
+        break;
+      }
+      benchmark::DoNotOptimize(got);
+      at += n;
+    }
+  }
+  report.Finish(state.range(0));
+}
+
+void BM_Repo_GetMany_Naive(benchmark::State& state) { GetMany(state, &BenchEnv::naive); }
+void BM_Repo_GetMany_Optimized(benchmark::State& state) { GetMany(state, &BenchEnv::optimized); }
+// The alternative the optimized repository did not pick (libpq pipeline mode), kept measured.
+void BM_Repo_GetMany_Pipelined(benchmark::State& state) { GetMany(state, &BenchEnv::pipelined); }
+BENCHMARK(BM_Repo_GetMany_Naive)->Arg(100)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Repo_GetMany_Optimized)->Arg(100)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Repo_GetMany_Pipelined)->Arg(100)->Unit(benchmark::kMicrosecond);
+
+// A page of 100 at position 50,000: OFFSET makes the server walk and discard 50,000 rows.
+void BM_Repo_ListDeep_Offset(benchmark::State& state) {
+  BenchEnv* env = EnvOrSkip(state);
+  if (env == nullptr) return;
+  CustomerRepository* repo = env->optimized();
+  OpReport report(state, repo);
+  {
+    memory::ScopedMemoryCounters mem(state);
+    for (auto _ : state) {
+      auto page = repo->ListOffset(kPageSize, kDeepPosition);
+      if (!page.ok() || page->size() != kPageSize) {
+        state.SkipWithError(page.ok() ? "short page" : page.status().ToString().c_str());
+        break;
+      }
+      benchmark::DoNotOptimize(page);
+    }
+  }
+  report.Finish(kPageSize);
+}
+BENCHMARK(BM_Repo_ListDeep_Offset)->Unit(benchmark::kMicrosecond);
+
+// The same page by keyset: the cursor seeks the index straight to position 50,000.
+void BM_Repo_ListDeep_Keyset(benchmark::State& state) {
+  BenchEnv* env = EnvOrSkip(state);
+  if (env == nullptr) return;
+  CustomerRepository* repo = env->optimized();
+  const std::string& cursor = env->deep_cursor();
+  OpReport report(state, repo);
+  {
+    memory::ScopedMemoryCounters mem(state);
+    for (auto _ : state) {
+      auto page = repo->List(kPageSize, cursor);
+      if (!page.ok() || page->customers.size() != kPageSize) {
+        state.SkipWithError(page.ok() ? "short page" : page.status().ToString().c_str());
+        break;
+      }
+      benchmark::DoNotOptimize(page);
+    }
+  }
+  report.Finish(kPageSize);
+}
+BENCHMARK(BM_Repo_ListDeep_Keyset)->Unit(benchmark::kMicrosecond);
+
+// Eight threads doing prepared point reads through one pool of `max_open` connections.
+void BM_Pool_Contention(benchmark::State& state) {
+  BenchEnv* env = EnvOrSkip(state);
+  if (env == nullptr) return;
+  CustomerRepository* repo = env->RepositoryWithPool(static_cast<int>(state.range(0)));
+  if (repo == nullptr) {
+    state.SkipWithError("cannot create the pool");
+    return;
+  }
+  const auto& ids = ReadIds();
+  size_t i = static_cast<size_t>(state.thread_index()) * 97;
+  OpReport report(state, repo);
+  {
+    memory::ScopedMemoryCounters mem(state);
+    for (auto _ : state) {
+      auto got = repo->GetByID(ids[i % ids.size()]);
+      if (!got.ok()) {
+        state.SkipWithError(got.status().ToString().c_str());
+        break;
+      }
+      benchmark::DoNotOptimize(got);
+      ++i;
+    }
+  }
+  report.Finish(1);
+}
+BENCHMARK(BM_Pool_Contention)->ArgName("max_open")->Arg(1)->Arg(4)->Threads(8)->Unit(
+    benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace chinook::repository
