@@ -222,29 +222,6 @@ TEST_F(RedisCacheTest, ADownServerIsAMissAndAnErrorNeverAFailure) {
   EXPECT_EQ(s.hits, 0u);
 }
 
-TEST_F(RedisCacheTest, ASlowServerTimesOutIntoAMissAndTheClientRecovers) {
-  RedisCacheOptions options;
-  options.connection.command_timeout = 50ms;
-  options.connection.min_backoff = 10ms;
-  options.connection.connections = 1;
-  auto cache = NewRedisCache(endpoint_, options);
-  ASSERT_TRUE(cache->Set(Key("k"), "v", 60s).ok());
-  // CLIENT PAUSE stalls every client's commands on the server: Redis is "slow" for 300 ms.
-  ASSERT_TRUE(raw_->Command({"CLIENT", "PAUSE", "300", "ALL"}).ok());
-  const auto start = std::chrono::steady_clock::now();
-  EXPECT_FALSE(cache->Get(Key("k")).has_value());
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 250ms);  // gave up at the timeout, not the pause
-  EXPECT_EQ(cache->Stats().errors, 1u);
-  // Once the pause ends, the client reconnects after its backoff and reads again.
-  std::optional<std::string> again;
-  for (int i = 0; i < 200 && !again.has_value(); ++i) {
-    again = cache->Get(Key("k"));
-    if (!again) std::this_thread::sleep_for(10ms);
-  }
-  ASSERT_TRUE(again.has_value());
-  EXPECT_EQ(*again, "v");
-}
-
 TEST_F(RedisCacheTest, PasswordAndDatabaseFromTheUrl) {
   const std::string user = "chinook_test_" + std::to_string(getpid());
   ASSERT_TRUE(raw_->Command({"ACL", "SETUSER", user, "on", ">s3cret", "~*", "+@all"}).ok());
