@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -17,6 +18,11 @@
 
 namespace chinook::compare {
 namespace {
+
+// A path under the test temp directory that no concurrently running test process uses.
+std::string TempPath(const std::string& name) {
+  return ::testing::TempDir() + "/" + std::to_string(getpid()) + "_" + name;
+}
 
 class AbEndToEndTest : public ::testing::Test {
  protected:
@@ -73,7 +79,7 @@ TEST_F(AbEndToEndTest, IdenticalBuildsRaiseNoAlarm) {
 }
 
 TEST_F(AbEndToEndTest, ArgumentsReachBothProgramsAndFilesAreKept) {
-  const std::string dir = ::testing::TempDir() + "/ab_args";
+  const std::string dir = TempPath("ab_args");
   std::filesystem::remove_all(dir);
   AbOptions o = Options();
   o.rounds = 2;
@@ -89,7 +95,7 @@ TEST_F(AbEndToEndTest, ArgumentsReachBothProgramsAndFilesAreKept) {
 }
 
 TEST(RunProgramTest, FailuresAreReportedWithTheLog) {
-  const std::string log = ::testing::TempDir() + "/run_program.log";
+  const std::string log = TempPath("run_program.log");
   Status s = RunProgram({"/bin/sh", "-c", "echo something broke; exit 3"}, log, 10);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("exited with status 3"), std::string::npos) << s.message();
@@ -112,7 +118,7 @@ struct Command {
 };
 
 Command RunCli(const std::string& args) {
-  const std::string out = ::testing::TempDir() + "/cli_output.txt";
+  const std::string out = TempPath("cli_output.txt");
   const std::string cmd = std::string(CHINOOK_COMPARE_BINARY) + " " + args + " > " + out + " 2>&1";
   const int status = std::system(cmd.c_str());
   std::ifstream in(out);
@@ -154,7 +160,7 @@ TEST(CliTest, ExitCodesAndMessages) {
 }
 
 TEST(CliTest, GatesInCheckMode) {
-  const std::string gates = ::testing::TempDir() + "/gates.json";
+  const std::string gates = TempPath("gates.json");
   std::ofstream(gates) << R"({"ratios": [{"id": "large-vs-small", "numerator": "BM_SpinLarge/manual_time",
       "denominator": "BM_SpinSmall/manual_time", "metric": "real_time", "min": 5, "reason": "20000 vs 1000 units"}]})";
   Command c = RunCli("check " + Fixture("gb17_reps_a.json") + " --gates " + gates);

@@ -217,7 +217,8 @@ class Engine {
         b.notes.push_back("failed in the current run: " + head.error);
       } else {
         b.verdict = Verdict::kSkipped;
-        b.notes.push_back("skipped by the program: " + head.skipped);
+        b.notes.push_back(head.skipped.empty() ? "no repetitions, mean or median in the current run: not compared"
+                                               : "skipped by the program: " + head.skipped);
       }
       return b;
     }
@@ -228,7 +229,12 @@ class Engine {
     }
     if (!base.ok) {
       b.verdict = Verdict::kNew;
-      if (!base.error.empty()) b.notes.push_back("failed in the baseline: " + base.error);
+      if (!base.error.empty()) {
+        b.notes.push_back("failed in the baseline: " + base.error);
+      } else if (base.seen) {
+        b.notes.push_back(base.skipped.empty() ? "nothing comparable in the baseline"
+                                               : "skipped in the baseline: " + base.skipped);
+      }
       return b;
     }
     if (base.from_aggregates || head.from_aggregates) {
@@ -600,6 +606,7 @@ Report CheckRun(const BenchmarkRun& run, const GatesConfig& config, const Compar
   Report r;
   r.mode = Report::Mode::kCheck;
   r.head_label = run.source;
+  r.benchmarks_read = static_cast<int>(run.benchmarks.size());
   r.alpha = config.alpha;
   r.confidence = config.confidence;
   r.correction = config.correction;

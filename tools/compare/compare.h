@@ -102,6 +102,7 @@ struct Report {
   std::string base_label;
   std::string head_label;
   int rounds = 0;  // ab mode
+  int benchmarks_read = 0;  // check mode: benchmarks in the file
   double alpha = 0.05;
   double confidence = 0.95;
   Correction correction = Correction::kHolm;

@@ -103,6 +103,8 @@ class Reader {
     std::string aggregate = aggregate_v != nullptr && aggregate_v->is_string() ? aggregate_v->as_string() : "";
     bool is_aggregate = run_type_v != nullptr && run_type_v->is_string() ? run_type_v->as_string() == "aggregate"
                                                                            : !aggregate.empty();
+    // An aggregate with no name (hand-made files) is taken as a mean: one summary value.
+    if (is_aggregate && aggregate.empty()) aggregate = "mean";
     if (e.Find("big_o") != nullptr || e.Find("rms") != nullptr || aggregate == "BigO" || aggregate == "RMS") {
       return Status::Ok();  // complexity fits: coefficients and errors, not times
     }
@@ -164,7 +166,7 @@ class Reader {
       if (is_time && !(is_aggregate && percentage)) v *= time_scale;
       if (agg != nullptr) {
         if (percentage) {
-          m.cv[key] = v;
+          if (aggregate == "cv") m.cv[key] = v;  // other percentage statistics are not kept
         } else {
           if (agg->values[aggregate].emplace(key, v).second &&
               std::find(agg->metric_order.begin(), agg->metric_order.end(), key) == agg->metric_order.end()) {

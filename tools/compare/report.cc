@@ -62,16 +62,19 @@ std::string ChangeText(const MetricComparison& c) {
   return FormatPercent(c.change);
 }
 
+// One sample on a side: no interval and no test mean anything.
+bool Untestable(const MetricComparison& c) { return c.n_base < 2 || c.n_head < 2; }
+
 std::string IntervalText(const Report& r, const MetricComparison& c) {
   if (c.rule.exact) return "exact";
-  if (c.n_base == 0) return "";
+  if (Untestable(c)) return "";
   std::string s = "[" + FormatPercent(c.ci_low) + ", " + FormatPercent(c.ci_high) + "]";
   if (c.ci_level + 1e-9 < r.confidence) s += Printf(" (%.0f%%)", c.ci_level * 100);
   return s;
 }
 
 std::string PText(const MetricComparison& c) {
-  if (std::isnan(c.p_value)) return "";
+  if (std::isnan(c.p_value) || Untestable(c)) return "";
   if (std::isnan(c.p_adjusted)) return FormatPValue(c.p_value) + " (raw)";
   return FormatPValue(c.p_adjusted);
 }
@@ -139,6 +142,9 @@ std::string MethodText(const Report& r) {
 
 std::string SummaryText(const Report& r) {
   std::string s;
+  if (r.mode == Report::Mode::kCheck) {
+    s = std::to_string(r.benchmarks_read) + " benchmarks" + (r.gates.empty() ? ", no gates" : "");
+  }
   const auto add = [&](int n, const char* one, const char* many) {
     if (n == 0) return;
     if (!s.empty()) s += ", ";
