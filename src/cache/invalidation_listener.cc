@@ -36,30 +36,38 @@ ReplyPtr Run(redisContext* c, const std::vector<std::string>& args) {
   return ReplyPtr(static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data())));
 }
 
-// Opens the tracking subscription; nullptr when any step fails.
-redisContext* Subscribe(const RedisEndpoint& ep, const InvalidationListenerOptions& options) {
+// Opens the tracking subscription; nullptr (and *error says why) when any step fails.
+redisContext* Subscribe(const RedisEndpoint& ep, const InvalidationListenerOptions& options, std::string* error) {
   redisContext* c = redisConnectWithTimeout(ep.host.c_str(), ep.port, ToTimeval(options.connection.connect_timeout));
-  if (c == nullptr) return nullptr;
-  const auto fail = [&] {
+  if (c == nullptr) {
+    *error = ep.ToString() + ": connect: out of memory";
+    return nullptr;
+  }
+  const auto fail = [&](std::string_view step, const redisReply* reply) {
+    *error = ep.ToString() + ": " + std::string(step) + ": " +
+             (reply != nullptr && reply->type == REDIS_REPLY_ERROR ? std::string(reply->str, reply->len)
+              : c->err != 0                                        ? std::string(c->errstr)
+                                                                   : std::string("unexpected reply"));
     redisFree(c);
     return nullptr;
   };
-  if (c->err != 0 || redisSetTimeout(c, ToTimeval(options.connection.command_timeout)) != REDIS_OK) return fail();
+  if (c->err != 0) return fail("connect", nullptr);
+  if (redisSetTimeout(c, ToTimeval(options.connection.command_timeout)) != REDIS_OK) return fail("set timeout", nullptr);
   if (!ep.password.empty()) {
     ReplyPtr auth = ep.username.empty() ? Run(c, {"AUTH", ep.password}) : Run(c, {"AUTH", ep.username, ep.password});
-    if (!auth || auth->type == REDIS_REPLY_ERROR) return fail();
+    if (!auth || auth->type == REDIS_REPLY_ERROR) return fail("AUTH", auth.get());
   }
   if (!options.client_name.empty()) {
     ReplyPtr named = Run(c, {"CLIENT", "SETNAME", options.client_name});
-    if (!named || named->type == REDIS_REPLY_ERROR) return fail();
+    if (!named || named->type == REDIS_REPLY_ERROR) return fail("CLIENT SETNAME", named.get());
   }
   ReplyPtr id = Run(c, {"CLIENT", "ID"});
-  if (!id || id->type != REDIS_REPLY_INTEGER) return fail();
+  if (!id || id->type != REDIS_REPLY_INTEGER) return fail("CLIENT ID", id.get());
   ReplyPtr tracking = Run(c, {"CLIENT", "TRACKING", "on", "REDIRECT", std::to_string(id->integer), "BCAST", "PREFIX",
                               options.prefix});
-  if (!tracking || tracking->type == REDIS_REPLY_ERROR) return fail();
+  if (!tracking || tracking->type == REDIS_REPLY_ERROR) return fail("CLIENT TRACKING", tracking.get());
   ReplyPtr subscribed = Run(c, {"SUBSCRIBE", std::string(kInvalidateChannel)});
-  if (!subscribed || subscribed->type != REDIS_REPLY_ARRAY) return fail();
+  if (!subscribed || subscribed->type != REDIS_REPLY_ARRAY) return fail("SUBSCRIBE", subscribed.get());
   return c;
 }
 
@@ -103,7 +111,10 @@ bool InvalidationListener::WaitUntilHealthy(std::chrono::steady_clock::time_poin
 }
 
 InvalidationListenerStats InvalidationListener::Stats() const {
-  return {keys_invalidated_.load(), flushes_.load(), reconnects_.load()};
+  InvalidationListenerStats s{keys_invalidated_.load(), flushes_.load(), reconnects_.load(), {}};
+  std::lock_guard lock(error_mu_);
+  s.last_error = last_error_;
+  return s;
 }
 
 void InvalidationListener::Run(size_t server) {
@@ -121,9 +132,15 @@ void InvalidationListener::Run(size_t server) {
     return !stopping_.load();
   };
 
+  const auto record_error = [&](std::string error) {
+    std::lock_guard lock(error_mu_);
+    last_error_ = std::move(error);
+  };
   while (!stopping_.load()) {
-    redisContext* c = Subscribe(ep, options_);
+    std::string error;
+    redisContext* c = Subscribe(ep, options_, &error);
     if (c == nullptr) {
+      record_error(std::move(error));
       backoff = backoff.count() == 0 ? options_.connection.min_backoff
                                      : std::min(backoff * 2, options_.connection.max_backoff);
       if (!sleep_unless_stopping(backoff)) break;
@@ -188,6 +205,10 @@ void InvalidationListener::Run(size_t server) {
       }
     }
     connected_[server].store(false, std::memory_order_release);
+    if (!stopping_.load()) {
+      record_error(ep.ToString() + ": invalidation subscription lost: " +
+                   (c->err != 0 ? std::string(c->errstr) : std::string("no answer to PING or connection closed")));
+    }
     redisFree(c);
     if (!stopping_.load()) flush();  // messages may have been lost
   }

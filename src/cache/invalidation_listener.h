@@ -26,6 +26,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -50,6 +51,9 @@ struct InvalidationListenerStats {
   uint64_t keys_invalidated = 0;  // key names received
   uint64_t flushes = 0;           // on_flush calls (drops, reconnects, FLUSHALL)
   uint64_t reconnects = 0;        // successful subscriptions after the first per server
+  // Why the last subscription attempt or connection failed ("" if none has): tells an operator
+  // why L1 is bypassed (e.g. a Redis older than 6 answers CLIENT TRACKING with an error).
+  std::string last_error;
 };
 
 class InvalidationListener {
@@ -81,6 +85,8 @@ class InvalidationListener {
   std::atomic<bool> stopping_{false};
   std::unique_ptr<std::atomic<bool>[]> connected_;
   std::atomic<uint64_t> keys_invalidated_{0}, flushes_{0}, reconnects_{0};
+  mutable std::mutex error_mu_;
+  std::string last_error_;  // GUARDED_BY(error_mu_)
   std::vector<std::thread> threads_;
 };
 

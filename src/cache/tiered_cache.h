@@ -73,6 +73,7 @@ struct TieredCacheStats {
   uint64_t l1_flushes = 0;            // whole-L1 flushes (listener reconnects, FLUSHALL)
   uint64_t l1_bypassed = 0;           // reads that skipped L1 because it was not coherent
   RemoteCacheStats l2;                // the RemoteCache's own counters (errors, ...)
+  InvalidationListenerStats listener;  // empty when tracking is off
 
   double l1_hit_rate() const { return l1.hit_rate(); }
   double l2_hit_rate() const {
@@ -336,6 +337,7 @@ TieredCacheStats TieredCache<V>::Stats() const {
   s.l1_flushes = l1_flushes_.load();
   s.l1_bypassed = l1_bypassed_.load();
   if (l2_ != nullptr) s.l2 = l2_->Stats();
+  if (listener_ != nullptr) s.listener = listener_->Stats();
   return s;
 }
 

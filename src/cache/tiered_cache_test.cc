@@ -254,6 +254,12 @@ TEST_F(TieredCacheTest, RedisDownMeansLoaderReadsNeverFailures) {
   EXPECT_GT(s.l2.errors, 0u);
   const std::vector<std::string> keys = {"1"};
   EXPECT_EQ(tiers.Invalidate(keys).code(), StatusCode::kUnavailable);  // and it says so
+  const auto deadline = std::chrono::steady_clock::now() + 2s;
+  while (tiers.Stats().listener.last_error.empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
+  const std::string why = tiers.Stats().listener.last_error;
+  EXPECT_NE(why.find(":1/0: connect"), std::string::npos) << why;  // says which server and what failed
 }
 
 TEST_F(TieredCacheTest, GetManyAnswersFromEachTierAndLoadsTheRestOnce) {
