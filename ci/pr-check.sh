@@ -63,8 +63,11 @@ trap cleanup EXIT
 cleanup
 git worktree prune
 git worktree add --detach --force "$worktree" "$base_commit" >/dev/null
-build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt")
-cmake -S "$worktree" -B "$base_build" -DCMAKE_BUILD_TYPE="${build_type:-Release}" >/dev/null ||
+# Same build type and same areas as the head's build, so that the two binaries differ only by code.
+cached() { sed -n "s/^$1:[A-Z]*=//p" "$build/CMakeCache.txt"; }
+build_type=$(cached CMAKE_BUILD_TYPE)
+cmake -S "$worktree" -B "$base_build" -DCMAKE_BUILD_TYPE="${build_type:-Release}" \
+  -DCHINOOK_SKIP_AREAS="$(cached CHINOOK_SKIP_AREAS)" >/dev/null ||
   die "configuring $base_ref failed"
 cmake --build "$base_build" -j "$jobs" --target chinook-bench || die "building $base_ref failed"
 base_bench=$base_build/chinook-bench

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -105,6 +106,10 @@ Result<Args> ParseArgs(int argc, char** argv) {
       a.benchmark_args.assign(list.begin() + static_cast<long>(i) + 1, list.end());
       break;
     }
+    if (arg == "--help" || arg == "-h") {
+      a.mode = "help";
+      return a;
+    }
     if (arg.rfind("--", 0) != 0 || arg == "-") {
       a.positional.push_back(arg);
       continue;
@@ -121,28 +126,19 @@ Result<Args> ParseArgs(int argc, char** argv) {
       if (i + 1 >= list.size()) return UsageError(arg + " needs a value");
       return list[++i];
     };
-    const auto flag = [&](bool* out) -> Status {
-      if (has_value) return UsageError(arg + " takes no value");
-      *out = true;
-      return Status::Ok();
+    static const std::map<std::string, bool Args::*> kFlags = {
+        {"--fail-on-inconclusive", &Args::fail_on_inconclusive}, {"--advisory", &Args::advisory},
+        {"--allow-absent", &Args::allow_absent},                 {"--all-metrics", &Args::all_metrics},
+        {"--quiet", &Args::quiet},
     };
-    Result<std::string> v = std::string();
-    if (arg == "--help" || arg == "-h") {
-      a.mode = "help";
-      return a;
-    } else if (arg == "--fail-on-inconclusive") {
-      CHINOOK_RETURN_IF_ERROR(flag(&a.fail_on_inconclusive));
-    } else if (arg == "--advisory") {
-      CHINOOK_RETURN_IF_ERROR(flag(&a.advisory));
-    } else if (arg == "--allow-absent") {
-      CHINOOK_RETURN_IF_ERROR(flag(&a.allow_absent));
-    } else if (arg == "--all-metrics") {
-      CHINOOK_RETURN_IF_ERROR(flag(&a.all_metrics));
-    } else if (arg == "--quiet") {
-      CHINOOK_RETURN_IF_ERROR(flag(&a.quiet));
-    } else if (!(v = take()).ok()) {
-      return v.status();
-    } else if (arg == "--gates") {
+    if (auto f = kFlags.find(arg); f != kFlags.end()) {
+      if (has_value) return UsageError(arg + " takes no value");
+      a.*(f->second) = true;
+      continue;
+    }
+    const Result<std::string> v = take();
+    if (!v.ok()) return v.status();
+    if (arg == "--gates") {
       a.gates = *v;
     } else if (arg == "--format") {
       Result<Format> f = ParseFormat(*v);
