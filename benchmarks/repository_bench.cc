@@ -359,8 +359,9 @@ BENCHMARK(BM_Repo_GetMany_Naive)->Arg(100)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Repo_GetMany_Optimized)->Arg(100)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Repo_GetMany_Pipelined)->Arg(100)->Unit(benchmark::kMicrosecond);
 
-// A page of 100 at position 50,000: OFFSET makes the server walk and discard 50,000 rows.
-void BM_Repo_ListDeep_Offset(benchmark::State& state) {
+// A page of 100 at position 50,000, fetched by `fetch_page` (which returns the rows it got).
+template <typename FetchPage>
+void ListDeep(benchmark::State& state, FetchPage fetch_page) {
   BenchEnv* env = EnvOrSkip(state);
   if (env == nullptr) return;
   CustomerRepository* repo = env->optimized();
@@ -368,37 +369,33 @@ void BM_Repo_ListDeep_Offset(benchmark::State& state) {
   {
     memory::ScopedMemoryCounters mem(state);
     for (auto _ : state) {
-      auto page = repo->ListOffset(kPageSize, kDeepPosition);
-      if (!page.ok() || page->size() != kPageSize) {
-        state.SkipWithError(page.ok() ? "short page" : page.status().ToString().c_str());
+      Result<size_t> rows = fetch_page(*repo, *env);
+      if (!rows.ok() || *rows != kPageSize) {
+        state.SkipWithError(rows.ok() ? "short page" : rows.status().ToString().c_str());
         break;
       }
-      benchmark::DoNotOptimize(page);
     }
   }
   report.Finish(kPageSize);
 }
+
+// OFFSET makes the server walk and discard 50,000 rows.
+void BM_Repo_ListDeep_Offset(benchmark::State& state) {
+  ListDeep(state, [](CustomerRepository& repo, BenchEnv&) -> Result<size_t> {
+    auto page = repo.ListOffset(kPageSize, kDeepPosition);
+    if (!page.ok()) return page.status();
+    return page->size();
+  });
+}
 BENCHMARK(BM_Repo_ListDeep_Offset)->Unit(benchmark::kMicrosecond);
 
-// The same page by keyset: the cursor seeks the index straight to position 50,000.
+// The keyset cursor seeks the index straight to position 50,000.
 void BM_Repo_ListDeep_Keyset(benchmark::State& state) {
-  BenchEnv* env = EnvOrSkip(state);
-  if (env == nullptr) return;
-  CustomerRepository* repo = env->optimized();
-  const std::string& cursor = env->deep_cursor();
-  OpReport report(state, repo);
-  {
-    memory::ScopedMemoryCounters mem(state);
-    for (auto _ : state) {
-      auto page = repo->List(kPageSize, cursor);
-      if (!page.ok() || page->customers.size() != kPageSize) {
-        state.SkipWithError(page.ok() ? "short page" : page.status().ToString().c_str());
-        break;
-      }
-      benchmark::DoNotOptimize(page);
-    }
-  }
-  report.Finish(kPageSize);
+  ListDeep(state, [](CustomerRepository& repo, BenchEnv& env) -> Result<size_t> {
+    auto page = repo.List(kPageSize, env.deep_cursor());
+    if (!page.ok()) return page.status();
+    return page->customers.size();
+  });
 }
 BENCHMARK(BM_Repo_ListDeep_Keyset)->Unit(benchmark::kMicrosecond);
 

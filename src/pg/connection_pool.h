@@ -25,7 +25,7 @@ namespace chinook::pg {
 
 struct PoolOptions {
   // libpq connection string or URI ("postgresql://user@host:port/db"). Required.
-  std::string dsn;
+  std::string dsn = "";
   // Connections open at once, lent or idle. 0 means 2 x std::thread::hardware_concurrency(), the
   // usual starting point for a CPU-bound server on the same machine (HikariCP's formula, roughly).
   int max_open = 0;

@@ -86,50 +86,54 @@ Result<std::string> AdminExec(const std::string& dsn, const std::string& sql) {
   return std::string(PQgetvalue(r->get(), 0, 0));
 }
 
-Result<ServerAddress> ServerOf(const std::string& dsn) {
+namespace {
+
+// The settings `dsn` gives a value, in libpq's keyword order.
+Result<std::vector<std::pair<std::string, std::string>>> ParseConninfo(const std::string& dsn) {
   char* err = nullptr;
   PQconninfoOption* opts = PQconninfoParse(dsn.c_str(), &err);
   if (opts == nullptr) {
-    std::string why = err ? err : "?";
+    std::string why = err ? err : "out of memory";
     PQfreemem(err);
     return InvalidArgumentError("dsn: " + why);
   }
+  std::vector<std::pair<std::string, std::string>> out;
+  for (PQconninfoOption* o = opts; o->keyword != nullptr; ++o) {
+    if (o->val != nullptr && *o->val != '\0') out.emplace_back(o->keyword, o->val);
+  }
+  PQconninfoFree(opts);
+  return out;
+}
+
+}  // namespace
+
+Result<ServerAddress> ServerOf(const std::string& dsn) {
+  auto settings = ParseConninfo(dsn);
+  if (!settings.ok()) return settings.status();
   ServerAddress a;
   if (const char* env = std::getenv("PGHOST")) a.host = env;
   if (const char* env = std::getenv("PGPORT")) a.port = std::atoi(env);
-  for (PQconninfoOption* o = opts; o->keyword != nullptr; ++o) {
-    if (o->val == nullptr || *o->val == '\0') continue;
-    if (std::strcmp(o->keyword, "host") == 0) a.host = o->val;
-    if (std::strcmp(o->keyword, "hostaddr") == 0) a.host = o->val;
-    if (std::strcmp(o->keyword, "port") == 0) a.port = std::atoi(o->val);
+  for (const auto& [key, value] : *settings) {
+    if (key == "host" || key == "hostaddr") a.host = value;
+    if (key == "port") a.port = std::atoi(value.c_str());
   }
-  PQconninfoFree(opts);
   if (a.host.find(',') != std::string::npos) return InvalidArgumentError("dsn: several hosts");
   return a;
 }
 
 Result<std::string> WithHostPort(const std::string& dsn, const std::string& host, int port) {
-  char* err = nullptr;
-  PQconninfoOption* opts = PQconninfoParse(dsn.c_str(), &err);
-  if (opts == nullptr) {
-    std::string why = err ? err : "?";
-    PQfreemem(err);
-    return InvalidArgumentError("dsn: " + why);
-  }
+  auto settings = ParseConninfo(dsn);
+  if (!settings.ok()) return settings.status();
   std::string out = "host=" + host + " port=" + std::to_string(port);
-  for (PQconninfoOption* o = opts; o->keyword != nullptr; ++o) {
-    if (o->val == nullptr || std::strcmp(o->keyword, "host") == 0 || std::strcmp(o->keyword, "hostaddr") == 0 ||
-        std::strcmp(o->keyword, "port") == 0) {
-      continue;
+  for (const auto& [key, value] : *settings) {
+    if (key == "host" || key == "hostaddr" || key == "port") continue;
+    std::string quoted;
+    for (char c : value) {
+      if (c == '\'' || c == '\\') quoted.push_back('\\');
+      quoted.push_back(c);
     }
-    std::string v;
-    for (const char* p = o->val; *p; ++p) {
-      if (*p == '\'' || *p == '\\') v.push_back('\\');
-      v.push_back(*p);
-    }
-    out += std::string(" ") + o->keyword + "='" + v + "'";
+    out += " " + key + "='" + quoted + "'";
   }
-  PQconninfoFree(opts);
   return out;
 }
 

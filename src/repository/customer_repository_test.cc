@@ -20,14 +20,7 @@ namespace {
 using google::protobuf::util::MessageDifferencer;
 using testing::Kind;
 
-std::string KindName(const ::testing::TestParamInfo<Kind>& info) {
-  switch (info.param) {
-    case Kind::kNaive: return "Naive";
-    case Kind::kOptimized: return "Optimized";
-    case Kind::kOptimizedPipelined: return "OptimizedPipelined";
-  }
-  return "?";
-}
+std::string TestName(const ::testing::TestParamInfo<Kind>& info) { return testing::KindName(info.param); }
 
 class RepositoryTest : public ::testing::TestWithParam<Kind> {
  protected:
@@ -313,7 +306,7 @@ TEST_P(RepositoryTest, MigrationIsIdempotent) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Implementations, RepositoryTest,
-                         ::testing::Values(Kind::kNaive, Kind::kOptimized, Kind::kOptimizedPipelined), KindName);
+                         ::testing::Values(Kind::kNaive, Kind::kOptimized, Kind::kOptimizedPipelined), TestName);
 
 TEST(RepositoryFactoryTest, RejectsBadArguments) {
   EXPECT_EQ(NewOptimizedRepository(nullptr).status().code(), StatusCode::kInvalidArgument);

@@ -3,7 +3,6 @@
 // parameters): slow is the only thing wrong with it.
 #include "repository/repository_base.h"
 #include "repository/row_codec.h"
-#include "repository/validation.h"
 
 namespace chinook::repository {
 namespace {
@@ -13,16 +12,10 @@ class NaiveRepository final : public RepositoryBase {
   NaiveRepository(std::shared_ptr<pg::ConnectionPool> pool, std::string_view schema)
       : RepositoryBase(std::move(pool), schema, Mode::kUnprepared) {}
 
-  Status CreateBatch(std::span<const Customer> customers) override {
-    CHINOOK_RETURN_IF_ERROR(ValidateBatch(customers));
-    if (customers.empty()) return Status::Ok();
-    CountCall();
-    Result<pg::Lease> lease = Borrow("create_batch");
-    if (!lease.ok()) return lease.status();
-    pg::Connection& conn = **lease;
+  // One INSERT per row inside BEGIN ... COMMIT.
+  Status WriteBatch(pg::Connection& conn, std::span<const Customer> customers, int64_t now) override {
     const pg::Deadline deadline = CallDeadline();
-    const int64_t now = NowUnixMicros();
-    if (Status s = RunCommand(conn, "BEGIN", deadline); !s.ok()) return s.Annotate("create_batch");
+    CHINOOK_RETURN_IF_ERROR(RunCommand(conn, "BEGIN", deadline));
     pg::Params params;
     std::string json;
     for (size_t row = 0; row < customers.size(); ++row) {
@@ -36,34 +29,28 @@ class NaiveRepository final : public RepositoryBase {
       // keeps the failed transaction's locks no longer than needed.
       if (!r.ok()) {
         if (!conn.broken()) (void)RunCommand(conn, "ROLLBACK", deadline);
-        return r.status().Annotate("create_batch: row " + std::to_string(row));
+        return r.status().Annotate("row " + std::to_string(row));
       }
     }
-    if (Status s = RunCommand(conn, "COMMIT", deadline); !s.ok()) return s.Annotate("create_batch: commit");
-    CountRows(0, customers.size());
-    return Status::Ok();
+    return RunCommand(conn, "COMMIT", deadline);
   }
 
-  Result<std::vector<std::optional<Customer>>> GetMany(std::span<const std::string> ids) override {
-    CHINOOK_RETURN_IF_ERROR(ValidateIds(ids));
-    std::vector<std::optional<Customer>> out(ids.size());
-    if (ids.empty()) return out;
-    CountCall();
-    Result<pg::Lease> lease = Borrow("get_many");
-    if (!lease.ok()) return lease.status();
+  // One SELECT per id.
+  Status ReadMany(pg::Connection& conn, std::span<const std::string> ids,
+                  std::vector<std::optional<Customer>>* out) override {
     const pg::Deadline deadline = CallDeadline();
     pg::Params params;
     for (size_t i = 0; i < ids.size(); ++i) {
       params.Clear();
       params.AddText(ids[i]);
-      Result<pg::ResultPtr> r = Run(**lease, statements_.get_by_id, params, deadline);
-      if (!r.ok()) return r.status().Annotate("get_many");
+      Result<pg::ResultPtr> r = Run(conn, statements_.get_by_id, params, deadline);
+      if (!r.ok()) return r.status();
       if (RowCount(r->get()) == 0) continue;
-      out[i].emplace();
-      if (Status s = DecodeCustomerRow(r->get(), 0, &*out[i]); !s.ok()) return s.Annotate("get_many");
+      (*out)[i].emplace();
+      CHINOOK_RETURN_IF_ERROR(DecodeCustomerRow(r->get(), 0, &*(*out)[i]));
       CountRows(1, 0);
     }
-    return out;
+    return Status::Ok();
   }
 };
 

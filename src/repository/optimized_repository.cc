@@ -4,7 +4,6 @@
 
 #include "repository/repository_base.h"
 #include "repository/row_codec.h"
-#include "repository/validation.h"
 
 namespace chinook::repository {
 namespace {
@@ -16,13 +15,7 @@ class OptimizedRepository final : public RepositoryBase {
 
   // One COPY BINARY statement: a single implicit transaction, so a failure anywhere (a taken
   // id, a lost connection) stores none of the rows.
-  Status CreateBatch(std::span<const Customer> customers) override {
-    CHINOOK_RETURN_IF_ERROR(ValidateBatch(customers));
-    if (customers.empty()) return Status::Ok();
-    CountCall();
-    Result<pg::Lease> lease = Borrow("create_batch");
-    if (!lease.ok()) return lease.status();
-    const int64_t now = NowUnixMicros();
+  Status WriteBatch(pg::Connection& conn, std::span<const Customer> customers, int64_t now) override {
     std::string chunk;
     std::string json;
     size_t next_row = 0;
@@ -45,27 +38,19 @@ class OptimizedRepository final : public RepositoryBase {
       return Status::Ok();
     };
     CountStatements(1, 1);
-    Result<int64_t> copied = (*lease)->CopyIn(statements_.copy, next_chunk, CallDeadline());
-    if (!copied.ok()) return copied.status().Annotate("create_batch");
+    Result<int64_t> copied = conn.CopyIn(statements_.copy, next_chunk, CallDeadline());
+    if (!copied.ok()) return copied.status();
     if (static_cast<size_t>(*copied) != customers.size()) {
-      return InternalError("create_batch: COPY stored " + std::to_string(*copied) + " of " +
-                           std::to_string(customers.size()) + " rows");
+      return InternalError("COPY stored " + std::to_string(*copied) + " of " + std::to_string(customers.size()) +
+                           " rows");
     }
-    CountRows(0, customers.size());
     return Status::Ok();
   }
 
-  Result<std::vector<std::optional<Customer>>> GetMany(std::span<const std::string> ids) override {
-    CHINOOK_RETURN_IF_ERROR(ValidateIds(ids));
-    std::vector<std::optional<Customer>> out(ids.size());
-    if (ids.empty()) return out;
-    CountCall();
-    Result<pg::Lease> lease = Borrow("get_many");
-    if (!lease.ok()) return lease.status();
-    Status s = tuning_.get_many == GetManyStrategy::kAnyArray ? GetManyAny(**lease, ids, &out)
-                                                              : GetManyPipelined(**lease, ids, &out);
-    if (!s.ok()) return s.Annotate("get_many");
-    return out;
+  Status ReadMany(pg::Connection& conn, std::span<const std::string> ids,
+                  std::vector<std::optional<Customer>>* out) override {
+    return tuning_.get_many == GetManyStrategy::kAnyArray ? GetManyAny(conn, ids, out)
+                                                          : GetManyPipelined(conn, ids, out);
   }
 
  private:

@@ -35,6 +35,7 @@ RepositoryBase::RepositoryBase(std::shared_ptr<pg::ConnectionPool> pool, std::st
     : pool_(std::move(pool)), statements_(MakeStatements(schema)), mode_(mode) {}
 
 Result<pg::Lease> RepositoryBase::Borrow(std::string_view op) {
+  calls_.fetch_add(1, std::memory_order_relaxed);
   Result<pg::Lease> lease = pool_->Acquire();
   if (!lease.ok()) return lease.status().Annotate(op);
   return lease;
@@ -55,13 +56,6 @@ Status RepositoryBase::RunCommand(pg::Connection& conn, std::string_view sql, pg
   return r.ok() ? Status::Ok() : r.status();
 }
 
-Status RepositoryBase::ValidateIds(std::span<const std::string> ids) {
-  for (size_t i = 0; i < ids.size(); ++i) {
-    if (Status s = ValidateId(ids[i]); !s.ok()) return s.Annotate("ids[" + std::to_string(i) + "]");
-  }
-  return Status::Ok();
-}
-
 Result<std::vector<Customer>> RepositoryBase::DecodeRows(const PGresult* result, int max_rows) {
   const int n = std::min(RowCount(result), max_rows);
   std::vector<Customer> out(n);
@@ -72,7 +66,6 @@ Result<std::vector<Customer>> RepositoryBase::DecodeRows(const PGresult* result,
 
 Status RepositoryBase::Create(const Customer& customer) {
   CHINOOK_RETURN_IF_ERROR(ValidateCustomer(customer));
-  CountCall();
   Result<pg::Lease> lease = Borrow("create");
   if (!lease.ok()) return lease.status();
   const int64_t now = NowUnixMicros();
@@ -87,9 +80,30 @@ Status RepositoryBase::Create(const Customer& customer) {
   return Status::Ok();
 }
 
+Status RepositoryBase::CreateBatch(std::span<const Customer> customers) {
+  CHINOOK_RETURN_IF_ERROR(ValidateBatch(customers));
+  if (customers.empty()) return Status::Ok();
+  Result<pg::Lease> lease = Borrow("create_batch");
+  if (!lease.ok()) return lease.status();
+  if (Status s = WriteBatch(**lease, customers, NowUnixMicros()); !s.ok()) return s.Annotate("create_batch");
+  CountRows(0, customers.size());
+  return Status::Ok();
+}
+
+Result<std::vector<std::optional<Customer>>> RepositoryBase::GetMany(std::span<const std::string> ids) {
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (Status s = ValidateId(ids[i]); !s.ok()) return s.Annotate("ids[" + std::to_string(i) + "]");
+  }
+  std::vector<std::optional<Customer>> out(ids.size());
+  if (ids.empty()) return out;
+  Result<pg::Lease> lease = Borrow("get_many");
+  if (!lease.ok()) return lease.status();
+  if (Status s = ReadMany(**lease, ids, &out); !s.ok()) return s.Annotate("get_many");
+  return out;
+}
+
 Result<std::optional<Customer>> RepositoryBase::GetByID(std::string_view id) {
   CHINOOK_RETURN_IF_ERROR(ValidateId(id));
-  CountCall();
   Result<pg::Lease> lease = Borrow("get_by_id");
   if (!lease.ok()) return lease.status();
   pg::Params params;
@@ -118,7 +132,6 @@ Result<CustomerPage> RepositoryBase::List(int limit, std::string_view cursor) {
   }
   // One row more than asked tells whether another page follows, so the last page has no cursor.
   params.AddInt64(limit + 1);
-  CountCall();
   Result<pg::Lease> lease = Borrow("list");
   if (!lease.ok()) return lease.status();
   Result<pg::ResultPtr> r = Run(**lease, *stmt, params, CallDeadline());
@@ -137,7 +150,6 @@ Result<CustomerPage> RepositoryBase::List(int limit, std::string_view cursor) {
 Result<std::vector<Customer>> RepositoryBase::ListOffset(int limit, int64_t offset) {
   CHINOOK_RETURN_IF_ERROR(CheckLimit(limit));
   if (offset < 0) return InvalidArgumentError("offset: must be >= 0, got " + std::to_string(offset));
-  CountCall();
   Result<pg::Lease> lease = Borrow("list_offset");
   if (!lease.ok()) return lease.status();
   pg::Params params;
@@ -152,7 +164,6 @@ Result<std::vector<Customer>> RepositoryBase::ListOffset(int limit, int64_t offs
 
 Status RepositoryBase::Update(const Customer& customer) {
   CHINOOK_RETURN_IF_ERROR(ValidateCustomer(customer));
-  CountCall();
   Result<pg::Lease> lease = Borrow("update");
   if (!lease.ok()) return lease.status();
   pg::Params params;
@@ -168,7 +179,6 @@ Status RepositoryBase::Update(const Customer& customer) {
 
 Status RepositoryBase::Delete(std::string_view id) {
   CHINOOK_RETURN_IF_ERROR(ValidateId(id));
-  CountCall();
   Result<pg::Lease> lease = Borrow("delete");
   if (!lease.ok()) return lease.status();
   pg::Params params;

@@ -1,7 +1,7 @@
 // What the naive and the optimized repository share: validation, parameter binding, row
 // decoding, statistics, and every method whose only difference is whether its one statement is
-// prepared. The subclasses implement the two methods whose strategies differ (CreateBatch,
-// GetMany).
+// prepared. The subclasses implement the two strategies that differ (WriteBatch for CreateBatch,
+// ReadMany for GetMany); the base validates, borrows the connection and counts around them.
 //
 // Thread safety: safe for concurrent use; counters are atomics, everything else is immutable
 // after construction or borrowed per call from the (internally synchronized) pool.
@@ -21,7 +21,9 @@ namespace chinook::repository {
 class RepositoryBase : public CustomerRepository {
  public:
   Status Create(const Customer& customer) override;
+  Status CreateBatch(std::span<const Customer> customers) final;
   Result<std::optional<Customer>> GetByID(std::string_view id) override;
+  Result<std::vector<std::optional<Customer>>> GetMany(std::span<const std::string> ids) final;
   Result<CustomerPage> List(int limit, std::string_view cursor) override;
   Result<std::vector<Customer>> ListOffset(int limit, int64_t offset) override;
   Status Update(const Customer& customer) override;
@@ -35,7 +37,15 @@ class RepositoryBase : public CustomerRepository {
   };
   RepositoryBase(std::shared_ptr<pg::ConnectionPool> pool, std::string_view schema, Mode mode);
 
-  // Borrows a connection; errors name the operation.
+  // Stores all of `customers` (validated, unique, non-empty) or none; `now` fills unset
+  // timestamps.
+  virtual Status WriteBatch(pg::Connection& conn, std::span<const Customer> customers, int64_t now) = 0;
+  // Fills (*out)[i] with the customer whose id is ids[i], if any. `ids` is validated, non-empty
+  // and `out` is sized to match.
+  virtual Status ReadMany(pg::Connection& conn, std::span<const std::string> ids,
+                          std::vector<std::optional<Customer>>* out) = 0;
+
+  // Counts a call and borrows a connection for it; errors name the operation.
   Result<pg::Lease> Borrow(std::string_view op);
   // The deadline for the statements of a call starting now.
   pg::Deadline CallDeadline() const;
@@ -44,11 +54,8 @@ class RepositoryBase : public CustomerRepository {
                             pg::Deadline deadline);
   // Runs a plain SQL command (BEGIN, COMMIT) and counts it.
   Status RunCommand(pg::Connection& conn, std::string_view sql, pg::Deadline deadline);
-  // Validates every id, naming its position ("ids[3]: id: empty").
-  static Status ValidateIds(std::span<const std::string> ids);
   Result<std::vector<Customer>> DecodeRows(const PGresult* result, int max_rows);
 
-  void CountCall() { calls_.fetch_add(1, std::memory_order_relaxed); }
   void CountStatements(uint64_t statements, uint64_t round_trips) {
     statements_sent_.fetch_add(statements, std::memory_order_relaxed);
     round_trips_.fetch_add(round_trips, std::memory_order_relaxed);

@@ -82,7 +82,8 @@ TEST_F(RepositoryFaultTest, BackendsTerminatedBetweenCallsNextCallSucceeds) {
     ASSERT_TRUE(lease.ok());
     auto pid = (*lease)->Exec("SELECT pg_backend_pid()", Clock::now() + milliseconds(5000));
     ASSERT_TRUE(pid.ok());
-    pids += (pids.empty() ? "" : ",") + std::string(PQgetvalue(pid->get(), 0, 0));
+    if (!pids.empty()) pids += ',';
+    pids += PQgetvalue(pid->get(), 0, 0);
     leases.push_back(std::move(*lease));
   }
   leases.clear();

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "pg/connection_pool.h"
@@ -17,6 +18,17 @@
 namespace chinook::repository::testing {
 
 enum class Kind { kNaive, kOptimized, kOptimizedPipelined };
+
+inline const char* KindName(Kind kind) {
+  switch (kind) {
+    case Kind::kNaive: return "Naive";
+    case Kind::kOptimized: return "Optimized";
+    case Kind::kOptimizedPipelined: return "OptimizedPipelined";
+  }
+  return "?";
+}
+// GoogleTest prints parameters with this (test names in CTest stay readable).
+inline void PrintTo(Kind kind, std::ostream* os) { *os << KindName(kind); }
 
 inline Result<std::unique_ptr<CustomerRepository>> MakeRepository(Kind kind, std::shared_ptr<pg::ConnectionPool> pool,
                                                                    const std::string& schema) {
