@@ -2,6 +2,7 @@
 // its naive twin, on a table pre-filled with 100,000 customers (filled once, by COPY, and reused
 // by later runs). items_per_second counts rows; queries_per_op is the statements the repository
 // sent per operation (RepositoryStats), so N+1 shows as a number; round_trips_per_op likewise.
+// All use real time (names end in /real_time): see OpReport.
 //
 // Write benchmarks insert customers with ids in a range of their own ("bw-...") and delete them
 // after the timed loop, so the table stays at 100,000 rows for the read benchmarks.
@@ -189,27 +190,22 @@ BenchEnv* EnvOrSkip(benchmark::State& state) {
   return env;
 }
 
-// The counters every benchmark here reports, set after its timed loop:
-//   items_per_second    rows per second of WALL time. Google Benchmark's own rate divides by the
-//                       benchmark thread's CPU time, which leaves out the time spent waiting for
-//                       the server, i.e. most of a database call. With threads, each thread
-//                       reports its own rate and the sum is the total.
+// Sets the counters every benchmark here reports, after its timed loop:
+//   items_per_second    rows per second (all benchmarks here use real time: a database call is
+//                       mostly waiting for the server, which CPU time does not see; real time
+//                       also sizes the iteration count, so a slow benchmark stays short)
 //   queries_per_op      statements the repository sent per operation (all threads)
 //   round_trips_per_op  waits for the server per operation (all threads)
 class OpReport {
  public:
-  OpReport(benchmark::State& state, CustomerRepository* repo)
-      : state_(state), repo_(repo), before_(repo->stats()), start_(std::chrono::steady_clock::now()) {}
+  OpReport(benchmark::State& state, CustomerRepository* repo) : state_(state), repo_(repo), before_(repo->stats()) {}
 
   void Finish(int64_t rows_per_op) {
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    const int64_t ops = state_.iterations();
-    if (ops <= 0 || seconds <= 0) return;
-    state_.counters["items_per_second"] = static_cast<double>(ops * rows_per_op) / seconds;
+    state_.SetItemsProcessed(state_.iterations() * rows_per_op);
     // Threads leave the timed loop together, so thread 0 sees every thread's statements.
-    if (state_.thread_index() != 0) return;
+    if (state_.thread_index() != 0 || state_.iterations() == 0) return;
     const RepositoryStats after = repo_->stats();
-    const double all_ops = static_cast<double>(ops) * state_.threads();
+    const double all_ops = static_cast<double>(state_.iterations()) * state_.threads();
     state_.counters["queries_per_op"] = static_cast<double>(after.statements - before_.statements) / all_ops;
     state_.counters["round_trips_per_op"] = static_cast<double>(after.round_trips - before_.round_trips) / all_ops;
   }
@@ -218,7 +214,6 @@ class OpReport {
   benchmark::State& state_;
   CustomerRepository* repo_;
   const RepositoryStats before_;
-  const std::chrono::steady_clock::time_point start_;
 };
 
 // A unique id for the n-th written row of this process, rewritten in place (no allocation once
@@ -271,8 +266,8 @@ void CreateOne(benchmark::State& state, CustomerRepository* (BenchEnv::*which)()
 
 void BM_Repo_Create_Naive(benchmark::State& state) { CreateOne(state, &BenchEnv::naive); }
 void BM_Repo_Create_Optimized(benchmark::State& state) { CreateOne(state, &BenchEnv::optimized); }
-BENCHMARK(BM_Repo_Create_Naive)->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_Repo_Create_Optimized)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Repo_Create_Naive)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Repo_Create_Optimized)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 void CreateBatch(benchmark::State& state, CustomerRepository* (BenchEnv::*which)()) {
   BenchEnv* env = EnvOrSkip(state);
@@ -297,8 +292,8 @@ void CreateBatch(benchmark::State& state, CustomerRepository* (BenchEnv::*which)
 
 void BM_Repo_CreateBatch_Naive(benchmark::State& state) { CreateBatch(state, &BenchEnv::naive); }
 void BM_Repo_CreateBatch_Copy(benchmark::State& state) { CreateBatch(state, &BenchEnv::optimized); }
-BENCHMARK(BM_Repo_CreateBatch_Naive)->Arg(1000)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Repo_CreateBatch_Copy)->Arg(1000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Repo_CreateBatch_Naive)->Arg(1000)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Repo_CreateBatch_Copy)->Arg(1000)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 void GetByID(benchmark::State& state, CustomerRepository* (BenchEnv::*which)()) {
   BenchEnv* env = EnvOrSkip(state);
@@ -324,8 +319,8 @@ void GetByID(benchmark::State& state, CustomerRepository* (BenchEnv::*which)()) 
 
 void BM_Repo_GetByID_Naive(benchmark::State& state) { GetByID(state, &BenchEnv::naive); }
 void BM_Repo_GetByID_Prepared(benchmark::State& state) { GetByID(state, &BenchEnv::optimized); }
-BENCHMARK(BM_Repo_GetByID_Naive)->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_Repo_GetByID_Prepared)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Repo_GetByID_Naive)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Repo_GetByID_Prepared)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 void GetMany(benchmark::State& state, CustomerRepository* (BenchEnv::*which)()) {
   BenchEnv* env = EnvOrSkip(state);
@@ -355,9 +350,9 @@ void BM_Repo_GetMany_Naive(benchmark::State& state) { GetMany(state, &BenchEnv::
 void BM_Repo_GetMany_Optimized(benchmark::State& state) { GetMany(state, &BenchEnv::optimized); }
 // The alternative the optimized repository did not pick (libpq pipeline mode), kept measured.
 void BM_Repo_GetMany_Pipelined(benchmark::State& state) { GetMany(state, &BenchEnv::pipelined); }
-BENCHMARK(BM_Repo_GetMany_Naive)->Arg(100)->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_Repo_GetMany_Optimized)->Arg(100)->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_Repo_GetMany_Pipelined)->Arg(100)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Repo_GetMany_Naive)->Arg(100)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Repo_GetMany_Optimized)->Arg(100)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Repo_GetMany_Pipelined)->Arg(100)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 // A page of 100 at position 50,000, fetched by `fetch_page` (which returns the rows it got).
 template <typename FetchPage>
@@ -387,7 +382,7 @@ void BM_Repo_ListDeep_Offset(benchmark::State& state) {
     return page->size();
   });
 }
-BENCHMARK(BM_Repo_ListDeep_Offset)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Repo_ListDeep_Offset)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 // The keyset cursor seeks the index straight to position 50,000.
 void BM_Repo_ListDeep_Keyset(benchmark::State& state) {
@@ -397,7 +392,7 @@ void BM_Repo_ListDeep_Keyset(benchmark::State& state) {
     return page->customers.size();
   });
 }
-BENCHMARK(BM_Repo_ListDeep_Keyset)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Repo_ListDeep_Keyset)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 // Eight threads doing prepared point reads through one pool of `max_open` connections.
 void BM_Pool_Contention(benchmark::State& state) {
@@ -425,7 +420,7 @@ void BM_Pool_Contention(benchmark::State& state) {
   }
   report.Finish(1);
 }
-BENCHMARK(BM_Pool_Contention)->ArgName("max_open")->Arg(1)->Arg(4)->Threads(8)->Unit(
+BENCHMARK(BM_Pool_Contention)->ArgName("max_open")->Arg(1)->Arg(4)->Threads(8)->UseRealTime()->Unit(
     benchmark::kMicrosecond);
 
 }  // namespace
