@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <optional>
 #include <set>
+#include <tuple>
 
 #include "stats.h"
 
@@ -23,6 +24,7 @@ struct Presence {
   std::string error;
   std::string skipped;
   bool from_aggregates = false;
+  int failed_runs = 0;  // runs (rounds) in which it failed
   const Measurements* first_ok = nullptr;
 };
 
@@ -36,8 +38,9 @@ Presence Find(std::span<const BenchmarkRun> rounds, const std::string& name) {
       p.ok = true;
       if (p.first_ok == nullptr) p.first_ok = m;
       p.from_aggregates = p.from_aggregates || m->from_aggregates;
-    } else if (!m->error.empty() && p.error.empty()) {
-      p.error = m->error;
+    } else if (!m->error.empty()) {
+      ++p.failed_runs;
+      if (p.error.empty()) p.error = m->error;
     } else if (!m->skipped.empty() && p.skipped.empty()) {
       p.skipped = m->skipped;
     }
@@ -236,6 +239,12 @@ class Engine {
                                                : "skipped in the baseline: " + base.skipped);
       }
       return b;
+    }
+    for (const auto& [side, p, runs] : {std::tuple{"current run", &head, head_.size()}, std::tuple{"baseline", &base, base_.size()}}) {
+      if (p->failed_runs > 0) {
+        b.notes.push_back("failed in " + std::to_string(p->failed_runs) + " of " + std::to_string(runs) + " " +
+                          (paired_ ? "rounds" : "runs") + " of the " + side + " (" + p->error + "); compared on the others");
+      }
     }
     if (base.from_aggregates || head.from_aggregates) {
       b.notes.push_back("only aggregates in " + std::string(base.from_aggregates ? "the baseline" : "the current run") +

@@ -325,6 +325,18 @@ TEST(ComparePairedTest, DriftCancelsAndTheSlowdownIsFound) {
   EXPECT_EQ(Get(pooled, "BM_Target").verdict, Verdict::kInconclusive);
 }
 
+TEST(ComparePairedTest, FailuresInSomeRoundsAreNoted) {
+  DriftingRounds d = MakeDriftingRounds(6, 1.0, 13);
+  Measurements& m = d.head[2].benchmarks[0];
+  m.samples.clear();
+  m.error = "timeout";
+  const Report r = ComparePaired(d.base, d.head, GatesConfig(), CompareOptions());
+  const BenchmarkComparison& b = Get(r, m.name);
+  EXPECT_EQ(Metric(b, "cpu_time").n_base, 5);
+  ASSERT_FALSE(b.notes.empty());
+  EXPECT_EQ(b.notes[0], "failed in 1 of 6 rounds of the current run (timeout); compared on the others");
+}
+
 TEST(ComparePairedTest, IdenticalProgramsRaiseNoAlarm) {
   const DriftingRounds d = MakeDriftingRounds(15, 1.0, 12);
   const Report r = ComparePaired(d.base, d.head, GatesConfig(), CompareOptions());
