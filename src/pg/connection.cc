@@ -13,13 +13,19 @@
 namespace chinook::pg {
 namespace {
 
-// libpq messages end with a newline; ours are one line.
+// libpq messages span lines ("...unexpectedly\n\tThis probably means..."); ours are one line:
+// each run of whitespace becomes one space.
 std::string Trimmed(const char* message) {
-  std::string s = message ? message : "";
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  for (char& c : s) {
-    if (c == '\n') c = ' ';
+  std::string s;
+  for (const char* p = message ? message : ""; *p; ++p) {
+    const bool space = *p == '\n' || *p == '\t' || *p == '\r' || *p == ' ';
+    if (!space) {
+      s.push_back(*p);
+    } else if (!s.empty() && s.back() != ' ') {
+      s.push_back(' ');
+    }
   }
+  if (!s.empty() && s.back() == ' ') s.pop_back();
   return s;
 }
 

@@ -154,6 +154,7 @@ TEST_F(RepositoryFaultTest, ConnectionLostDuringCopyStoresNothing) {
   });
   Status s = repo->CreateBatch(batch);
   cutter.join();
+  RecordProperty("copy_outcome", s.ToString());  // which branch below ran, for the record
   const int64_t stored = schema_->CountRows();
   if (s.ok()) {
     EXPECT_EQ(stored, 20000) << "the COPY finished before the cut";
