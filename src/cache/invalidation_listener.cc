@@ -12,61 +12,31 @@ namespace {
 
 constexpr std::string_view kInvalidateChannel = "__redis__:invalidate";
 
-timeval ToTimeval(std::chrono::milliseconds ms) {
-  timeval tv;
-  tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
-  return tv;
-}
-
-struct ReplyDeleter {
-  void operator()(redisReply* r) const {
-    if (r != nullptr) freeReplyObject(r);
-  }
-};
-using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
-
-ReplyPtr Run(redisContext* c, const std::vector<std::string>& args) {
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
-  for (const auto& a : args) {
-    argv.push_back(a.data());
-    lens.push_back(a.size());
-  }
-  return ReplyPtr(static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data())));
-}
+using internal::ReplyPtr;
+using internal::RunCommand;
 
 // Opens the tracking subscription; nullptr (and *error says why) when any step fails.
 redisContext* Subscribe(const RedisEndpoint& ep, const InvalidationListenerOptions& options, std::string* error) {
-  redisContext* c = redisConnectWithTimeout(ep.host.c_str(), ep.port, ToTimeval(options.connection.connect_timeout));
+  redisContext* c = internal::OpenRedisContext(ep, options.connection, error);
   if (c == nullptr) {
-    *error = ep.ToString() + ": connect: out of memory";
+    *error = ep.ToString() + ": " + *error;
     return nullptr;
   }
-  const auto fail = [&](std::string_view step, const redisReply* reply) {
-    *error = ep.ToString() + ": " + std::string(step) + ": " +
-             (reply != nullptr && reply->type == REDIS_REPLY_ERROR ? std::string(reply->str, reply->len)
-              : c->err != 0                                        ? std::string(c->errstr)
-                                                                   : std::string("unexpected reply"));
+  const auto fail = [&](std::string_view step, const redisReply* reply) -> redisContext* {
+    *error = ep.ToString() + ": " + internal::DescribeFailure(c, step, reply);
     redisFree(c);
     return nullptr;
   };
-  if (c->err != 0) return fail("connect", nullptr);
-  if (redisSetTimeout(c, ToTimeval(options.connection.command_timeout)) != REDIS_OK) return fail("set timeout", nullptr);
-  if (!ep.password.empty()) {
-    ReplyPtr auth = ep.username.empty() ? Run(c, {"AUTH", ep.password}) : Run(c, {"AUTH", ep.username, ep.password});
-    if (!auth || auth->type == REDIS_REPLY_ERROR) return fail("AUTH", auth.get());
-  }
   if (!options.client_name.empty()) {
-    ReplyPtr named = Run(c, {"CLIENT", "SETNAME", options.client_name});
+    ReplyPtr named = RunCommand(c, {"CLIENT", "SETNAME", options.client_name});
     if (!named || named->type == REDIS_REPLY_ERROR) return fail("CLIENT SETNAME", named.get());
   }
-  ReplyPtr id = Run(c, {"CLIENT", "ID"});
+  ReplyPtr id = RunCommand(c, {"CLIENT", "ID"});
   if (!id || id->type != REDIS_REPLY_INTEGER) return fail("CLIENT ID", id.get());
-  ReplyPtr tracking = Run(c, {"CLIENT", "TRACKING", "on", "REDIRECT", std::to_string(id->integer), "BCAST", "PREFIX",
-                              options.prefix});
+  const std::string redirect = std::to_string(id->integer);
+  ReplyPtr tracking = RunCommand(c, {"CLIENT", "TRACKING", "on", "REDIRECT", redirect, "BCAST", "PREFIX", options.prefix});
   if (!tracking || tracking->type == REDIS_REPLY_ERROR) return fail("CLIENT TRACKING", tracking.get());
-  ReplyPtr subscribed = Run(c, {"SUBSCRIBE", std::string(kInvalidateChannel)});
+  ReplyPtr subscribed = RunCommand(c, {"SUBSCRIBE", kInvalidateChannel});
   if (!subscribed || subscribed->type != REDIS_REPLY_ARRAY) return fail("SUBSCRIBE", subscribed.get());
   return c;
 }

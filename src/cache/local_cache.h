@@ -93,6 +93,23 @@ struct CacheStats {
   size_t entries = 0;
   size_t bytes = 0;
 
+  CacheStats& operator+=(const CacheStats& o) {
+    hits += o.hits;
+    misses += o.misses;
+    negative_hits += o.negative_hits;
+    evictions += o.evictions;
+    admissions_rejected += o.admissions_rejected;
+    expirations += o.expirations;
+    invalidations += o.invalidations;
+    loads += o.loads;
+    load_errors += o.load_errors;
+    coalesced_waits += o.coalesced_waits;
+    wait_timeouts += o.wait_timeouts;
+    entries += o.entries;
+    bytes += o.bytes;
+    return *this;
+  }
+
   double hit_rate() const {
     const uint64_t lookups = hits + negative_hits + misses;
     return lookups == 0 ? 0.0 : static_cast<double>(hits + negative_hits) / static_cast<double>(lookups);
@@ -191,6 +208,9 @@ class LocalCache {
   // Inserts or replaces and enforces the bounds. REQUIRES: shard.mu held.
   void Install(Shard& shard, uint64_t hash, const K& key, std::optional<V> value, int64_t expire_at);
   void MarkLoadStale(Shard& shard, const K& key);  // REQUIRES: shard.mu held
+  // The sum of per_shard(shard) over all shards, each read under its lock.
+  template <typename F>
+  auto SumOverShards(F per_shard) const;
 
   const LocalCacheOptions options_;
   const Weigher weigher_;
@@ -467,46 +487,34 @@ size_t LocalCache<K, V, Hash>::SweepExpired() {
 }
 
 template <typename K, typename V, typename Hash>
-CacheStats LocalCache<K, V, Hash>::Stats() const {
-  CacheStats total;
+template <typename F>
+auto LocalCache<K, V, Hash>::SumOverShards(F per_shard) const {
+  decltype(per_shard(*shards_.front())) total{};
   for (const auto& shard : shards_) {
     std::lock_guard lock(shard->mu);
-    const CacheStats& s = shard->stats;
-    total.hits += s.hits;
-    total.misses += s.misses;
-    total.negative_hits += s.negative_hits;
-    total.evictions += s.evictions;
-    total.admissions_rejected += s.admissions_rejected;
-    total.expirations += s.expirations;
-    total.invalidations += s.invalidations;
-    total.loads += s.loads;
-    total.load_errors += s.load_errors;
-    total.coalesced_waits += s.coalesced_waits;
-    total.wait_timeouts += s.wait_timeouts;
-    total.entries += shard->map.size();
-    total.bytes += shard->bytes;
+    total += per_shard(*shard);
   }
   return total;
 }
 
 template <typename K, typename V, typename Hash>
+CacheStats LocalCache<K, V, Hash>::Stats() const {
+  return SumOverShards([](const Shard& shard) {
+    CacheStats s = shard.stats;
+    s.entries = shard.map.size();
+    s.bytes = shard.bytes;
+    return s;
+  });
+}
+
+template <typename K, typename V, typename Hash>
 size_t LocalCache<K, V, Hash>::size() const {
-  size_t n = 0;
-  for (const auto& shard : shards_) {
-    std::lock_guard lock(shard->mu);
-    n += shard->map.size();
-  }
-  return n;
+  return SumOverShards([](const Shard& shard) { return shard.map.size(); });
 }
 
 template <typename K, typename V, typename Hash>
 size_t LocalCache<K, V, Hash>::window_capacity() const {
-  size_t n = 0;
-  for (const auto& shard : shards_) {
-    std::lock_guard lock(shard->mu);
-    n += shard->policy->window_capacity();
-  }
-  return n;
+  return SumOverShards([](const Shard& shard) { return shard.policy->window_capacity(); });
 }
 
 }  // namespace chinook::cache

@@ -249,15 +249,7 @@ class ShardedRedisCache final : public RemoteCache {
 
   RemoteCacheStats Stats() const override {
     RemoteCacheStats total;
-    for (const auto& node : nodes_) {
-      const RemoteCacheStats s = node->Stats();
-      total.hits += s.hits;
-      total.misses += s.misses;
-      total.errors += s.errors;
-      total.format_errors += s.format_errors;
-      total.sets += s.sets;
-      total.deletes += s.deletes;
-    }
+    for (const auto& node : nodes_) total += node->Stats();
     return total;
   }
 

@@ -52,6 +52,15 @@ struct RemoteCacheStats {
   uint64_t format_errors = 0;  // values with an unknown format byte, read as misses
   uint64_t sets = 0;
   uint64_t deletes = 0;
+  RemoteCacheStats& operator+=(const RemoteCacheStats& o) {
+    hits += o.hits;
+    misses += o.misses;
+    errors += o.errors;
+    format_errors += o.format_errors;
+    sets += o.sets;
+    deletes += o.deletes;
+    return *this;
+  }
   double hit_rate() const {
     const uint64_t n = hits + misses;
     return n == 0 ? 0.0 : static_cast<double>(hits) / static_cast<double>(n);

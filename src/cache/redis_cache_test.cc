@@ -2,15 +2,12 @@
 #include "cache/redis_cache.h"
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <set>
 #include <thread>
 
 #include "cache/ketama.h"
-#include "testing/service_env.h"
+#include "cache/redis_test_env.h"
 
 namespace chinook::cache {
 namespace {
@@ -62,28 +59,12 @@ TEST(RedisUrlTest, RejectsMalformedUrlsWithoutEchoingThePassword) {
   EXPECT_FALSE(ParseRedisUrlList("redis://a:1,bogus").ok());
 }
 
-// A loopback port with nothing listening: bind, read the port, close.
-int DeadPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 class RedisCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    CHINOOK_REQUIRE_ENV(url, ::chinook::testing::kRedisUrlVar);
-    auto ep = ParseRedisUrl(url);
-    ASSERT_TRUE(ep.ok()) << ep.status().ToString();
-    endpoint_ = *ep;
-    prefix_ = std::string(kKeyNamespace) + "test:" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name() + ":" + std::to_string(getpid()) + ":";
+    CHINOOK_REQUIRE_REDIS(endpoint);
+    endpoint_ = endpoint;
+    prefix_ = testing::TestKeyPrefix("test");
     raw_ = std::make_unique<RedisClient>(endpoint_, RedisOptions{});
   }
   void TearDown() override {
@@ -207,7 +188,7 @@ TEST_F(RedisCacheTest, CountersForListGenerations) {
 
 TEST_F(RedisCacheTest, ADownServerIsAMissAndAnErrorNeverAFailure) {
   RedisEndpoint dead = endpoint_;
-  dead.port = DeadPort();
+  dead.port = testing::kClosedPort;
   auto cache = NewRedisCache(dead);
   EXPECT_FALSE(cache->Get(Key("a")).has_value());
   const auto values = cache->GetMany({Key("a"), Key("b")});
@@ -296,7 +277,7 @@ TEST_F(ShardedRedisCacheTest, KeysLiveOnTheNodeKetamaNames) {
 TEST_F(ShardedRedisCacheTest, ADeadNodeCostsOnlyItsOwnKeys) {
   std::vector<RedisEndpoint> with_dead = nodes_;
   RedisEndpoint dead = nodes_[0];
-  dead.port = DeadPort();
+  dead.port = testing::kClosedPort;
   with_dead.push_back(dead);
   auto sharded = NewShardedRedisCache(with_dead);
   KetamaRing ring([&] {

@@ -176,31 +176,9 @@ Status RedisConnection::EnsureConnected() {
   if (std::chrono::steady_clock::now() < retry_at_) {
     return UnavailableError(last_error_ + " (backing off before reconnecting)");
   }
-  context_ = redisConnectWithTimeout(endpoint_.host.c_str(), endpoint_.port, ToTimeval(options_.connect_timeout));
-  if (context_ == nullptr) return Fail("connect: out of memory");
-  if (context_->err != 0) return Fail(std::string("connect: ") + context_->errstr);
-  if (redisSetTimeout(context_, ToTimeval(options_.command_timeout)) != REDIS_OK) {
-    return Fail("cannot set the command timeout");
-  }
-  std::vector<std::vector<std::string_view>> setup;
-  if (!endpoint_.password.empty()) {
-    if (endpoint_.username.empty()) {
-      setup.push_back({"AUTH", endpoint_.password});
-    } else {
-      setup.push_back({"AUTH", endpoint_.username, endpoint_.password});
-    }
-  }
-  const std::string db = std::to_string(endpoint_.db);
-  if (endpoint_.db != 0) setup.push_back({"SELECT", db});
-  if (setup.empty()) {
-    backoff_ = std::chrono::milliseconds(0);
-    return Status::Ok();
-  }
-  auto replies = Pipeline(setup);
-  if (!replies.ok()) return replies.status();
-  for (const RedisReply& r : *replies) {
-    if (r.type == RedisReply::Type::kError) return Fail("connection setup (AUTH/SELECT): " + r.str);
-  }
+  std::string error;
+  context_ = internal::OpenRedisContext(endpoint_, options_, &error);
+  if (context_ == nullptr) return Fail(error);
   backoff_ = std::chrono::milliseconds(0);
   return Status::Ok();
 }
@@ -277,4 +255,54 @@ Result<RedisReply> RedisClient::Command(const std::vector<std::string_view>& arg
   return slot->connection->Command(args);
 }
 
+namespace internal {
+
+void ReplyDeleter::operator()(redisReply* reply) const {
+  if (reply != nullptr) freeReplyObject(reply);
+}
+
+ReplyPtr RunCommand(redisContext* context, const std::vector<std::string_view>& args) {
+  std::vector<const char*> argv;
+  std::vector<size_t> lens;
+  for (std::string_view a : args) {
+    argv.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  return ReplyPtr(static_cast<redisReply*>(
+      redisCommandArgv(context, static_cast<int>(argv.size()), argv.data(), lens.data())));
+}
+
+std::string DescribeFailure(const redisContext* context, std::string_view step, const redisReply* reply) {
+  std::string why = reply != nullptr && reply->type == REDIS_REPLY_ERROR ? std::string(reply->str, reply->len)
+                    : context->err != 0                                  ? std::string(context->errstr)
+                                                                         : std::string("unexpected reply");
+  return std::string(step) + ": " + why;
+}
+
+redisContext* OpenRedisContext(const RedisEndpoint& endpoint, const RedisOptions& options, std::string* error) {
+  redisContext* c = redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, ToTimeval(options.connect_timeout));
+  if (c == nullptr) {
+    *error = "connect: out of memory";
+    return nullptr;
+  }
+  const auto fail = [&](std::string_view step, const redisReply* reply) -> redisContext* {
+    *error = DescribeFailure(c, step, reply);
+    redisFree(c);
+    return nullptr;
+  };
+  if (c->err != 0) return fail("connect", nullptr);
+  if (redisSetTimeout(c, ToTimeval(options.command_timeout)) != REDIS_OK) return fail("setting the timeout", nullptr);
+  if (!endpoint.password.empty()) {
+    ReplyPtr auth = endpoint.username.empty() ? RunCommand(c, {"AUTH", endpoint.password})
+                                              : RunCommand(c, {"AUTH", endpoint.username, endpoint.password});
+    if (!auth || auth->type == REDIS_REPLY_ERROR) return fail("AUTH", auth.get());
+  }
+  if (endpoint.db != 0) {
+    ReplyPtr select = RunCommand(c, {"SELECT", std::to_string(endpoint.db)});
+    if (!select || select->type == REDIS_REPLY_ERROR) return fail("SELECT", select.get());
+  }
+  return c;
+}
+
+}  // namespace internal
 }  // namespace chinook::cache

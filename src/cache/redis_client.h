@@ -23,6 +23,7 @@
 #include "chinook/status.h"
 
 struct redisContext;
+struct redisReply;
 
 namespace chinook::cache {
 
@@ -113,6 +114,26 @@ class RedisClient {
   std::atomic<uint32_t> next_{0};
 };
 
+namespace internal {
+
+// Raw hiredis plumbing shared by RedisConnection and the InvalidationListener.
+struct ReplyDeleter {
+  void operator()(redisReply* reply) const;
+};
+using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
+
+// Sends one command and waits for its reply; null on a connection error (see context->errstr).
+ReplyPtr RunCommand(redisContext* context, const std::vector<std::string_view>& args);
+
+// "<step>: <why>": the server's error reply, else the connection's error.
+std::string DescribeFailure(const redisContext* context, std::string_view step, const redisReply* reply);
+
+// Connects with options.connect_timeout, sets options.command_timeout on the socket, then AUTH
+// and SELECT as the endpoint says. On failure returns null and says why in *error (without the
+// endpoint). The caller owns the context (redisFree).
+redisContext* OpenRedisContext(const RedisEndpoint& endpoint, const RedisOptions& options, std::string* error);
+
+}  // namespace internal
 }  // namespace chinook::cache
 
 #endif  // CHINOOK_CACHE_REDIS_CLIENT_H_

@@ -8,7 +8,7 @@
 #include "cache/redis_cache.h"
 #include "cache/tiered_cache.h"
 #include "pg/pg_test_util.h"
-#include "testing/service_env.h"
+#include "cache/redis_test_env.h"
 
 namespace chinook::cache {
 namespace {
@@ -18,16 +18,13 @@ using namespace std::chrono_literals;
 class RedisFaultTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    CHINOOK_REQUIRE_ENV(url, ::chinook::testing::kRedisUrlVar);
-    auto ep = ParseRedisUrl(url);
-    ASSERT_TRUE(ep.ok()) << ep.status().ToString();
-    real_ = *ep;
+    CHINOOK_REQUIRE_REDIS(endpoint);
+    real_ = endpoint;
     proxy_ = std::make_unique<pg::testing::TcpProxy>(pg::testing::ServerAddress{real_.host, real_.port});
     ASSERT_TRUE(proxy_->Start().ok());
     via_proxy_ = real_;
     via_proxy_.port = proxy_->port();
-    prefix_ = std::string(kKeyNamespace) + "fault-test:" + std::to_string(getpid()) + ":" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name() + ":";
+    prefix_ = testing::TestKeyPrefix("fault-test");
   }
   void TearDown() override {
     if (proxy_ != nullptr) (void)NewRedisCache(real_)->DeleteMatching(prefix_ + "*");

@@ -12,7 +12,7 @@
 #include <mutex>
 #include <thread>
 
-#include "testing/service_env.h"
+#include "cache/redis_test_env.h"
 
 namespace chinook::cache {
 namespace {
@@ -74,13 +74,11 @@ class FakeSource {
 class TieredCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    CHINOOK_REQUIRE_ENV(url, ::chinook::testing::kRedisUrlVar);
-    auto ep = ParseRedisUrl(url);
-    ASSERT_TRUE(ep.ok()) << ep.status().ToString();
-    endpoint_ = *ep;
-    const std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    options_.key_prefix = std::string(kKeyNamespace) + "tiered-test:" + test + ":" + std::to_string(getpid()) + ":";
-    options_.listener.client_name = "chinook-test-" + std::to_string(getpid()) + "-" + test;
+    CHINOOK_REQUIRE_REDIS(endpoint);
+    endpoint_ = endpoint;
+    options_.key_prefix = testing::TestKeyPrefix("tiered-test");
+    options_.listener.client_name = "chinook-test-" + std::to_string(getpid()) + "-" +
+                                    ::testing::UnitTest::GetInstance()->current_test_info()->name();
     options_.listener.connection.min_backoff = 10ms;
   }
   void TearDown() override { (void)NewRedisCache(endpoint_)->DeleteMatching(options_.key_prefix + "*"); }
@@ -241,7 +239,7 @@ TEST_F(TieredCacheTest, LosingTheSubscriptionFlushesAndBypassesL1UntilItIsBack) 
 
 TEST_F(TieredCacheTest, RedisDownMeansLoaderReadsNeverFailures) {
   RedisEndpoint dead = endpoint_;
-  dead.port = 1;  // nothing listens on port 1 of loopback
+  dead.port = testing::kClosedPort;
   source_.Write("1", "one");
   TieredCacheOptions options = options_;
   options.listener.connection.connect_timeout = 50ms;
