@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <optional>
 #include <set>
 #include <tuple>
@@ -71,6 +72,10 @@ void PairedMedians(std::span<const BenchmarkRun> base, std::span<const Benchmark
     a->push_back(stats::Median(*xs));
     b->push_back(stats::Median(*ys));
   }
+}
+
+bool IsConstant(std::span<const double> v) {
+  return std::adjacent_find(v.begin(), v.end(), std::not_equal_to<>()) == v.end();
 }
 
 bool AllPositive(std::span<const double> v) {
@@ -313,6 +318,14 @@ class Engine {
     }
     c.p_value = e.test.p_value;
     c.exact_test = e.test.exact;
+    // A metric that repeats exactly on each side (a count, a seeded simulation's hit rate) is
+    // deterministic: its change is known, and a rank test on tied values would only say that a
+    // handful of repetitions cannot be significant. Decided by the change and the threshold.
+    if (c.n_base >= 2 && c.n_head >= 2 && IsConstant(x) && IsConstant(y)) {
+      c.p_value = x.front() == y.front() ? 1.0 : 0.0;
+      c.exact_test = true;
+      c.note = "deterministic: the same value in every repetition";
+    }
     c.change = Relative(e.interval.estimate, e.log_scale, e.scale);
     c.ci_low = Relative(e.interval.low, e.log_scale, e.scale);
     c.ci_high = Relative(e.interval.high, e.log_scale, e.scale);

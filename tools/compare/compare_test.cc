@@ -234,6 +234,20 @@ TEST(CompareExactTest, RecordedRunsOfIdenticalCodeRaiseNoAllocationAlarm) {
   EXPECT_EQ(r.Count(Verdict::kRegression), 0);
 }
 
+TEST(CompareCountersTest, DeterministicCountersNeedNoTest) {
+  BenchmarkRun base, head;
+  for (int i = 0; i < 30; ++i) {  // enough benchmarks that a rank test on 3 v 3 could never win
+    Add(&base, "BM_" + std::to_string(i), {{"hit_rate", {0.85, 0.85, 0.85}}});
+    Add(&head, "BM_" + std::to_string(i), {{"hit_rate", {i == 0 ? 0.80 : 0.85, i == 0 ? 0.80 : 0.85, i == 0 ? 0.80 : 0.85}}});
+  }
+  const Report r = CompareFiles(base, head, GatesConfig(), CompareOptions());
+  const MetricComparison& changed = Metric(Get(r, "BM_0"), "hit_rate");
+  EXPECT_EQ(changed.verdict, Verdict::kRegression);
+  EXPECT_NEAR(changed.change, -0.0588, 1e-3);
+  EXPECT_EQ(Metric(Get(r, "BM_1"), "hit_rate").verdict, Verdict::kUnchanged);
+  EXPECT_EQ(r.Count(Verdict::kRegression), 1);
+}
+
 TEST(CompareCountersTest, DirectionOfCounters) {
   BenchmarkRun base, head;
   stats::Rng rng(3);
