@@ -36,13 +36,16 @@ struct PoolOptions {
   std::chrono::milliseconds max_lifetime = std::chrono::minutes(30);
   // Longest wait in Acquire for a connection to be free (or to be opened).
   std::chrono::milliseconds acquire_timeout = std::chrono::seconds(5);
-  // Longest time to establish one new connection (TCP, TLS, startup, auth).
+  // Longest time to establish one new connection (TCP, TLS, startup, auth). Replaces the DSN's
+  // own connect_timeout, which libpq's non-blocking connect does not apply. Host name lookup is
+  // done by libpq before the clock starts and is bounded only by the resolver's own timeout.
   std::chrono::milliseconds connect_timeout = std::chrono::seconds(5);
   // A connection idle for longer than this is pinged ("SELECT 1" round trip) before it is lent;
   // a dead one is replaced. A server restart is thus invisible to the next caller.
   std::chrono::milliseconds health_check_after_idle = std::chrono::seconds(1);
-  // Deadline of one repository call's statements (send + wait for the results). On expiry the
-  // connection is closed (which ends the statement on the server once it notices) and the call
+  // Deadline of one repository call's statements together (send + wait for the results; for
+  // CreateBatch the whole batch). On expiry the connection is closed (which ends the statement on
+  // the server once it notices; an unfinished COPY or transaction is rolled back) and the call
   // fails with DeadlineExceeded.
   std::chrono::milliseconds query_timeout = std::chrono::seconds(30);
 };
