@@ -125,6 +125,7 @@ class WTinyLfuPolicy final : public EvictionPolicy {
 
   void Add(PolicyNode* node) override {
     window_.PushBack(node, Queue::kWindow);
+    if (!sketch_.initialized() && size() >= capacity_ / 2) sketch_.Initialize();
     // The window's overflow becomes the main area's candidate; it stays in probation unless
     // SelectVictim finds that the shard is full and the candidate loses its contest.
     while (window_.size() > window_max_) {
@@ -199,6 +200,10 @@ class WTinyLfuPolicy final : public EvictionPolicy {
   // step when the hit rate jumps (a workload change).
   void MaybeClimb() {
     if (!adaptive_) return;
+    if (!sketch_.initialized()) {  // still filling: no evictions, nothing to tune
+      hits_in_sample_ = misses_in_sample_ = 0;
+      return;
+    }
     const uint64_t requests = hits_in_sample_ + misses_in_sample_;
     if (requests < sketch_.sample_size()) return;
     const double hit_rate = static_cast<double>(hits_in_sample_) / static_cast<double>(requests);

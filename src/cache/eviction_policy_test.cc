@@ -16,8 +16,19 @@ using internal::FrequencySketch;
 using internal::MixHash;
 using internal::PolicyNode;
 
+TEST(FrequencySketchTest, CountsNothingUntilInitialized) {
+  FrequencySketch sketch(1024);
+  sketch.Increment(MixHash(7));
+  EXPECT_EQ(sketch.Frequency(MixHash(7)), 0);
+  EXPECT_FALSE(sketch.initialized());
+  sketch.Initialize();
+  sketch.Increment(MixHash(7));
+  EXPECT_EQ(sketch.Frequency(MixHash(7)), 1);
+}
+
 TEST(FrequencySketchTest, CountsSaturateAtFifteen) {
   FrequencySketch sketch(1024);
+  sketch.Initialize();
   const uint64_t key = MixHash(7);
   EXPECT_EQ(sketch.Frequency(key), 0);
   for (int i = 0; i < 5; ++i) sketch.Increment(key);
@@ -28,6 +39,7 @@ TEST(FrequencySketchTest, CountsSaturateAtFifteen) {
 
 TEST(FrequencySketchTest, HalvesEveryCounterAfterTenTimesCapacityIncrements) {
   FrequencySketch sketch(64);
+  sketch.Initialize();
   ASSERT_EQ(sketch.sample_size(), 640u);
   const uint64_t hot = MixHash(1);
   for (int i = 0; i < 12; ++i) sketch.Increment(hot);
@@ -40,6 +52,7 @@ TEST(FrequencySketchTest, HalvesEveryCounterAfterTenTimesCapacityIncrements) {
 
 TEST(FrequencySketchTest, EstimatesRankHotAboveColdUnderLoad) {
   FrequencySketch sketch(4096);
+  sketch.Initialize();
   // 50 keys seen 8 times among 4,000 keys seen once (the sketch's capacity): count-min may overestimate, never under.
   for (uint64_t round = 0; round < 8; ++round) {
     for (uint64_t k = 0; k < 50; ++k) sketch.Increment(MixHash(k));
@@ -102,7 +115,7 @@ TEST(EvictionPolicyTest, LruEvictsLeastRecentlyUsed) {
 
 TEST(EvictionPolicyTest, TinyLfuRejectsAOneHitWonderAgainstAFrequentVictim) {
   PolicyHarness tlfu(internal::NewWTinyLfuPolicy(100, {.adaptive_window = false}));
-  for (int round = 0; round < 3; ++round) {
+  for (int round = 0; round < 4; ++round) {
     for (uint64_t k = 0; k < 100; ++k) tlfu.Access(k);
   }
   ASSERT_EQ(tlfu.policy().size(), 100u);

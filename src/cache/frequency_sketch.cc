@@ -16,11 +16,14 @@ constexpr uint64_t kOneMask = 0x1111111111111111ULL;    // each nibble's low bit
 
 }  // namespace
 
-FrequencySketch::FrequencySketch(size_t capacity) {
-  const size_t words = std::bit_ceil(std::max<size_t>(capacity, 8));
+FrequencySketch::FrequencySketch(size_t capacity)
+    : capacity_(capacity), sample_size_(kSampleSizePerEntry * std::max<size_t>(capacity, 1)) {}
+
+void FrequencySketch::Initialize() {
+  if (initialized()) return;
+  const size_t words = std::bit_ceil(std::max<size_t>(capacity_, 8));
   table_.assign(words, 0);
   mask_ = words - 1;
-  sample_size_ = kSampleSizePerEntry * std::max<size_t>(capacity, 1);
 }
 
 size_t FrequencySketch::IndexOf(uint64_t hash, int depth) const {
@@ -30,6 +33,7 @@ size_t FrequencySketch::IndexOf(uint64_t hash, int depth) const {
 }
 
 int FrequencySketch::Frequency(uint64_t hash) const {
+  if (!initialized()) return 0;
   // The low two bits pick which group of four counters (of the word's 16) the key uses, so that
   // keys sharing a word in one row rarely share the counter too.
   const int start = static_cast<int>((hash & 3) << 2);
@@ -53,6 +57,7 @@ bool FrequencySketch::IncrementAt(size_t index, int counter) {
 }
 
 void FrequencySketch::Increment(uint64_t hash) {
+  if (!initialized()) return;
   const int start = static_cast<int>((hash & 3) << 2);
   bool added = false;
   for (int i = 0; i < 4; ++i) added |= IncrementAt(IndexOf(hash, i), start + i);

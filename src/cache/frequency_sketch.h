@@ -19,9 +19,16 @@ namespace chinook::cache::internal {
 
 class FrequencySketch {
  public:
-  // Sized for a cache of `capacity` entries: one 64-bit word (16 counters) per entry, rounded up
-  // to a power of two, which is Caffeine's 8 bytes per entry.
+  // For a cache of `capacity` entries. The table is allocated by Initialize(), which the policy
+  // calls once the cache is half full (as Caffeine does): a cache configured large but holding
+  // little does not pay for counters, and before it is half full nothing is evicted, so nothing
+  // needs a frequency. Until then Frequency() is 0 and Increment() does nothing.
   explicit FrequencySketch(size_t capacity);
+
+  // Allocates one 64-bit word (16 counters) per entry, rounded up to a power of two: Caffeine's
+  // 8 bytes per entry.
+  void Initialize();
+  bool initialized() const { return !table_.empty(); }
 
   // Estimated number of recent occurrences of the key with this (well-mixed) hash, in [0, 15].
   int Frequency(uint64_t hash) const;
@@ -40,8 +47,9 @@ class FrequencySketch {
   bool IncrementAt(size_t index, int counter);
   void Reset();
 
+  const size_t capacity_;
   std::vector<uint64_t> table_;
-  size_t mask_;
+  size_t mask_ = 0;
   size_t sample_size_;
   size_t size_ = 0;
   uint64_t resets_ = 0;
