@@ -205,8 +205,10 @@ void TcpProxy::Run() {
         }
       }
     }
-    std::vector<Link> alive;
-    for (size_t i = 0; i < links.size(); ++i) {
+    // Only the links polled above; one accepted just now waits for the next round.
+    const size_t polled = (fds.size() - 2) / 2;
+    std::vector<Link> alive(links.begin() + polled, links.end());
+    for (size_t i = 0; i < polled; ++i) {
       bool open = true;
       for (int side = 0; side < 2 && open; ++side) {
         const pollfd& p = fds[2 + 2 * i + side];
