@@ -33,7 +33,9 @@ TEST(CursorTest, GarbageIsInvalidArgument) {
   for (const std::string& c : bad) {
     auto pos = DecodeCursor(c);
     EXPECT_EQ(pos.status().code(), StatusCode::kInvalidArgument) << c;
-    if (!pos.ok()) EXPECT_EQ(pos.status().message().rfind("cursor: ", 0), 0u);
+    if (!pos.ok()) {
+      EXPECT_EQ(pos.status().message().rfind("cursor: ", 0), 0u);
+    }
   }
 }
 
