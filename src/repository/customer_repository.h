@@ -64,7 +64,7 @@ struct CustomerPage {
 
 // Counters since the repository was created. Thread-safe snapshot.
 struct RepositoryStats {
-  uint64_t calls = 0;        // repository method calls (after validation succeeded)
+  uint64_t calls = 0;        // method calls that went to the server (valid input, not empty)
   uint64_t statements = 0;   // SQL statements sent to the server, COPY included; the benchmarks'
                              // queries_per_op is the growth of this figure per operation
   uint64_t round_trips = 0;  // waits for the server (a pipeline of N statements is one)
