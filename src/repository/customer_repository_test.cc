@@ -103,6 +103,30 @@ TEST_P(RepositoryTest, HostileValuesRoundTripUnchanged) {
   EXPECT_EQ(schema_->CountRows(), static_cast<int64_t>(hostile.size())) << "the table must still be there";
 }
 
+TEST_P(RepositoryTest, LargestValidCustomerRoundTrips) {
+  Customer c = Corpus(1)[0];
+  std::string id;
+  for (int i = 0; i < 64; ++i) id += "\U0001F600";
+  c.set_id(id);
+  c.set_name(std::string(1024, '\''));
+  c.set_phone("+" + std::string(15, '9'));
+  c.mutable_metadata()->clear();
+  for (int i = 0; i < 64; ++i) (*c.mutable_metadata())[std::to_string(100 + i)] = std::string(125, '"');
+  Customer older = Corpus(2)[1];
+  older.mutable_created_at()->set_seconds(c.created_at().seconds() - 1);
+  ASSERT_TRUE(repo_->CreateBatch(std::vector<Customer>{c, older}).ok());
+  ExpectStored(c);
+  auto page = repo_->List(1, "");  // the cursor carries the 64-character id
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->customers.size(), 1u);
+  EXPECT_EQ(page->customers[0].id(), c.id());
+  auto next = repo_->List(1, page->next_cursor);
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  ASSERT_EQ(next->customers.size(), 1u);
+  EXPECT_EQ(next->customers[0].id(), older.id());
+  EXPECT_TRUE(next->next_cursor.empty());
+}
+
 TEST_P(RepositoryTest, InvalidInputIsRejectedBeforeAnySql) {
   const RepositoryStats before = repo_->stats();
   Customer bad = Corpus(1)[0];

@@ -40,6 +40,29 @@ TEST(ValidationTest, AcceptsValidAndHostileButLegalValues) {
   EXPECT_TRUE(ValidateCustomer(c).ok());
 }
 
+// The largest customer the rules allow: every limit reached, none exceeded.
+Customer Largest() {
+  Customer c = Valid();
+  std::string id;
+  for (int i = 0; i < 64; ++i) id += "\U0001F600";  // 64 characters, 256 bytes
+  c.set_id(id);
+  c.set_name(std::string(1024, 'n'));
+  c.set_phone("+" + std::string(15, '9'));
+  c.mutable_metadata()->clear();
+  for (int i = 0; i < 64; ++i) (*c.mutable_metadata())[std::to_string(100 + i)] = std::string(125, 'v');
+  return c;  // 64 x (3 + 125) = 8192 bytes of metadata
+}
+
+TEST(ValidationTest, AcceptsEveryLimitExactly) {
+  EXPECT_TRUE(ValidateCustomer(Largest()).ok()) << ValidateCustomer(Largest()).ToString();
+  Customer c = Largest();
+  (*c.mutable_metadata())["100"].push_back('v');  // one byte over 8 KiB
+  EXPECT_EQ(ValidateCustomer(c).code(), StatusCode::kInvalidArgument);
+  c = Largest();
+  c.mutable_id()->append("x");  // 65 characters
+  EXPECT_EQ(ValidateCustomer(c).code(), StatusCode::kInvalidArgument);
+}
+
 TEST(ValidationTest, RejectsEachFieldByName) {
   Customer c = Valid();
   c.set_id("");
