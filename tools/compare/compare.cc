@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <functional>
 #include <optional>
 #include <set>
 #include <tuple>
@@ -72,10 +71,6 @@ void PairedMedians(std::span<const BenchmarkRun> base, std::span<const Benchmark
     a->push_back(stats::Median(*xs));
     b->push_back(stats::Median(*ys));
   }
-}
-
-bool IsConstant(std::span<const double> v) {
-  return std::adjacent_find(v.begin(), v.end(), std::not_equal_to<>()) == v.end();
 }
 
 bool AllPositive(std::span<const double> v) {
@@ -321,7 +316,7 @@ class Engine {
     // A metric that repeats exactly on each side (a count, a seeded simulation's hit rate) is
     // deterministic: its change is known, and a rank test on tied values would only say that a
     // handful of repetitions cannot be significant. Decided by the change and the threshold.
-    if (c.n_base >= 2 && c.n_head >= 2 && IsConstant(x) && IsConstant(y)) {
+    if (c.n_base >= 2 && c.n_head >= 2 && stats::IsConstant(x) && stats::IsConstant(y)) {
       c.p_value = x.front() == y.front() ? 1.0 : 0.0;
       c.exact_test = true;
       c.note = "deterministic: the same value in every repetition";
@@ -618,6 +613,13 @@ Report CompareFiles(const BenchmarkRun& base, const BenchmarkRun& head, const Ga
 
 Report ComparePaired(std::span<const BenchmarkRun> base_rounds, std::span<const BenchmarkRun> head_rounds,
                      const GatesConfig& config, const CompareOptions& options) {
+  if (base_rounds.empty() || base_rounds.size() != head_rounds.size()) {
+    Report r;
+    r.mode = Report::Mode::kAb;
+    r.input_errors.push_back("ab: need the same number of rounds on both sides, at least one (have " +
+                             std::to_string(base_rounds.size()) + " and " + std::to_string(head_rounds.size()) + ")");
+    return r;
+  }
   Report r = Engine(base_rounds, head_rounds, /*paired=*/true, config, options).Run();
   r.mode = Report::Mode::kAb;
   r.rounds = static_cast<int>(std::min(base_rounds.size(), head_rounds.size()));

@@ -141,7 +141,7 @@ struct CompareOptions {
 Report CompareFiles(const BenchmarkRun& base, const BenchmarkRun& head, const GatesConfig& config,
                     const CompareOptions& options);
 
-// REQUIRES: base_rounds.size() == head_rounds.size() > 0, round i of each run back to back.
+// Round i of each side ran back to back. Unequal or empty sides give a report with an input error.
 Report ComparePaired(std::span<const BenchmarkRun> base_rounds, std::span<const BenchmarkRun> head_rounds,
                      const GatesConfig& config, const CompareOptions& options);
 

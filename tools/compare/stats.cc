@@ -108,6 +108,10 @@ bool HasTies(std::vector<double> v) {
 
 }  // namespace
 
+bool IsConstant(std::span<const double> v) {
+  return std::adjacent_find(v.begin(), v.end(), std::not_equal_to<>()) == v.end();
+}
+
 double Median(std::span<const double> v) {
   assert(!v.empty());
   std::vector<double> c(v.begin(), v.end());
@@ -240,16 +244,11 @@ TestResult WilcoxonSignedRank(std::span<const double> d) {
   return r;
 }
 
-// True when every value of `v` is the same.
-bool Constant(std::span<const double> v) {
-  return std::adjacent_find(v.begin(), v.end(), std::not_equal_to<>()) == v.end();
-}
-
 Interval HodgesLehmannShift(std::span<const double> x, std::span<const double> y, double confidence) {
   assert(!x.empty() && !y.empty());
   // Counters that are deterministic repeat exactly: with at least two repetitions a side and no
   // spread on either, the shift is known exactly (the rank theory has nothing to add).
-  if (x.size() >= 2 && y.size() >= 2 && Constant(x) && Constant(y)) {
+  if (x.size() >= 2 && y.size() >= 2 && IsConstant(x) && IsConstant(y)) {
     const double d = y[0] - x[0];
     return Interval{d, d, d, 1.0};
   }
@@ -269,7 +268,7 @@ Interval HodgesLehmannShift(std::span<const double> x, std::span<const double> y
 
 Interval HodgesLehmannPaired(std::span<const double> d, double confidence) {
   assert(!d.empty());
-  if (d.size() >= 2 && Constant(d)) return Interval{d[0], d[0], d[0], 1.0};  // as above
+  if (d.size() >= 2 && IsConstant(d)) return Interval{d[0], d[0], d[0], 1.0};  // as above
   std::vector<double> walsh;
   walsh.reserve(d.size() * (d.size() + 1) / 2);
   for (size_t i = 0; i < d.size(); ++i) {

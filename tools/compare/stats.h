@@ -24,6 +24,9 @@ inline constexpr int kExactLimit = 50;
 // REQUIRES: !v.empty(). The mean of the two middle values for even sizes.
 double Median(std::span<const double> v);
 
+// True when every value of `v` is the same (also for an empty or one-element span).
+bool IsConstant(std::span<const double> v);
+
 // Standard normal CDF and its inverse (REQUIRES: 0 < p < 1).
 double NormalCdf(double z);
 double NormalQuantile(double p);
