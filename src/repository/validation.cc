@@ -71,14 +71,6 @@ Status CheckTimestamp(std::string_view field, const google::protobuf::Timestamp&
 
 }  // namespace
 
-bool IsValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    if (NextCodePoint(s, &i) < 0) return false;
-  }
-  return true;
-}
-
 Status ValidateId(std::string_view id) {
   if (id.empty()) return InvalidArgumentError("id: empty");
   size_t i = 0;

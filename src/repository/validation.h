@@ -26,9 +26,6 @@ inline constexpr size_t kMaxMetadataBytes = 8 * 1024;  // keys plus values
 inline constexpr size_t kMaxPhoneDigits = 15;          // E.164
 inline constexpr size_t kMinPhoneDigits = 2;
 
-// True when `s` is well-formed UTF-8 (no overlong forms, surrogates or code points > U+10FFFF).
-bool IsValidUtf8(std::string_view s);
-
 [[nodiscard]] Status ValidateId(std::string_view id);
 [[nodiscard]] Status ValidateEmail(std::string_view email);
 [[nodiscard]] Status ValidatePhone(std::string_view phone);

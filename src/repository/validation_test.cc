@@ -138,13 +138,15 @@ TEST(ValidationTest, BatchNamesTheRowAndRepeatedIds) {
   EXPECT_EQ(s.message(), "row 4: id: same id as row 1");
 }
 
-TEST(ValidationTest, Utf8) {
-  EXPECT_TRUE(IsValidUtf8(""));
-  EXPECT_TRUE(IsValidUtf8("a\u00e9\u4e2d\U0001F600"));
-  EXPECT_FALSE(IsValidUtf8("\x80"));
-  EXPECT_FALSE(IsValidUtf8("\xE4\xB8"));            // truncated
-  EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));    // > U+10FFFF
-  EXPECT_FALSE(IsValidUtf8("\xE0\x80\x80"));        // overlong
+TEST(ValidationTest, Utf8EverywhereIsWellFormed) {
+  Customer c = Valid();
+  c.set_name("a\u00e9\u4e2d\U0001F600");
+  EXPECT_TRUE(ValidateCustomer(c).ok());
+  for (const char* bad : {"\x80", "\xE4\xB8" /* truncated */, "\xF4\x90\x80\x80" /* > U+10FFFF */,
+                          "\xE0\x80\x80" /* overlong */}) {
+    c.set_name(bad);
+    ExpectInvalid(c, "name");
+  }
 }
 
 }  // namespace

@@ -356,6 +356,14 @@ int Run(const Flags& flags) {
   fresh.set_id("chinook-explain-new");
   std::vector<std::string_view> ids;
   const std::vector<Sample> samples = MakeSamples(st, (*middle)[0], fresh, *page, flags.rows, &ids);
+  for (const pg::StatementSpec* stmt : st.All()) {  // a statement added later must not go unexplained
+    bool covered = false;
+    for (const Sample& s : samples) covered |= s.stmt == stmt;
+    if (!covered) {
+      drop();
+      return fail(InternalError("statement " + stmt->name + " has no sample parameters in chinook-explain"));
+    }
+  }
   std::printf("%s: %lld rows; EXPLAIN (ANALYZE, BUFFERS) of %zu statements, custom and generic plans\n",
               st.table.c_str(), static_cast<long long>(flags.rows), samples.size());
   const std::string what_if =
