@@ -205,6 +205,11 @@ std::string ProvenanceText(const std::vector<std::pair<std::string, std::string>
   return s;
 }
 
+// Whether the gate has a measured value (it ran and was compared with its bound).
+bool Measured(const GateResult& g) {
+  return g.outcome == GateResult::Outcome::kPass || g.outcome == GateResult::Outcome::kFail;
+}
+
 std::string GateLine(const GateResult& g) {
   std::string s = "[" + std::string(OutcomeName(g.outcome)) + "] " + g.id + ": " + g.description;
   if (!g.detail.empty()) s += " -- " + g.detail;
@@ -345,9 +350,7 @@ std::string RenderMarkdown(const Report& r, const RenderOptions& o) {
     out += "| Gate | Check | Value | Result | Why |\n|---|---|---:|---|---|\n";
     for (const GateResult& g : r.gates) {
       const bool bad = g.outcome != GateResult::Outcome::kPass && g.outcome != GateResult::Outcome::kSkipped;
-      const std::string value = g.outcome == GateResult::Outcome::kPass || g.outcome == GateResult::Outcome::kFail
-                                    ? Printf("%.4g", g.value)
-                                    : "";
+      const std::string value = Measured(g) ? Printf("%.4g", g.value) : "";
       std::string result = std::string(OutcomeName(g.outcome));
       if (bad) result = "**" + result + "**";
       out += "| " + MarkdownCell(g.id, true) + " | " + MarkdownCell(g.description, false) +
@@ -436,7 +439,7 @@ std::string RenderJson(const Report& r) {
                                    {"description", Value::String(g.description)},
                                    {"reason", Value::String(g.reason)},
                                    {"outcome", Value::String(std::string(OutcomeName(g.outcome)))},
-                                   {"value", Num(g.value)},
+                                   {"value", Measured(g) ? Num(g.value) : json::Value()},
                                    {"detail", Value::String(g.detail)}}));
   }
   std::vector<Value> context;
@@ -596,7 +599,7 @@ std::string RenderHtml(const Report& r, const RenderOptions& o) {
     for (const GateResult& g : r.gates) {
       out += "<tr><td>" + Html(g.id) + "</td><td>" + Html(g.description) +
              (g.detail.empty() ? "" : "<br><small>" + Html(g.detail) + "</small>") + "</td><td class=\"n\">" +
-             Html(Printf("%.4g", g.value)) + "</td><td class=\"" + std::string(OutcomeName(g.outcome)) + "\">" +
+             (Measured(g) ? Html(Printf("%.4g", g.value)) : "") + "</td><td class=\"" + std::string(OutcomeName(g.outcome)) + "\">" +
              Html(OutcomeName(g.outcome)) + "</td><td>" + Html(g.reason) + "</td></tr>\n";
     }
     out += "</table>\n";
