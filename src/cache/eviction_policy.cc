@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "cache/frequency_sketch.h"
+#include "cache/window_climber.h"
 
 namespace chinook::cache::internal {
 namespace {
@@ -12,9 +13,9 @@ namespace {
 // Caffeine's constants (BoundedLocalCache).
 constexpr int kAdmitHashDosThreshold = 6;     // a candidate this warm may win a lost contest ...
 constexpr uint64_t kRandomAdmitMask = 127;    // ... with probability 1/128
-constexpr double kHillClimberRestartThreshold = 0.05;  // a hit-rate jump this large restarts steps
-constexpr double kHillClimberStepPercent = 0.0625;     // restart step: 6.25% of capacity
-constexpr double kHillClimberStepDecayRate = 0.98;     // otherwise each step shrinks by 2%
+// A shard reports to the climber after this many requests (fewer for small shards, whose
+// samples are short): one lock per batch instead of one per request.
+constexpr size_t kClimberReportBatch = 1024;
 
 // An intrusive LRU list with a sentinel: front is least recently used.
 class NodeList {
@@ -81,9 +82,10 @@ class LruPolicy final : public EvictionPolicy {
 
 class WTinyLfuPolicy final : public EvictionPolicy {
  public:
-  WTinyLfuPolicy(size_t capacity, const WTinyLfuOptions& options)
+  WTinyLfuPolicy(size_t capacity, const WTinyLfuOptions& options, std::shared_ptr<WindowClimber> climber)
       : capacity_(capacity),
-        adaptive_(options.adaptive_window),
+        climber_(std::move(climber)),
+        report_every_(std::clamp<size_t>(capacity, 1, kClimberReportBatch)),
         random_state_(options.seed | 1),
         sketch_(capacity) {
     const double window = std::clamp(options.window_fraction, 0.0, 1.0) * static_cast<double>(capacity);
@@ -91,7 +93,7 @@ class WTinyLfuPolicy final : public EvictionPolicy {
     const size_t main = capacity - window_max_;
     protected_max_ = static_cast<size_t>(std::clamp(options.protected_fraction, 0.0, 1.0) *
                                          static_cast<double>(main));
-    step_size_ = -kHillClimberStepPercent * static_cast<double>(capacity);
+    if (climber_ != nullptr) climber_version_ = climber_->version();
   }
 
   void OnHit(PolicyNode* node) override {
@@ -113,13 +115,12 @@ class WTinyLfuPolicy final : public EvictionPolicy {
         assert(false && "hit on a node the policy does not hold");
         break;
     }
-    ++hits_in_sample_;
+    ++hits_since_report_;
     MaybeClimb();
   }
 
   void OnMiss(uint64_t hash) override {
     sketch_.Increment(hash);
-    ++misses_in_sample_;
     MaybeClimb();
   }
 
@@ -195,30 +196,23 @@ class WTinyLfuPolicy final : public EvictionPolicy {
     }
   }
 
-  // Caffeine's hill climber: after each sample of 10 x capacity requests, keep moving the window
-  // in the direction that raised the hit rate, with a step that decays, and restart with a large
-  // step when the hit rate jumps (a workload change).
+  // Counts the request for the climber; reports a batch now and then and follows the target.
   void MaybeClimb() {
-    if (!adaptive_) return;
-    if (!sketch_.initialized()) {  // still filling: no evictions, nothing to tune
-      hits_in_sample_ = misses_in_sample_ = 0;
-      return;
+    if (climber_ == nullptr || ++requests_since_report_ < report_every_) return;
+    if (sketch_.initialized()) {  // while filling nothing is evicted: nothing to learn
+      climber_->Record(hits_since_report_, requests_since_report_ - hits_since_report_);
     }
-    const uint64_t requests = hits_in_sample_ + misses_in_sample_;
-    if (requests < sketch_.sample_size()) return;
-    const double hit_rate = static_cast<double>(hits_in_sample_) / static_cast<double>(requests);
-    const double change = hit_rate - previous_hit_rate_;
-    const double amount = change >= 0 ? step_size_ : -step_size_;
-    const double restart = kHillClimberStepPercent * static_cast<double>(capacity_);
-    step_size_ = std::abs(change) >= kHillClimberRestartThreshold ? (amount >= 0 ? restart : -restart)
-                                                                  : kHillClimberStepDecayRate * amount;
-    previous_hit_rate_ = hit_rate;
-    hits_in_sample_ = misses_in_sample_ = 0;
-    const auto adjustment = static_cast<long long>(amount);
-    if (adjustment > 0) {
-      IncreaseWindow(static_cast<size_t>(adjustment));
-    } else if (adjustment < 0) {
-      DecreaseWindow(static_cast<size_t>(-adjustment));
+    requests_since_report_ = hits_since_report_ = 0;
+    const uint64_t version = climber_->version();
+    if (version == climber_version_) return;
+    climber_version_ = version;
+    const auto target = static_cast<size_t>(
+        std::clamp(std::llround(climber_->window_fraction() * static_cast<double>(capacity_)), 1LL,
+                   static_cast<long long>(capacity_)));
+    if (target > window_max_) {
+      IncreaseWindow(target - window_max_);
+    } else if (target < window_max_) {
+      DecreaseWindow(window_max_ - target);
     }
   }
 
@@ -251,7 +245,11 @@ class WTinyLfuPolicy final : public EvictionPolicy {
   }
 
   const size_t capacity_;
-  const bool adaptive_;
+  const std::shared_ptr<WindowClimber> climber_;  // null: fixed window
+  const size_t report_every_;
+  uint64_t climber_version_ = 0;  // the climber's target this shard last applied
+  size_t requests_since_report_ = 0;
+  size_t hits_since_report_ = 0;
   uint64_t random_state_;
   FrequencySketch sketch_;
   NodeList window_;
@@ -262,10 +260,6 @@ class WTinyLfuPolicy final : public EvictionPolicy {
   // The node most recently pushed from the window into probation, not yet judged.
   PolicyNode* candidate_ = nullptr;
   uint64_t admissions_rejected_ = 0;
-  uint64_t hits_in_sample_ = 0;
-  uint64_t misses_in_sample_ = 0;
-  double previous_hit_rate_ = 0;
-  double step_size_;
 };
 
 }  // namespace
@@ -281,8 +275,20 @@ std::unique_ptr<EvictionPolicy> NewLruPolicy(size_t capacity) {
   return std::make_unique<LruPolicy>(std::max<size_t>(capacity, 1));
 }
 
-std::unique_ptr<EvictionPolicy> NewWTinyLfuPolicy(size_t capacity, const WTinyLfuOptions& options) {
-  return std::make_unique<WTinyLfuPolicy>(std::max<size_t>(capacity, 1), options);
+double MaxWindowFraction(const WTinyLfuOptions& options) {
+  const double window = std::clamp(options.window_fraction, 0.0, 1.0);
+  return window + std::clamp(options.protected_fraction, 0.0, 1.0) * (1.0 - window);
+}
+
+std::unique_ptr<EvictionPolicy> NewWTinyLfuPolicy(size_t capacity, const WTinyLfuOptions& options,
+                                                  std::shared_ptr<WindowClimber> climber) {
+  capacity = std::max<size_t>(capacity, 1);
+  if (!options.adaptive_window) {
+    climber = nullptr;
+  } else if (climber == nullptr) {
+    climber = std::make_shared<WindowClimber>(capacity, options.window_fraction, MaxWindowFraction(options));
+  }
+  return std::make_unique<WTinyLfuPolicy>(capacity, options, std::move(climber));
 }
 
 }  // namespace chinook::cache::internal

@@ -12,8 +12,8 @@
 // probation LRU victim; a warm candidate that loses still wins with probability 1/128, so an
 // attacker cannot pin a hot victim by flooding its sketch counters (hash flooding). A hit in
 // probation promotes to protected; protected overflow demotes back to probation. A hill climber
-// resizes the window from the hit rate of successive samples, so recency-biased workloads get a
-// large window and frequency-biased ones a small one.
+// (window_climber.h) resizes the window from the hit rate of successive samples, so recency-biased
+// workloads get a large window and frequency-biased ones a small one.
 //
 // Thread safety: not thread-safe; a shard calls its policy under the shard's lock.
 #ifndef CHINOOK_CACHE_EVICTION_POLICY_H_
@@ -84,9 +84,16 @@ class EvictionPolicy {
 // attacker who keeps a victim's counters saturated cannot lock newcomers out (hash flooding).
 bool AdmitCandidate(int candidate_frequency, int victim_frequency, uint64_t random);
 
+class WindowClimber;
+
 // REQUIRES: capacity >= 1.
 std::unique_ptr<EvictionPolicy> NewLruPolicy(size_t capacity);
-std::unique_ptr<EvictionPolicy> NewWTinyLfuPolicy(size_t capacity, const WTinyLfuOptions& options);
+// With options.adaptive_window, the window follows `climber` (shared by the shards of one cache),
+// or a climber of its own when none is given.
+std::unique_ptr<EvictionPolicy> NewWTinyLfuPolicy(size_t capacity, const WTinyLfuOptions& options,
+                                                  std::shared_ptr<WindowClimber> climber = nullptr);
+// The largest window share the climber may ask for: the window plus all of the protected segment.
+double MaxWindowFraction(const WTinyLfuOptions& options);
 
 }  // namespace internal
 }  // namespace chinook::cache

@@ -46,6 +46,7 @@
 #include "cache/clock.h"
 #include "cache/eviction_policy.h"
 #include "cache/frequency_sketch.h"
+#include "cache/window_climber.h"
 #include "chinook/status.h"
 
 namespace chinook::cache {
@@ -242,13 +243,19 @@ LocalCache<K, V, Hash>::LocalCache(LocalCacheOptions options, Weigher weigher)
   // The top bits choose the shard; the policy's sketch uses the low ones.
   shard_shift_ = 64 - std::max(bits, 1);
   const int64_t now = NowNanos();
+  // One hill climber for all shards: it judges the window on every request of the cache.
+  std::shared_ptr<internal::WindowClimber> climber;
+  if (options_.policy == EvictionPolicyKind::kWTinyLfu && options_.tinylfu.adaptive_window) {
+    climber = std::make_shared<internal::WindowClimber>(max_entries, options_.tinylfu.window_fraction,
+                                                        internal::MaxWindowFraction(options_.tinylfu));
+  }
   for (size_t i = 0; i < count; ++i) {
     // Shard capacities add up to max_entries exactly (at least 1 each).
     const size_t per_shard = std::max<size_t>(max_entries / count + (i < max_entries % count ? 1 : 0), 1);
     auto shard = std::make_unique<Shard>();
     shard->policy = options_.policy == EvictionPolicyKind::kLru
                         ? internal::NewLruPolicy(per_shard)
-                        : internal::NewWTinyLfuPolicy(per_shard, options_.tinylfu);
+                        : internal::NewWTinyLfuPolicy(per_shard, options_.tinylfu, climber);
     shard->max_bytes = options_.max_bytes == 0 ? 0 : std::max<size_t>(options_.max_bytes / count, 1);
     shard->next_sweep = DeadlineAfter(now, options_.sweep_interval);
     shards_.push_back(std::move(shard));

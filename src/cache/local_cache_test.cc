@@ -8,6 +8,8 @@
 #include <thread>
 #include <vector>
 
+#include "cache/trace.h"
+
 namespace chinook::cache {
 namespace {
 
@@ -297,6 +299,27 @@ TEST(LocalCacheTest, ConcurrentMixedOperationsKeepTheBounds) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(wrong_values.load(), 0);
   EXPECT_LE(cache.size(), 2000u);
+}
+
+TEST(LocalCacheTest, ShardsFollowOneHillClimberOnARecencyBiasedWorkload) {
+  // Each key is hot for a while after it first appears, then never again: LRU-friendly.
+  const std::vector<uint64_t> offsets = ZipfTrace(20'000, 600'000, 0.9, 7);
+  std::vector<uint64_t> trace(offsets.size());
+  for (size_t i = 0; i < trace.size(); ++i) trace[i] = i / 2 + (20'000 - 1 - offsets[i]);
+  const auto replay = [&](bool adaptive) {
+    LocalCacheOptions options{.max_entries = 8192, .default_ttl = nanoseconds(0), .num_shard_bits = 3};
+    options.tinylfu.adaptive_window = adaptive;
+    LocalCache<uint64_t, bool> cache(options);
+    for (uint64_t key : trace) {
+      if (!cache.Get(key)) cache.Put(key, true);
+    }
+    return std::make_pair(cache.Stats().hit_rate(), cache.window_capacity());
+  };
+  const auto [fixed_rate, fixed_window] = replay(false);
+  const auto [adaptive_rate, adaptive_window] = replay(true);
+  EXPECT_LE(fixed_window, 8u * 1 + 8192 / 100);  // 1% of each shard
+  EXPECT_GT(adaptive_window, 8192u / 5) << "the window should have grown well past 1%";
+  EXPECT_GT(adaptive_rate, fixed_rate + 0.05) << fixed_rate << " vs " << adaptive_rate;
 }
 
 }  // namespace
