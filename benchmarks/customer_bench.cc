@@ -30,10 +30,11 @@ using cache::ZipfTrace;
 constexpr int kServiceCustomers = 20'000;
 
 // GetByID with Zipf-distributed ids (s = 0.99) over 20,000 customers in PostgreSQL, an L1 of
-// 2,000 entries (10%) and Redis behind it. Both tiers start cold and every run makes the same
-// 30,000 requests, so the hit rates and queries per op include the warm-up and are comparable
-// between runs. A newly loaded customer costs one extra L2 read: the L2 fill's own invalidation
-// message comes back to this process and keeps the first L1 copy out (see TieredCache).
+// 2,000 entries (10%) and Redis behind it. Both tiers start cold; the first 30,000 requests of
+// the sequence warm them (untimed), and the timed loop continues the same sequence, so the
+// counters describe the steady state whatever the iteration count. A newly loaded customer
+// costs one extra L2 read: the L2 fill's own invalidation message comes back to this process
+// and keeps the first L1 copy out (see TieredCache).
 void BM_Service_GetByID_Zipf(benchmark::State& state) {
   const std::string dsn = testing::EnvOrEmpty(testing::kPgDsnVar);
   const std::string redis = testing::EnvOrEmpty(testing::kRedisUrlVar);
@@ -60,9 +61,13 @@ void BM_Service_GetByID_Zipf(benchmark::State& state) {
   if (!service.WaitUntilCoherent(std::chrono::steady_clock::now() + std::chrono::seconds(5))) {
     return state.SkipWithError("the L1 invalidation subscription did not connect within 5 s");
   }
-  const auto ranks = ZipfTrace(kServiceCustomers, 30'000, 0.99, 42);
-  const CustomerServiceStats before = service.Stats();
+  constexpr size_t kWarmUpRequests = 30'000;
+  const auto ranks = ZipfTrace(kServiceCustomers, 1 << 20, 0.99, 42);
   size_t i = 0;
+  for (; i < kWarmUpRequests; ++i) {
+    if (!service.GetByID(corpus[ranks[i]].id()).ok()) return state.SkipWithError("GetByID failed while warming up");
+  }
+  const CustomerServiceStats before = service.Stats();
   memory::ScopedMemoryCounters mem(state);
   for (auto _ : state) {
     auto c = service.GetByID(corpus[ranks[i]].id());
@@ -81,7 +86,7 @@ void BM_Service_GetByID_Zipf(benchmark::State& state) {
   state.counters["redis_errors"] = delta(before.redis_errors, after.redis_errors);
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_Service_GetByID_Zipf)->Iterations(30'000)->UseRealTime();
+BENCHMARK(BM_Service_GetByID_Zipf)->UseRealTime();
 
 }  // namespace
 }  // namespace chinook::customer
