@@ -177,9 +177,27 @@ class LocalCache {
     bool stale = false;                // GUARDED_BY(shard.mu): invalidated while loading
   };
 
+  // Lookups pass the key with the hash already computed for shard and sketch (heterogeneous
+  // lookup), so a string key is hashed once per operation, not twice.
+  struct HashedKey {
+    const K& key;
+    size_t hash;  // Hash()(key)
+  };
+  struct MapHash {
+    using is_transparent = void;
+    size_t operator()(const K& key) const { return Hash()(key); }
+    size_t operator()(const HashedKey& k) const { return k.hash; }
+  };
+  struct MapEqual {
+    using is_transparent = void;
+    bool operator()(const K& a, const K& b) const { return a == b; }
+    bool operator()(const HashedKey& a, const K& b) const { return a.key == b; }
+    bool operator()(const K& a, const HashedKey& b) const { return a == b.key; }
+  };
+
   struct Shard {
     mutable std::mutex mu;
-    std::unordered_map<K, Entry, Hash> map;                           // GUARDED_BY(mu)
+    std::unordered_map<K, Entry, MapHash, MapEqual> map;              // GUARDED_BY(mu)
     std::unordered_map<K, std::shared_ptr<InFlight>, Hash> loading;   // GUARDED_BY(mu)
     std::unique_ptr<internal::EvictionPolicy> policy;                 // GUARDED_BY(mu)
     size_t max_bytes = 0;
@@ -192,7 +210,15 @@ class LocalCache {
   static constexpr size_t kMaxAutoShards = 64;
   static constexpr size_t kEntryOverheadBytes = 64;  // map node, links, deadline: approximate
 
-  uint64_t HashOf(const K& key) const { return internal::MixHash(static_cast<uint64_t>(hasher_(key))); }
+  // The key's Hash and its mixed form (shard, sketch).
+  struct KeyHashes {
+    size_t raw;
+    uint64_t mixed;
+  };
+  KeyHashes HashOf(const K& key) const {
+    const size_t raw = hasher_(key);
+    return {raw, internal::MixHash(static_cast<uint64_t>(raw))};
+  }
   Shard& ShardFor(uint64_t hash) { return *shards_[hash >> shard_shift_ & (shards_.size() - 1)]; }
   int64_t NowNanos() const { return clock_->Now().count(); }
   int64_t DeadlineAfter(int64_t now, nanoseconds ttl) const {
@@ -201,7 +227,7 @@ class LocalCache {
   }
 
   // Finds a live entry or removes an expired one. REQUIRES: shard.mu held.
-  Entry* FindLive(Shard& shard, const K& key, int64_t now);
+  Entry* FindLive(Shard& shard, const K& key, size_t raw_hash, int64_t now);
   // REQUIRES: shard.mu held.
   void Erase(Shard& shard, Entry* entry);
   void MaybeSweep(Shard& shard, int64_t now);  // REQUIRES: shard.mu held
@@ -264,8 +290,8 @@ LocalCache<K, V, Hash>::LocalCache(LocalCacheOptions options, Weigher weigher)
 
 template <typename K, typename V, typename Hash>
 typename LocalCache<K, V, Hash>::Entry* LocalCache<K, V, Hash>::FindLive(Shard& shard, const K& key,
-                                                                         int64_t now) {
-  auto it = shard.map.find(key);
+                                                                         size_t raw_hash, int64_t now) {
+  auto it = shard.map.find(HashedKey{key, raw_hash});
   if (it == shard.map.end()) return nullptr;
   Entry* entry = &it->second;
   if (entry->expire_at <= now) {
@@ -307,15 +333,15 @@ size_t LocalCache<K, V, Hash>::SweepLocked(Shard& shard, int64_t now) {
 
 template <typename K, typename V, typename Hash>
 std::optional<V> LocalCache<K, V, Hash>::Get(const K& key) {
-  const uint64_t hash = HashOf(key);
-  Shard& shard = ShardFor(hash);
+  const KeyHashes hash = HashOf(key);
+  Shard& shard = ShardFor(hash.mixed);
   const int64_t now = NowNanos();
   std::lock_guard lock(shard.mu);
   MaybeSweep(shard, now);
-  Entry* entry = FindLive(shard, key, now);
+  Entry* entry = FindLive(shard, key, hash.raw, now);
   if (entry == nullptr || !entry->value.has_value()) {
     ++shard.stats.misses;
-    shard.policy->OnMiss(hash);
+    shard.policy->OnMiss(hash.mixed);
     return std::nullopt;
   }
   ++shard.stats.hits;
@@ -368,7 +394,7 @@ void LocalCache<K, V, Hash>::MarkLoadStale(Shard& shard, const K& key) {
 
 template <typename K, typename V, typename Hash>
 void LocalCache<K, V, Hash>::Put(const K& key, V value, std::optional<nanoseconds> ttl) {
-  const uint64_t hash = HashOf(key);
+  const uint64_t hash = HashOf(key).mixed;
   Shard& shard = ShardFor(hash);
   const int64_t now = NowNanos();
   std::lock_guard lock(shard.mu);
@@ -381,7 +407,8 @@ template <typename K, typename V, typename Hash>
 template <typename Loader>
 typename LocalCache<K, V, Hash>::LoadResult LocalCache<K, V, Hash>::GetOrLoad(
     const K& key, Loader&& loader, const GetOrLoadOptions& options) {
-  const uint64_t hash = HashOf(key);
+  const KeyHashes hashes = HashOf(key);
+  const uint64_t hash = hashes.mixed;
   Shard& shard = ShardFor(hash);
   std::shared_ptr<InFlight> flight;
   bool leader = true;
@@ -389,7 +416,7 @@ typename LocalCache<K, V, Hash>::LoadResult LocalCache<K, V, Hash>::GetOrLoad(
     const int64_t now = NowNanos();
     std::lock_guard lock(shard.mu);
     MaybeSweep(shard, now);
-    if (Entry* entry = FindLive(shard, key, now)) {
+    if (Entry* entry = FindLive(shard, key, hashes.raw, now)) {
       shard.policy->OnHit(entry);
       if (!entry->value.has_value()) {
         ++shard.stats.negative_hits;
@@ -460,7 +487,7 @@ typename LocalCache<K, V, Hash>::LoadResult LocalCache<K, V, Hash>::GetOrLoad(
 
 template <typename K, typename V, typename Hash>
 bool LocalCache<K, V, Hash>::Invalidate(const K& key) {
-  Shard& shard = ShardFor(HashOf(key));
+  Shard& shard = ShardFor(HashOf(key).mixed);
   std::lock_guard lock(shard.mu);
   MarkLoadStale(shard, key);
   auto it = shard.map.find(key);
