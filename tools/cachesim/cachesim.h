@@ -8,6 +8,8 @@
 //
 // Exit status: 0 on success, 1 when the trace cannot be read (the message names file and line),
 // 2 on a usage error.
+//
+// Thread safety: RunCachesim is reentrant (it shares nothing between calls).
 #ifndef CHINOOK_TOOLS_CACHESIM_CACHESIM_H_
 #define CHINOOK_TOOLS_CACHESIM_CACHESIM_H_
 
