@@ -86,7 +86,7 @@ void BM_Service_GetByID_Zipf(benchmark::State& state) {
   state.counters["redis_errors"] = delta(before.redis_errors, after.redis_errors);
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_Service_GetByID_Zipf)->UseRealTime();
+BENCHMARK(BM_Service_GetByID_Zipf);
 
 }  // namespace
 }  // namespace chinook::customer
