@@ -195,7 +195,7 @@ class LocalCache {
     bool operator()(const K& a, const HashedKey& b) const { return a == b.key; }
   };
 
-  struct Shard {
+  struct alignas(64) Shard {  // a cache line of its own: shards are touched by different threads
     mutable std::mutex mu;
     std::unordered_map<K, Entry, MapHash, MapEqual> map;              // GUARDED_BY(mu)
     std::unordered_map<K, std::shared_ptr<InFlight>, Hash> loading;   // GUARDED_BY(mu)
