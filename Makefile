@@ -14,7 +14,7 @@ export BENCH_FILTER BENCH_REPS
 # Seconds each fuzz target runs under `make fuzz`.
 FUZZ_SECONDS ?= 120
 
-.PHONY: all deps build test test-asan fuzz bench pr-check baseline services-up services-down clean
+.PHONY: all deps build test test-asan fuzz bench pr-check baseline ab-trials services-up services-down clean
 
 all: build
 
@@ -51,6 +51,11 @@ pr-check: build
 
 baseline: build
 	ci/with-services.sh ci/refresh-baseline.sh
+
+# Measures chinook-compare ab on this machine: identical binaries vs a 10% slowdown, several trials
+# (about a minute each; not part of make test).
+ab-trials: build
+	tools/compare/ab_trials.sh $(BUILD_DIR)
 
 services-up:
 	@ci/services.sh up
