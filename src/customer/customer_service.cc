@@ -50,7 +50,34 @@ bool DecodePage(std::string_view bytes, repository::CustomerPage* page) {
   return true;
 }
 
+// Records the lifetime of the scope (one service call, whatever path it returns by).
+class ScopedLatency {
+ public:
+  explicit ScopedLatency(metrics::LatencyHistogram& histogram)
+      : histogram_(histogram), start_(std::chrono::steady_clock::now()) {}
+  ~ScopedLatency() { histogram_.Record(std::chrono::steady_clock::now() - start_); }
+  ScopedLatency(const ScopedLatency&) = delete;
+  ScopedLatency& operator=(const ScopedLatency&) = delete;
+
+ private:
+  metrics::LatencyHistogram& histogram_;
+  const std::chrono::steady_clock::time_point start_;
+};
+
 }  // namespace
+
+const char* ServiceOpName(ServiceOp op) {
+  switch (op) {
+    case ServiceOp::kCreate: return "create";
+    case ServiceOp::kCreateBatch: return "create_batch";
+    case ServiceOp::kUpdate: return "update";
+    case ServiceOp::kDelete: return "delete";
+    case ServiceOp::kGetByID: return "get_by_id";
+    case ServiceOp::kGetMany: return "get_many";
+    case ServiceOp::kList: return "list";
+  }
+  return "unknown";
+}
 
 CustomerService::CustomerService(std::shared_ptr<repository::CustomerRepository> repository,
                                  std::shared_ptr<cache::RemoteCache> remote, CustomerServiceOptions options)
@@ -67,6 +94,7 @@ void CustomerService::AfterWrite(std::span<const std::string> ids) {
 }
 
 Status CustomerService::Create(const Customer& customer) {
+  ScopedLatency timer(latency_[static_cast<int>(ServiceOp::kCreate)]);
   CHINOOK_RETURN_IF_ERROR(repository_->Create(customer));
   const std::string id = customer.id();
   AfterWrite(std::span<const std::string>(&id, 1));
@@ -74,6 +102,7 @@ Status CustomerService::Create(const Customer& customer) {
 }
 
 Status CustomerService::CreateBatch(std::span<const Customer> customers) {
+  ScopedLatency timer(latency_[static_cast<int>(ServiceOp::kCreateBatch)]);
   CHINOOK_RETURN_IF_ERROR(repository_->CreateBatch(customers));
   std::vector<std::string> ids;
   ids.reserve(customers.size());
@@ -83,6 +112,7 @@ Status CustomerService::CreateBatch(std::span<const Customer> customers) {
 }
 
 Status CustomerService::Update(const Customer& customer) {
+  ScopedLatency timer(latency_[static_cast<int>(ServiceOp::kUpdate)]);
   CHINOOK_RETURN_IF_ERROR(repository_->Update(customer));
   const std::string id = customer.id();
   AfterWrite(std::span<const std::string>(&id, 1));
@@ -90,6 +120,7 @@ Status CustomerService::Update(const Customer& customer) {
 }
 
 Status CustomerService::Delete(std::string_view id) {
+  ScopedLatency timer(latency_[static_cast<int>(ServiceOp::kDelete)]);
   CHINOOK_RETURN_IF_ERROR(repository_->Delete(id));
   const std::string key(id);
   AfterWrite(std::span<const std::string>(&key, 1));
@@ -97,6 +128,7 @@ Status CustomerService::Delete(std::string_view id) {
 }
 
 Result<CustomerPtr> CustomerService::GetByID(std::string_view id) {
+  ScopedLatency timer(latency_[static_cast<int>(ServiceOp::kGetByID)]);
   CHINOOK_RETURN_IF_ERROR(CheckId(id));
   auto r = cache_.Get(std::string(id), [this](const std::string& key) { return repository_->GetByID(key); });
   if (!r.ok()) return r.status();
@@ -104,6 +136,7 @@ Result<CustomerPtr> CustomerService::GetByID(std::string_view id) {
 }
 
 Result<std::vector<CustomerPtr>> CustomerService::GetMany(std::span<const std::string> ids) {
+  ScopedLatency timer(latency_[static_cast<int>(ServiceOp::kGetMany)]);
   for (size_t i = 0; i < ids.size(); ++i) {
     Status s = CheckId(ids[i]);
     if (!s.ok()) return s.Annotate("ids[" + std::to_string(i) + "]");
@@ -117,6 +150,7 @@ Result<std::vector<CustomerPtr>> CustomerService::GetMany(std::span<const std::s
 }
 
 Result<repository::CustomerPage> CustomerService::List(int limit, std::string_view cursor) {
+  ScopedLatency timer(latency_[static_cast<int>(ServiceOp::kList)]);
   if (remote_ == nullptr || !options_.cache_list_pages) return repository_->List(limit, cursor);
   // The generation read first: a page stored under it was read from the database afterwards,
   // so it is at least as new as every write that had finished moving the generation on.

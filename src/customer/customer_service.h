@@ -12,10 +12,14 @@
 // repository (L1 is bypassed while cross-process invalidations cannot reach it) and writes still
 // succeed; the problem shows in Stats() (redis_errors, invalidation_errors).
 //
+// Every public call's latency (failed calls included) is recorded in a histogram per operation;
+// service_metrics.h exposes them with Stats() in the Prometheus format.
+//
 // Thread safety: all methods may be called concurrently.
 #ifndef CHINOOK_CUSTOMER_CUSTOMER_SERVICE_H_
 #define CHINOOK_CUSTOMER_CUSTOMER_SERVICE_H_
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -30,6 +34,7 @@
 #include "cache/tiered_cache.h"
 #include "chinook/customer/v1/customer.pb.h"
 #include "chinook/status.h"
+#include "metrics/latency_histogram.h"
 #include "repository/customer_repository.h"
 
 namespace chinook::customer {
@@ -66,6 +71,12 @@ struct CustomerServiceStats {
   repository::RepositoryStats repository;
 };
 
+// The public calls whose latency the service records.
+enum class ServiceOp { kCreate, kCreateBatch, kUpdate, kDelete, kGetByID, kGetMany, kList };
+inline constexpr int kServiceOpCount = 7;
+// snake_case name of the operation ("get_by_id"), used as a metric label.
+const char* ServiceOpName(ServiceOp op);
+
 class CustomerService {
  public:
   // `remote` may be null: then only the in-process cache is used.
@@ -89,6 +100,8 @@ class CustomerService {
     return cache_.WaitUntilCoherent(deadline);
   }
   CustomerServiceStats Stats() const;
+  // Latency of every call of `op` since construction, failed calls included.
+  const metrics::LatencyHistogram& Latency(ServiceOp op) const { return latency_[static_cast<int>(op)]; }
 
  private:
   // After a successful write: invalidate the ids and move the list generation on.
@@ -99,6 +112,8 @@ class CustomerService {
   const std::shared_ptr<cache::RemoteCache> remote_;
   cache::TieredCache<Customer> cache_;
   std::atomic<uint64_t> list_page_hits_{0}, list_page_misses_{0}, invalidation_errors_{0};
+  // Indexed by ServiceOp. Internally synchronized (lock-free Record).
+  std::array<metrics::LatencyHistogram, kServiceOpCount> latency_;
 };
 
 }  // namespace chinook::customer

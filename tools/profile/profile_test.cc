@@ -1,0 +1,141 @@
+// chinook-profile run as a subprocess against the test servers: the JSON report, the /metrics
+// endpoint while it runs, and the error for a missing service variable.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <regex>
+#include <string>
+
+#include "testing/service_env.h"
+
+namespace {
+
+struct ToolRun {
+  int exit_code = -1;
+  std::string output;
+};
+
+// Runs `<prefix>chinook-profile <args>` through the shell.
+ToolRun RunTool(const std::string& args, const std::string& prefix = "") {
+  const std::string command = prefix + CHINOOK_PROFILE_BINARY + " " + args;
+  ToolRun run;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return run;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0) run.output.append(buf, n);
+  const int status = pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+std::string TempDir(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / (name + "-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  return dir.string();
+}
+
+// GET `path` from 127.0.0.1:port with a plain socket; the whole response, or "" on error.
+std::string HttpGet(int port, const std::string& path) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return "";
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  std::string response;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
+    const std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
+      char buf[4096];
+      ssize_t n;
+      while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) response.append(buf, static_cast<size_t>(n));
+    }
+  }
+  close(fd);
+  return response;
+}
+
+TEST(ProfileToolTest, JsonReportHasEveryOperationAndProfiles) {
+  CHINOOK_REQUIRE_ENV(dsn, chinook::testing::kPgDsnVar);
+  CHINOOK_REQUIRE_ENV(redis, chinook::testing::kRedisUrlVar);
+  const std::string dir = TempDir("chinook-profile-json");
+  const ToolRun run = RunTool("--iterations 30 --batch-size 5 --json --profile-dir " + dir);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  for (const char* op : {"Create", "Batch Create", "Query Single", "Query Batch", "Protobuf Serialization",
+                         "Memory Allocation"}) {
+    const std::regex entry("\"name\": \"" + std::string(op) +
+                           "\", \"iterations\": 30, [^}]*\"ops_per_sec\": ([0-9.e+]+), \"allocs_per_op\": ([0-9.e+]+)");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(run.output, m, entry)) << op << "\n" << run.output;
+    EXPECT_GT(std::stod(m[1]), 0) << op;
+    EXPECT_GT(std::stod(m[2]), 0) << op << ": every operation allocates (jemalloc counters on)";
+  }
+  EXPECT_NE(run.output.find("\"jemalloc\": true"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("\"recommendations\": ["), std::string::npos) << run.output;
+  // Each recommendation names its operation and carries its figure.
+  const std::regex rec("\\{\"operation\": \"[A-Za-z ]+\", \"metric\": \"[a-z_]+\", \"value\": [0-9.e+-]+");
+  const size_t recs = run.output.find("\"recommendations\": [");
+  const std::string tail = run.output.substr(recs);
+  EXPECT_TRUE(tail.find("]\n}") == tail.find(']') || std::regex_search(tail, rec)) << tail;
+  for (const char* stem : {"create", "batch_create", "query_single", "query_batch"}) {
+    const auto file = std::filesystem::path(dir) / (std::string(stem) + ".prof");
+    EXPECT_TRUE(std::filesystem::exists(file)) << file;
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ProfileToolTest, ServesMetricsOnLoopbackWhileRunning) {
+  CHINOOK_REQUIRE_ENV(dsn, chinook::testing::kPgDsnVar);
+  CHINOOK_REQUIRE_ENV(redis, chinook::testing::kRedisUrlVar);
+  const std::string dir = TempDir("chinook-profile-serve");
+  const std::string command = std::string(CHINOOK_PROFILE_BINARY) +
+                              " --iterations 20 --batch-size 5 --json --serve 0 --serve-linger 2 --profile-dir " +
+                              dir + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  char line[512];
+  int port = 0;
+  std::string seen;
+  while (port == 0 && std::fgets(line, sizeof(line), pipe) != nullptr) {
+    seen += line;
+    std::cmatch m;
+    if (std::regex_search(line, m, std::regex("http://127\\.0\\.0\\.1:([0-9]+)/metrics"))) port = std::stoi(m[1]);
+  }
+  ASSERT_GT(port, 0) << seen;
+  const std::string metrics = HttpGet(port, "/metrics");
+  const std::string other = HttpGet(port, "/elsewhere");
+  std::string rest;
+  while (std::fgets(line, sizeof(line), pipe) != nullptr) rest += line;
+  const int status = pclose(pipe);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << seen << rest;
+  EXPECT_EQ(metrics.rfind("HTTP/1.0 200 OK\r\n", 0), 0u) << metrics;
+  EXPECT_NE(metrics.find("text/plain; version=0.0.4"), std::string::npos);
+  EXPECT_NE(metrics.find("# TYPE chinook_customer_operation_duration_seconds summary"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("chinook_pg_pool_open_connections "), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("chinook_customer_cache_hits_total{tier=\"l1\"} "), std::string::npos) << metrics;
+  EXPECT_EQ(other.rfind("HTTP/1.0 404", 0), 0u) << other;
+  // Served only while running: the port is closed once the tool has exited.
+  EXPECT_EQ(HttpGet(port, "/metrics"), "");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ProfileToolTest, MissingDsnIsNamed) {
+  const ToolRun run = RunTool("--iterations 1 2>&1", "env -u CHINOOK_PG_DSN ");
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_NE(run.output.find("CHINOOK_PG_DSN is not set"), std::string::npos) << run.output;
+}
+
+TEST(ProfileToolTest, BadArgumentsExitTwo) {
+  EXPECT_EQ(RunTool("--iterations 0 2>/dev/null").exit_code, 2);
+  EXPECT_EQ(RunTool("--serve 70000 2>/dev/null").exit_code, 2);
+  EXPECT_EQ(RunTool("--bogus 2>/dev/null").exit_code, 2);
+}
+
+}  // namespace
