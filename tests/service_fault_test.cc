@@ -1,0 +1,394 @@
+// Fault runs against real servers that the tests own, so that killing them disturbs no other
+// test running in parallel (CTest -j) on the shared servers of ci/services.sh:
+//
+//   PostgresRestart  a PostgreSQL cluster of its own (initdb into a temporary directory, own
+//                    port), stopped the hard way (pg_ctl -m immediate: a crash) and started again
+//                    in the middle of 10,000 Creates from two threads.
+//   RedisKill        a redis-server of its own, killed with SIGKILL in the middle of reads through
+//                    CustomerService; the data stays in the shared PostgreSQL (own schema).
+//
+// The PostgreSQL test needs the server binaries (CHINOOK_PG_BIN, default that of ci/services.sh).
+// When they are absent and the tests run against an external server (no services/pg.dir under
+// CHINOOK_BUILD_DIR), it is skipped with the reason; with local services it fails instead.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "cache/redis_cache.h"
+#include "customer/customer_service.h"
+#include "pg/connection_pool.h"
+#include "pg/pg_test_util.h"
+#include "repository/customer_repository.h"
+#include "repository/repository_test_env.h"
+#include "testing/customer_corpus.h"
+#include "testing/service_env.h"
+
+extern char** environ;
+
+namespace chinook {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+namespace fs = std::filesystem;
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// Starts argv[0] (looked up in PATH) with stdout and stderr appended to `log`; returns its pid
+// or -1.
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = -1;
+  if (posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ) != 0) pid = -1;
+  posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
+// Runs argv to completion (the commands used here bound their own time, pg_ctl by -t).
+Status Run(const std::vector<std::string>& argv, const std::string& log) {
+  const pid_t pid = Spawn(argv, log);
+  if (pid < 0) return UnavailableError("cannot start " + argv[0]);
+  int wstatus = 0;
+  if (waitpid(pid, &wstatus, 0) != pid || !WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
+    return InternalError(argv[0] + " " + (argv.size() > 1 ? argv[1] : "") + " failed; see " + log);
+  }
+  return Status();
+}
+
+// A PostgreSQL cluster of the test's own in a temporary directory. PostgreSQL refuses to run as
+// root, so as root every command runs as the 'postgres' user (as ci/services.sh does).
+class ThrowawayPostgres {
+ public:
+  static std::string BinDir() {
+    const std::string dir = testing::EnvOrEmpty("CHINOOK_PG_BIN");
+    return dir.empty() ? "/usr/lib/postgresql/15/bin" : dir;
+  }
+
+  ~ThrowawayPostgres() {
+    if (dir_.empty()) return;
+    (void)Ctl({"stop", "-m", "immediate"});
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+
+  Status Init() {
+    char tmpl[] = "/tmp/chinook-pgfault.XXXXXX";
+    if (mkdtemp(tmpl) == nullptr) return InternalError("mkdtemp failed");
+    dir_ = tmpl;
+    chmod(dir_.c_str(), 0755);
+    if (geteuid() == 0) {
+      if (Status s = Run({"chown", "postgres:postgres", dir_}, log()); !s.ok()) {
+        return s.Annotate("as root the cluster belongs to the 'postgres' user");
+      }
+    }
+    // -N: no fsync of the new files; the crash staged here kills processes, not the machine,
+    // so the page cache keeps everything a commit wrote.
+    return Run(AsPostgres({BinDir() + "/initdb", "-D", dir_ + "/data", "-U", "postgres", "--auth=trust", "-N",
+                           "--encoding=UTF8", "--locale=C.UTF-8"}),
+               log());
+  }
+
+  // Starts the server; on a port of its own the first time, on the same port afterwards.
+  Status Start() {
+    if (port_ == 0) port_ = pg::testing::ClosedPort();
+    return Ctl({"start", "-w", "-t", "30", "-o",
+                "-p " + std::to_string(port_) + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + dir_ +
+                    " -c fsync=off -c max_connections=20",
+                "-l", dir_ + "/server.log"});
+  }
+  // Kills the server the way a crash does: no checkpoint, connections cut.
+  Status Crash() { return Ctl({"stop", "-m", "immediate", "-w", "-t", "30"}); }
+
+  std::string dsn() const {
+    return "postgresql://postgres@127.0.0.1:" + std::to_string(port_) + "/postgres";
+  }
+  std::string log() const { return dir_ + "/ctl.log"; }
+
+ private:
+  Status Ctl(std::vector<std::string> args) {
+    args.insert(args.begin(), {BinDir() + "/pg_ctl", "-D", dir_ + "/data"});
+    return Run(AsPostgres(std::move(args)), log());
+  }
+  static std::vector<std::string> AsPostgres(std::vector<std::string> argv) {
+    if (geteuid() == 0) argv.insert(argv.begin(), {"runuser", "-u", "postgres", "--"});
+    return argv;
+  }
+
+  std::string dir_;
+  int port_ = 0;
+};
+
+struct CallRecord {
+  std::string id;
+  Status status;
+  Clock::time_point start, end;
+};
+
+// 10,000 Creates from two threads; the server crashes after 2,000 are acknowledged and comes
+// back half a second later. Every acknowledged write must be there afterwards, only calls
+// made while the server was away may fail (Unavailable), and calls succeed again within 2 s of
+// the server being back.
+TEST(PostgresRestart, NoAcknowledgedWriteLostOnlyInFlightCallsFailRecoversWithinTwoSeconds) {
+  if (!fs::exists(ThrowawayPostgres::BinDir() + "/initdb")) {
+    const std::string build = testing::EnvOrEmpty("CHINOOK_BUILD_DIR");
+    if (build.empty() || !fs::exists(build + "/services/pg.dir")) {
+      GTEST_SKIP() << "no PostgreSQL server binaries in " << ThrowawayPostgres::BinDir()
+                   << " (set CHINOOK_PG_BIN) and the tests use an external server: this test needs a local "
+                      "cluster of its own to crash";
+    }
+    FAIL() << "PostgreSQL server binaries not found in " << ThrowawayPostgres::BinDir()
+           << " although ci/services.sh runs a local server: set CHINOOK_PG_BIN";
+  }
+  ThrowawayPostgres server;
+  ASSERT_TRUE(server.Init().ok()) << "initdb failed; see " << server.log();
+  ASSERT_TRUE(server.Start().ok()) << "the throwaway server did not start; see " << server.log();
+
+  // Short connect timeout: while the server is away a call fails fast instead of hanging.
+  auto pool = pg::ConnectionPool::Create({.dsn = server.dsn(),
+                                          .max_open = 2,
+                                          .acquire_timeout = 2s,
+                                          .connect_timeout = 500ms,
+                                          .query_timeout = 5s});
+  ASSERT_TRUE(pool.ok()) << pool.status().ToString();
+  auto repo = repository::NewOptimizedRepository(*pool, {.schema = "fault"});
+  ASSERT_TRUE(repo.ok()) << repo.status().ToString();
+
+  constexpr int kThreads = 2;
+  constexpr int kOpsPerThread = 5'000;
+  constexpr int kAckedBeforeCrash = 2'000;
+  std::atomic<int> acked{0};
+  std::vector<std::vector<CallRecord>> records(kThreads);
+  std::vector<std::thread> writers;
+  for (int t = 0; t < kThreads; ++t) {
+    writers.emplace_back([&, t] {
+      ::chinook::testing::CustomerGenerator generator({.seed = 900 + static_cast<uint64_t>(t)});
+      records[t].reserve(kOpsPerThread);
+      for (int i = 0; i < kOpsPerThread; ++i) {
+        const auto customer = generator.Next();
+        CallRecord r{customer.id(), Status(), Clock::now(), {}};
+        r.status = (*repo)->Create(customer);
+        r.end = Clock::now();
+        if (r.status.ok()) {
+          acked.fetch_add(1, std::memory_order_relaxed);
+        } else {
+          std::this_thread::sleep_for(20ms);  // a client backs off before its next call
+        }
+        records[t].push_back(std::move(r));
+      }
+    });
+  }
+  while (acked.load() < kAckedBeforeCrash) std::this_thread::sleep_for(1ms);
+  const Clock::time_point crash = Clock::now();
+  ASSERT_TRUE(server.Crash().ok()) << "see " << server.log();
+  std::this_thread::sleep_for(500ms);
+  ASSERT_TRUE(server.Start().ok()) << "restart failed; see " << server.log();
+  const Clock::time_point back = Clock::now();  // pg_ctl -w returned: accepting connections
+  for (auto& w : writers) w.join();
+
+  std::vector<std::string> acknowledged;
+  int failed = 0;
+  Clock::time_point last_failure = crash;
+  for (const auto& thread_records : records) {
+    for (const CallRecord& r : thread_records) {
+      if (r.status.ok()) {
+        acknowledged.push_back(r.id);
+        continue;
+      }
+      ++failed;
+      last_failure = std::max(last_failure, r.end);
+      EXPECT_EQ(r.status.code(), StatusCode::kUnavailable) << r.status.ToString();
+      // Only calls in flight at the crash or made while the server was away fail.
+      EXPECT_GT(r.end, crash) << "a call failed before the crash: " << r.status.ToString();
+      EXPECT_LT(r.start, back + 2s) << "a call made " << Seconds(r.start - back)
+                                    << " s after the restart failed: " << r.status.ToString();
+    }
+  }
+  EXPECT_GT(failed, 0) << "no call failed: the crash was not observed";
+  EXPECT_EQ(acknowledged.size() + failed, static_cast<size_t>(kThreads * kOpsPerThread));
+  const double recovery = std::max(0.0, Seconds(last_failure - back));
+  EXPECT_LT(recovery, 2.0) << "calls still failed " << recovery << " s after the server was back";
+  for (size_t t = 0; t < records.size(); ++t) {
+    const auto first_ok_after = std::find_if(records[t].begin(), records[t].end(),
+                                             [&](const CallRecord& r) { return r.start >= back && r.status.ok(); });
+    ASSERT_NE(first_ok_after, records[t].end()) << "thread " << t << " never succeeded after the restart";
+    EXPECT_LT(Seconds(first_ok_after->end - back), 2.0) << "thread " << t;
+  }
+  ::testing::Test::RecordProperty("failed_calls", failed);
+  ::testing::Test::RecordProperty("recovery_ms", static_cast<int>(recovery * 1000));
+  std::printf("PostgresRestart: %zu acknowledged, %d failed (Unavailable), last failure %.3f s after the server "
+              "was back\n",
+              acknowledged.size(), failed, Seconds(last_failure - back));
+
+  // Every acknowledged write survived the crash.
+  constexpr size_t kReadChunk = 500;
+  size_t found = 0;
+  for (size_t i = 0; i < acknowledged.size(); i += kReadChunk) {
+    const std::vector<std::string> ids(acknowledged.begin() + i,
+                                       acknowledged.begin() + std::min(acknowledged.size(), i + kReadChunk));
+    auto got = (*repo)->GetMany(ids);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    for (size_t j = 0; j < ids.size(); ++j) {
+      if ((*got)[j].has_value()) {
+        ++found;
+      } else {
+        ADD_FAILURE() << "acknowledged customer " << ids[j] << " is gone after the restart";
+      }
+    }
+  }
+  EXPECT_EQ(found, acknowledged.size());
+}
+
+// A redis-server of the test's own, run in the foreground so that its pid is ours to kill.
+class OwnRedis {
+ public:
+  ~OwnRedis() { Kill(); }
+  Status Start(const std::string& log) {
+    port_ = pg::testing::ClosedPort();
+    pid_ = Spawn({"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
+                  "--appendonly", "no"},
+                 log);
+    if (pid_ < 0) return UnavailableError("cannot start redis-server (is it installed? ci/install-deps.sh)");
+    auto probe = cache::NewRedisCache(endpoint());
+    for (auto deadline = Clock::now() + 5s; Clock::now() < deadline; std::this_thread::sleep_for(20ms)) {
+      if (probe->Set("chinook:v1:probe", "1", 1s).ok()) return Status();
+    }
+    return UnavailableError("redis-server on port " + std::to_string(port_) + " did not answer; see " + log);
+  }
+  void Kill() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+  cache::RedisEndpoint endpoint() const { return {.host = "127.0.0.1", .port = port_}; }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+// Reads through CustomerService from two threads; the Redis server is killed half-way. Every
+// read still answers (from PostgreSQL), correctly, and the share answered by the caches drops.
+TEST(RedisKill, ReadsKeepSucceedingFromTheDatabaseAndTheHitRateDrops) {
+  CHINOOK_REQUIRE_ENV(dsn, testing::kPgDsnVar);
+  repository::testing::ScopedSchema schema(dsn, "chinook_rk");
+  auto pool = pg::ConnectionPool::Create({.dsn = dsn, .max_open = 2});
+  ASSERT_TRUE(pool.ok()) << pool.status().ToString();
+  auto repo = repository::NewOptimizedRepository(*pool, {.schema = schema.name()});
+  ASSERT_TRUE(repo.ok()) << repo.status().ToString();
+  std::shared_ptr<repository::CustomerRepository> repository = std::move(*repo);
+  constexpr size_t kCustomers = 500;
+  const auto corpus = ::chinook::testing::MakeCorpus(kCustomers, {.seed = 77});
+  ASSERT_TRUE(repository->CreateBatch(corpus).ok());
+
+  const std::string log = fs::temp_directory_path() / ("chinook-redis-kill-" + std::to_string(getpid()) + ".log");
+  OwnRedis redis;
+  ASSERT_TRUE(redis.Start(log).ok()) << "see " << log;
+  customer::CustomerServiceOptions options;
+  options.cache.l1.max_entries = kCustomers;  // everything fits: before the kill nearly all reads hit
+  customer::CustomerService service(repository, cache::NewRedisCache(redis.endpoint()), options);
+  ASSERT_TRUE(service.WaitUntilCoherent(Clock::now() + 5s));
+  for (const auto& c : corpus) ASSERT_TRUE(service.GetByID(c.id()).ok());  // both tiers warm
+
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> ids_read{0}, errors{0};
+  std::mutex first_error_mutex;
+  std::string first_error;  // GUARDED_BY(first_error_mutex)
+  const auto report = [&](const std::string& what) {
+    errors.fetch_add(1);
+    std::lock_guard<std::mutex> lock(first_error_mutex);
+    if (first_error.empty()) first_error = what;
+  };
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 2; ++t) {
+    readers.emplace_back([&, t] {
+      ::chinook::testing::CustomerGenerator dice({.seed = 500 + static_cast<uint64_t>(t)});
+      while (!stop.load()) {
+        const auto& c = corpus[dice.Uniform(kCustomers)];
+        if (dice.Uniform(10) == 0) {  // one read in ten is a GetMany of 8 ids
+          std::vector<std::string> ids;
+          for (int i = 0; i < 8; ++i) ids.push_back(corpus[dice.Uniform(kCustomers)].id());
+          auto many = service.GetMany(ids);
+          ids_read.fetch_add(ids.size());
+          if (!many.ok()) {
+            report("GetMany: " + many.status().ToString());
+            continue;
+          }
+          for (size_t i = 0; i < ids.size(); ++i) {
+            if ((*many)[i] == nullptr || (*many)[i]->id() != ids[i]) report("GetMany: wrong answer for " + ids[i]);
+          }
+          continue;
+        }
+        auto got = service.GetByID(c.id());
+        ids_read.fetch_add(1);
+        if (!got.ok()) {
+          report("GetByID: " + got.status().ToString());
+        } else if (*got == nullptr || (**got).email() != c.email()) {
+          report("GetByID: wrong answer for " + c.id());
+        }
+      }
+    });
+  }
+  // Share of the ids read in [from, to] that a cache tier answered.
+  struct Snapshot {
+    customer::CustomerServiceStats stats;
+    uint64_t ids;
+  };
+  const auto snapshot = [&] { return Snapshot{service.Stats(), ids_read.load()}; };
+  const auto hit_rate = [](const Snapshot& from, const Snapshot& to) {
+    const double hits = static_cast<double>((to.stats.l1_hits - from.stats.l1_hits) +
+                                            (to.stats.l2_hits - from.stats.l2_hits));
+    return to.ids == from.ids ? 0.0 : hits / static_cast<double>(to.ids - from.ids);
+  };
+  std::this_thread::sleep_for(200ms);
+  const Snapshot before_from = snapshot();
+  std::this_thread::sleep_for(600ms);
+  const Snapshot before_to = snapshot();
+  redis.Kill();
+  // The invalidation listener notices the closed connection and L1 is bypassed from then on.
+  std::this_thread::sleep_for(200ms);
+  const Snapshot after_from = snapshot();
+  std::this_thread::sleep_for(600ms);
+  const Snapshot after_to = snapshot();
+  stop = true;
+  for (auto& r : readers) r.join();
+
+  EXPECT_EQ(errors.load(), 0u) << "first: " << first_error;
+  const double hit_before = hit_rate(before_from, before_to);
+  const double hit_after = hit_rate(after_from, after_to);
+  std::printf("RedisKill: hit rate %.3f before the kill (%lu ids read), %.3f after (%lu ids read, %lu redis errors)\n",
+              hit_before, static_cast<unsigned long>(before_to.ids - before_from.ids), hit_after,
+              static_cast<unsigned long>(after_to.ids - after_from.ids),
+              static_cast<unsigned long>(after_to.stats.redis_errors - after_from.stats.redis_errors));
+  EXPECT_GT(before_to.ids - before_from.ids, 0u);
+  EXPECT_GT(after_to.ids - after_from.ids, 0u) << "reads stopped after the kill";
+  EXPECT_GT(hit_before, 0.9) << "both tiers were warm and hold every customer";
+  EXPECT_LT(hit_after, hit_before / 2) << "the caches kept answering with their server dead";
+  EXPECT_GT(after_to.stats.loader_calls, after_from.stats.loader_calls) << "reads did not reach the database";
+  std::remove(log.c_str());
+}
+
+}  // namespace
+}  // namespace chinook
