@@ -228,6 +228,11 @@ class Profiler {
     const customer::CustomerServiceStats s0 = stack_->service->Stats();
     const pg::PoolStats p0 = stack_->pool->stats();
     auto heap0 = memory::ReadHeapStats();
+    // Restarts jemalloc's sampling, so that this operation's heap profile holds what it left live
+    // rather than everything since the process started.
+    if (heap_profiles_ && mallctl("prof.reset", nullptr, nullptr, nullptr, 0) != 0) {
+      return InternalError("jemalloc prof.reset failed");
+    }
     if (!op.file_stem.empty() && cpu_profiles_) {
       op.cpu_profile = flags_.profile_dir + "/" + op.file_stem + ".prof";
       if (!ProfilerStart(op.cpu_profile.c_str())) {
