@@ -66,3 +66,13 @@ services-down:
 clean:
 	-ci/services.sh down
 	rm -rf $(BUILD_DIR) $(BUILD_DIR)-asan $(BUILD_DIR)-fuzz
+
+# --- Load run (issue 6, soak owner) ---------------------------------------------------------------
+# chinook-soak: SOAK_THREADS threads x SOAK_OPS mixed CustomerService operations against throwaway
+# servers, resident memory sampled; fails unless flat after warm-up (about a minute at the
+# defaults; not part of `make test`). A quick run: make soak SOAK_OPS=100000.
+SOAK_THREADS ?= 2
+SOAK_OPS ?= 1000000
+.PHONY: soak
+soak: build
+	ci/with-services.sh $(CHINOOK_BUILD_DIR)/chinook-soak --threads $(SOAK_THREADS) --ops $(SOAK_OPS)
