@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <regex>
 #include <string>
 
@@ -58,6 +59,7 @@ TEST(ServiceMetricsTest, ExpositionCarriesCountersPoolAndLatencySummaries) {
   EXPECT_EQ(SampleValue(text, "chinook_customer_operation_duration_seconds_count{op=\"get_by_id\"}"), 5);
   EXPECT_EQ(SampleValue(text, "chinook_customer_operation_duration_seconds_count{op=\"create_batch\"}"), 1);
   EXPECT_EQ(SampleValue(text, "chinook_customer_operation_duration_seconds_count{op=\"delete\"}"), 0);
+  EXPECT_TRUE(std::isnan(SampleValue(text, "chinook_customer_operation_duration_seconds{op=\"delete\",quantile=\"0.5\"}")));
   const double p50 = SampleValue(text, "chinook_customer_operation_duration_seconds{op=\"get_by_id\",quantile=\"0.5\"}");
   const double p99 = SampleValue(text, "chinook_customer_operation_duration_seconds{op=\"get_by_id\",quantile=\"0.99\"}");
   EXPECT_GT(p50, 0);
@@ -76,7 +78,7 @@ TEST(ServiceMetricsTest, ExpositionCarriesCountersPoolAndLatencySummaries) {
     EXPECT_GE(SampleValue(text, family), 0) << family;
   }
   // Every sample line is `name{labels} value` or `name value` (the format a scraper parses).
-  const std::regex line(R"(^(#.*|[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? [-+0-9.e]+)$)");
+  const std::regex line(R"(^(#.*|[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? ([-+0-9.e]+|NaN))$)");
   size_t start = 0;
   while (start < text.size()) {
     const size_t end = text.find('\n', start);

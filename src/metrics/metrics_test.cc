@@ -77,5 +77,13 @@ TEST(PrometheusWriterTest, SummaryHasQuantilesSumAndCount) {
   EXPECT_NE(t.find("chinook_get_seconds_sum{tier=\"l1\"} 0.001\n"), std::string::npos) << t;
 }
 
+TEST(PrometheusWriterTest, EmptySummaryHasNaNQuantilesAndZeroCount) {
+  PrometheusWriter w;
+  w.Summary("chinook_put_seconds", "Put latency.", {}, LatencyHistogram().Take());
+  const std::string& t = w.text();
+  EXPECT_NE(t.find("chinook_put_seconds{quantile=\"0.5\"} NaN\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("chinook_put_seconds_count 0\n"), std::string::npos) << t;
+}
+
 }  // namespace
 }  // namespace chinook::metrics

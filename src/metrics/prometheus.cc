@@ -84,7 +84,9 @@ void PrometheusWriter::Summary(std::string_view name, std::string_view help, con
   for (const char* q : {"0.5", "0.9", "0.99"}) {
     Labels with_q = labels;
     with_q.emplace_back("quantile", q);
-    Sample(name, with_q, snapshot.Quantile(std::stod(q)));
+    // An empty summary's quantiles are NaN, as the Prometheus client libraries write them: 0 would
+    // read as "instant" on a dashboard.
+    Sample(name, with_q, snapshot.count == 0 ? std::nan("") : snapshot.Quantile(std::stod(q)));
   }
   Sample(std::string(name) + "_sum", labels, snapshot.sum_seconds);
   Sample(std::string(name) + "_count", labels, static_cast<double>(snapshot.count));

@@ -96,7 +96,7 @@ TEST(ProfileToolTest, ServesMetricsOnLoopbackWhileRunning) {
   CHINOOK_REQUIRE_ENV(redis, chinook::testing::kRedisUrlVar);
   const std::string dir = TempDir("chinook-profile-serve");
   const std::string command = std::string(CHINOOK_PROFILE_BINARY) +
-                              " --iterations 20 --batch-size 5 --json --serve 0 --serve-linger 2 --profile-dir " +
+                              " --iterations 20 --batch-size 5 --json --serve 0 --serve-linger 1 --profile-dir " +
                               dir + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   ASSERT_NE(pipe, nullptr);
