@@ -23,9 +23,12 @@
 // http://127.0.0.1:PORT/metrics while the run lasts (PORT 0: any free port, printed on stderr);
 // --serve-linger keeps serving that many seconds after the run.
 //
-// Exit status: 0 after a complete run, 1 on an error (message on stderr), 2 on bad arguments.
+// Exit status: 0 after a complete run, 1 on an error or an interruption (message on stderr; the
+// schema and Redis keys are removed either way), 2 on bad arguments.
 #include <gperftools/profiler.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <algorithm>
 #include <chrono>
@@ -63,6 +66,11 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
+
+// Set by SIGINT / SIGTERM: the run stops after the current iteration and still drops its schema
+// and its Redis keys.
+volatile std::sig_atomic_t interrupted = 0;
+extern "C" void OnInterrupt(int) { interrupted = 1; }
 
 // Query Single reads from this many customers, as a service's popular rows: a cache that works
 // should answer most of those reads.
@@ -242,7 +250,7 @@ class Profiler {
     const memory::AllocationMeter meter;
     const auto t0 = Clock::now();
     for (int i = 0; i < op.iterations; ++i) {
-      Status s = body(i);
+      Status s = interrupted ? UnavailableError("interrupted by a signal") : body(i);
       if (!s.ok()) {
         if (!op.cpu_profile.empty()) ProfilerStop();
         return s.Annotate(op.name + ", iteration " + std::to_string(i));
@@ -607,7 +615,8 @@ int Run(const Flags& flags) {
   std::fflush(stdout);
   if (server != nullptr && flags.serve_linger_seconds > 0) {
     std::fprintf(stderr, "chinook-profile: serving metrics for %d s more\n", flags.serve_linger_seconds);
-    std::this_thread::sleep_for(std::chrono::seconds(flags.serve_linger_seconds));
+    const auto until = Clock::now() + std::chrono::seconds(flags.serve_linger_seconds);
+    while (!interrupted && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return 0;
 }
@@ -621,5 +630,7 @@ int main(int argc, char** argv) {
     chinook::profile::Usage();
     return chinook::profile::kExitUsage;
   }
+  std::signal(SIGINT, chinook::profile::OnInterrupt);
+  std::signal(SIGTERM, chinook::profile::OnInterrupt);
   return chinook::profile::Run(*flags);
 }
