@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,7 +16,8 @@ namespace {
 
 // A GET request line and a few headers fit easily; anything larger is not a scrape.
 constexpr size_t kMaxRequestBytes = 8 * 1024;
-// A client gets this long to send its request, so a silent one cannot hold the only thread.
+// A client gets this long to send its request (and to take the response), so a silent or stalled
+// one cannot hold the only thread.
 constexpr std::chrono::milliseconds kRequestDeadline(2000);
 // How often the accept loop looks at the stop flag.
 constexpr int kAcceptPollMillis = 100;
@@ -34,6 +36,27 @@ std::string Response(const char* status, const char* content_type, const std::st
   std::string r = std::string("HTTP/1.0 ") + status + "\r\nContent-Type: " + content_type +
                   "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
   return r + body;
+}
+
+// Ends our side and reads what the client still sends (briefly, boundedly) before the close:
+// closing a socket with unread input sends a reset, which can destroy the response in flight
+// (the 431 answer to an oversized request, say).
+void Drain(int fd) {
+  constexpr size_t kMaxDrainBytes = 1 << 20;
+  constexpr int kDrainMillis = 200;
+  shutdown(fd, SHUT_WR);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kDrainMillis);
+  char buf[4096];
+  size_t drained = 0;
+  while (drained < kMaxDrainBytes) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd p{fd, POLLIN, 0};
+    if (left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) <= 0) return;
+    const ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    drained += static_cast<size_t>(n);
+  }
 }
 
 }  // namespace
@@ -72,7 +95,11 @@ void MetricsServer::Run() {
     if (poll(&p, 1, kAcceptPollMillis) <= 0) continue;
     const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) continue;
+    // A client that stops reading cannot hold the thread (and the destructor) past the deadline.
+    const timeval send_timeout{kRequestDeadline.count() / 1000, 0};
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout));
     Serve(fd);
+    Drain(fd);
     close(fd);
     responses_.fetch_add(1, std::memory_order_relaxed);
   }
