@@ -271,7 +271,9 @@ class Profiler {
       op.heap_change_bytes = static_cast<int64_t>(heap1->allocated) - static_cast<int64_t>(heap0->allocated);
     }
     op.queries_per_op = static_cast<double>(s1.repository_queries - s0.repository_queries) / n;
-    op.pool_wait_share = std::chrono::duration<double>(p1.wait_time - p0.wait_time).count() / op.wall_seconds;
+    if (op.wall_seconds > 0) {
+      op.pool_wait_share = std::chrono::duration<double>(p1.wait_time - p0.wait_time).count() / op.wall_seconds;
+    }
     if (op.is_read) {
       const uint64_t lookups = (s1.l1_hits + s1.l1_misses) - (s0.l1_hits + s0.l1_misses);
       const uint64_t hits = (s1.l1_hits - s0.l1_hits) + (s1.l2_hits - s0.l2_hits);
