@@ -87,7 +87,8 @@ Result<TraceFormat> ParseTraceFormat(std::string_view name) {
   return InvalidArgumentError("unknown trace format \"" + std::string(name) + "\" (expected keys, arc or lirs)");
 }
 
-Result<std::vector<uint64_t>> ReadTrace(std::istream& in, TraceFormat format, std::string_view source) {
+Result<std::vector<uint64_t>> ReadTrace(std::istream& in, TraceFormat format, std::string_view source,
+                                        uint64_t max_requests) {
   std::vector<uint64_t> requests;
   std::unordered_map<std::string, uint64_t> key_ids;  // keys format: text -> dense id
   std::string raw;
@@ -98,6 +99,9 @@ Result<std::vector<uint64_t>> ReadTrace(std::istream& in, TraceFormat format, st
     if (line.empty() || line.front() == '#') continue;
     if (line.find('\0') != std::string_view::npos) {
       return LineError(source, line_number, "", "NUL byte in a text trace (is this a binary file?)");
+    }
+    if (requests.size() >= max_requests) {
+      return LineError(source, line_number, line, "trace has more than " + std::to_string(max_requests) + " requests");
     }
     switch (format) {
       case TraceFormat::kKeys: {
@@ -130,6 +134,10 @@ Result<std::vector<uint64_t>> ReadTrace(std::istream& in, TraceFormat format, st
         }
         if (start > UINT64_MAX - (count - 1)) {
           return LineError(source, line_number, line, "block range overflows 64 bits");
+        }
+        if (count > max_requests - requests.size()) {
+          return LineError(source, line_number, line,
+                           "trace expands to more than " + std::to_string(max_requests) + " requests");
         }
         for (uint64_t b = 0; b < count; ++b) requests.push_back(start + b);
         break;

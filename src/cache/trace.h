@@ -29,8 +29,14 @@ enum class TraceFormat { kKeys, kArc, kLirs };
 // "keys", "arc" or "lirs".
 Result<TraceFormat> ParseTraceFormat(std::string_view name);
 
+// Requests a trace may expand to before ReadTrace refuses it (8 bytes each in memory): far above
+// the literature's traces (tens of millions), far below what a corrupt ARC count could ask for.
+inline constexpr uint64_t kMaxTraceRequests = uint64_t{1} << 30;
+
 // Reads every request of the trace. `source` names the input in error messages ("trace.arc").
-Result<std::vector<uint64_t>> ReadTrace(std::istream& in, TraceFormat format, std::string_view source);
+// A trace of more than `max_requests` requests is InvalidArgument, naming the line.
+Result<std::vector<uint64_t>> ReadTrace(std::istream& in, TraceFormat format, std::string_view source,
+                                        uint64_t max_requests = kMaxTraceRequests);
 Result<std::vector<uint64_t>> ReadTraceFile(const std::string& path, TraceFormat format);
 
 // Zipf-distributed requests over keys 0..num_keys-1 (key k has weight 1/(k+1)^s), drawn by

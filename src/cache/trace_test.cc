@@ -97,5 +97,16 @@ TEST(TraceTest, ScanPollutionAddsNeverRepeatedKeys) {
   }
 }
 
+TEST(TraceTest, ExpansionBeyondTheRequestCapIsRefusedWithItsLine) {
+  std::istringstream in("1 1000\n5000 1000\n9000 1000\n");
+  auto r = ReadTrace(in, TraceFormat::kArc, "big.arc", /*max_requests=*/2500);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("big.arc:3: trace expands to more than 2500 requests"), std::string::npos)
+      << r.status().message();
+  std::istringstream lirs("1\n2\n3\n");
+  EXPECT_FALSE(ReadTrace(lirs, TraceFormat::kLirs, "t.lirs", 2).ok());
+}
+
 }  // namespace
 }  // namespace chinook::cache

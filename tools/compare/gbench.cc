@@ -1,5 +1,7 @@
 #include "gbench.h"
 
+#include <climits>
+
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -7,6 +9,14 @@
 namespace chinook::compare {
 
 namespace {
+
+// A count field (threads, repetitions) as an int; false for NaN, fractions, and values outside
+// [1, INT_MAX] (converting those to int would be undefined behaviour: found by fuzzing).
+bool AsCount(double v, int* out) {
+  if (!(v >= 1 && v <= static_cast<double>(INT_MAX)) || v != std::floor(v)) return false;
+  *out = static_cast<int>(v);
+  return true;
+}
 
 // Members of a benchmark entry that describe it rather than measure it. Every other numeric
 // member is a metric: real_time, cpu_time, user counters and the memory fields.
@@ -133,9 +143,13 @@ class Reader {
     }
 
     Measurements& m = Get(run_name, e.line());
-    if (const json::Value* t = e.Find("threads"); t != nullptr && t->is_number()) m.threads = static_cast<int>(t->as_number());
+    if (const json::Value* t = e.Find("threads"); t != nullptr && t->is_number()) {
+      if (!AsCount(t->as_number(), &m.threads)) return Error(*t, label + ": \"threads\" is not a whole number in [1, 2^31)");
+    }
     if (const json::Value* r = e.Find("repetitions"); r != nullptr && r->is_number()) {
-      m.repetitions = static_cast<int>(r->as_number());
+      if (!AsCount(r->as_number(), &m.repetitions)) {
+        return Error(*r, label + ": \"repetitions\" is not a whole number in [1, 2^31)");
+      }
     }
 
     const json::Value* error = e.Find("error_occurred");

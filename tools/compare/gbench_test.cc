@@ -209,5 +209,18 @@ TEST(GbenchReaderTest, MergeRunsPoolsRepetitions) {
   EXPECT_EQ(a.Find("BM_Target/manual_time")->Find("cpu_time")->size(), 6u);
 }
 
+// Found by fuzzing: a huge "threads" used to be converted to int (undefined behaviour).
+TEST(GbenchReaderTest, OutOfRangeCountsAreErrorsNotUndefinedBehaviour) {
+  for (const char* value : {"1.3e14", "-1", "2.5", "0"}) {
+    const std::string text = std::string(R"({"context": {}, "benchmarks": [{"name": "BM_A", "run_name": "BM_A",
+        "run_type": "iteration", "iterations": 10, "real_time": 1, "cpu_time": 1, "time_unit": "ns",
+        "threads": )") + value + "}]}";
+    auto run = ReadBenchmarkJson(text, "t.json");
+    ASSERT_FALSE(run.ok()) << value;
+    EXPECT_NE(run.status().message().find("\"threads\" is not a whole number"), std::string::npos)
+        << run.status().message();
+  }
+}
+
 }  // namespace
 }  // namespace chinook::compare

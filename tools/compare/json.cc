@@ -157,7 +157,7 @@ class Parser {
     while (true) {
       SkipWhitespace();
       if (AtEnd() || Peek() != '"') return Error("expected a member name in quotes, found " + Describe());
-      Value::Member member;
+      Value::Member member{std::string(), Value()};  // not default-constructed: clang sees Value incomplete there
       CHINOOK_RETURN_IF_ERROR(ParseString(&member.first));
       SkipWhitespace();
       if (AtEnd() || Peek() != ':') {
