@@ -11,10 +11,11 @@ BASE ?=
 export CHINOOK_BUILD_DIR := $(abspath $(BUILD_DIR))
 export BENCH_FILTER BENCH_REPS
 
-# Seconds each fuzz target runs under `make fuzz`.
+# Seconds each fuzz target runs under `make fuzz`, and in the smoke run that `make test` includes.
 FUZZ_SECONDS ?= 120
+FUZZ_SMOKE_SECONDS ?= 10
 
-.PHONY: all deps build test test-asan fuzz bench pr-check baseline ab-trials services-up services-down clean
+.PHONY: all deps build test test-quick test-asan fuzz profile bench pr-check baseline ab-trials services-up services-down clean
 
 all: build
 
@@ -25,7 +26,15 @@ build: deps
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
+# Everything CI checks: a short fuzz smoke of every libFuzzer target (replaying every committed
+# seed and past crash), the suite under ASan + UBSan, then the suite in Release, whose CTest
+# summary ends the output. `make test-quick` runs only the last step.
 test: build
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS)
+	$(MAKE) --no-print-directory test-asan
+	ci/with-services.sh ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+test-quick: build
 	ci/with-services.sh ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
 # The test suite built with AddressSanitizer + UndefinedBehaviorSanitizer (leak checking on), on
@@ -56,6 +65,12 @@ baseline: build
 # (about a minute each; not part of make test).
 ab-trials: build
 	tools/compare/ab_trials.sh $(BUILD_DIR)
+
+# chinook-profile against throwaway servers: per-operation time, allocations, CPU profiles in
+# build/profile/, and recommendations computed from the figures. PROFILE_ARGS='--json' etc.
+PROFILE_ARGS ?=
+profile: build
+	ci/with-services.sh $(CHINOOK_BUILD_DIR)/chinook-profile --profile-dir $(CHINOOK_BUILD_DIR)/profile $(PROFILE_ARGS)
 
 services-up:
 	@ci/services.sh up

@@ -282,7 +282,7 @@ class OwnRedis {
     waitpid(pid_, nullptr, 0);
     pid_ = -1;
   }
-  cache::RedisEndpoint endpoint() const { return {.host = "127.0.0.1", .port = port_}; }
+  cache::RedisEndpoint endpoint() const { cache::RedisEndpoint e; e.port = port_; return e; }
 
  private:
   pid_t pid_ = -1;
