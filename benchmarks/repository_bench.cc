@@ -68,17 +68,21 @@ class BenchEnv {
   }
 
   // An optimized repository on a pool of its own with `max_open` connections.
-  CustomerRepository* RepositoryWithPool(int max_open) {
+  // A repository on a pool of its own with `max_open` connections (created once per size);
+  // `pool` receives that pool, for its statistics.
+  CustomerRepository* RepositoryWithPool(int max_open, pg::ConnectionPool** pool) {
     std::lock_guard lock(mu_);
     auto& slot = by_pool_size_[max_open];
-    if (slot == nullptr) {
-      auto pool = pg::ConnectionPool::Create({.dsn = dsn_, .max_open = max_open});
-      if (!pool.ok()) return nullptr;
-      auto repo = NewOptimizedRepository(*pool, {.schema = kSchema});
+    if (slot.repository == nullptr) {
+      auto created = pg::ConnectionPool::Create({.dsn = dsn_, .max_open = max_open});
+      if (!created.ok()) return nullptr;
+      auto repo = NewOptimizedRepository(*created, {.schema = kSchema});
       if (!repo.ok()) return nullptr;
-      slot = std::move(*repo);
+      slot.pool = std::move(*created);
+      slot.repository = std::move(*repo);
     }
-    return slot.get();
+    *pool = slot.pool.get();
+    return slot.repository.get();
   }
 
   // Deletes every row the write benchmarks added, and vacuums: dead rows left behind would
@@ -183,7 +187,11 @@ class BenchEnv {
   std::unique_ptr<CustomerRepository> pipelined_;
   std::string deep_cursor_;
   std::mutex mu_;
-  std::map<int, std::unique_ptr<CustomerRepository>> by_pool_size_;  // GUARDED_BY(mu_)
+  struct SizedPool {
+    std::shared_ptr<pg::ConnectionPool> pool;
+    std::unique_ptr<CustomerRepository> repository;
+  };
+  std::map<int, SizedPool> by_pool_size_;  // GUARDED_BY(mu_)
 };
 
 BenchEnv* EnvOrSkip(benchmark::State& state) {
@@ -453,17 +461,24 @@ void BM_Repo_ListDeep_Keyset(benchmark::State& state) {
 }
 BENCHMARK(BM_Repo_ListDeep_Keyset)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
-// Eight threads doing prepared point reads through one pool of `max_open` connections.
+// Eight threads doing prepared point reads through one pool of `max_open` connections (failure
+// point 2 of the lab, connection exhaustion). Besides throughput it reports, from the pool's own
+// statistics, pool_wait_us_per_op (time spent waiting for a connection per read),
+// pool_waits_per_op (share of reads that had to wait) and acquire_timeouts (reads refused with
+// ResourceExhausted: must stay 0, no deadlock).
 void BM_Pool_Contention(benchmark::State& state) {
   BenchEnv* env = EnvOrSkip(state);
   if (env == nullptr) return;
-  CustomerRepository* repo = env->RepositoryWithPool(static_cast<int>(state.range(0)));
+  pg::ConnectionPool* pool = nullptr;
+  CustomerRepository* repo = env->RepositoryWithPool(static_cast<int>(state.range(0)), &pool);
   if (repo == nullptr) {
     state.SkipWithError("cannot create the pool");
     return;
   }
   const auto& ids = ReadIds();
   size_t i = static_cast<size_t>(state.thread_index()) * 97;
+  // Thread 0 reads the pool's statistics around the run: the threads start and stop together.
+  const pg::PoolStats pool_before = pool->stats();
   OpReport report(state, repo);
   {
     memory::ScopedMemoryCounters mem(state);
@@ -478,6 +493,14 @@ void BM_Pool_Contention(benchmark::State& state) {
     }
   }
   report.Finish(1);
+  if (state.thread_index() == 0 && state.iterations() > 0) {
+    const pg::PoolStats after = pool->stats();
+    const double all_ops = static_cast<double>(state.iterations()) * state.threads();
+    state.counters["pool_wait_us_per_op"] =
+        std::chrono::duration<double, std::micro>(after.wait_time - pool_before.wait_time).count() / all_ops;
+    state.counters["pool_waits_per_op"] = static_cast<double>(after.waits - pool_before.waits) / all_ops;
+    state.counters["acquire_timeouts"] = static_cast<double>(after.timeouts - pool_before.timeouts);
+  }
 }
 BENCHMARK(BM_Pool_Contention)->ArgName("max_open")->Arg(1)->Arg(4)->Threads(8)->UseRealTime()->Unit(
     benchmark::kMicrosecond);
