@@ -327,3 +327,26 @@ TEST(VaryingCountTest, TestedWhenItVariesExactWhenItRepeats) {
 
 }  // namespace
 }  // namespace chinook::compare
+
+namespace chinook::compare {
+namespace {
+
+TEST(SingleRepetitionTest, IsWarnedAbout) {
+  BenchmarkRun base, head;
+  base.source = "base.json";
+  head.source = "head.json";
+  for (BenchmarkRun* r : {&base, &head}) {
+    Measurements m;
+    m.name = "BM_Once";
+    m.samples["cpu_time"] = {100};
+    m.metric_order = {"cpu_time"};
+    r->benchmarks.push_back(m);
+  }
+  const Report r = CompareFiles(base, head, GatesConfig(), CompareOptions());
+  int warned = 0;
+  for (const std::string& w : r.warnings) warned += w.find("one repetition") != std::string::npos;
+  EXPECT_EQ(warned, 2);
+}
+
+}  // namespace
+}  // namespace chinook::compare

@@ -170,6 +170,7 @@ class Engine {
     report_.base_provenance = Provenance(base_.front());
     report_.head_provenance = Provenance(head_.front());
 
+    if (!paired_) WarnSingleRepetitions();
     for (const std::string& name : AllNames()) report_.benchmarks.push_back(CompareBenchmark(name));
     AdjustAndDecide();
     if (options_.time_metrics.empty()) {
@@ -194,6 +195,27 @@ class Engine {
       if (kv.first.rfind("chinook_", 0) == 0) out.push_back(kv);
     }
     return out;
+  }
+
+  // One repetition a side leaves nothing to test: say so instead of a quiet "inconclusive".
+  void WarnSingleRepetitions() {
+    for (const auto& [side, runs] : {std::pair{"baseline", base_}, std::pair{"current run", head_}}) {
+      int single = 0, total = 0;
+      for (const BenchmarkRun& r : runs) {
+        for (const Measurements& m : r.benchmarks) {
+          if (!m.ok()) continue;
+          ++total;
+          const std::vector<double>* t = m.Find(DeclaredTimeMetric(m.name));
+          if (t != nullptr && t->size() < 2) ++single;
+        }
+      }
+      if (single > 0) {
+        report_.warnings.push_back(std::string("the ") + side + " (" + runs.front().source + ") has one repetition of " +
+                                   std::to_string(single) + " of its " + std::to_string(total) +
+                                   " benchmarks: no test can be significant there; record with "
+                                   "--benchmark_repetitions=10 or more, or compare programs with `ab`");
+      }
+    }
   }
 
   // Base order first, then what only the head has, in its order.
