@@ -292,7 +292,12 @@ class Reader {
         if (agg == nullptr) ++non_finite_[run_name + "\t" + key];
         continue;
       }
-      if (!value.is_number()) continue;
+      if (!value.is_number()) {
+        // Google Benchmark writes every counter as a number: a counter that is text here was
+        // written by something else, and must not vanish without a word.
+        ++not_numbers_[run_name + "\t" + key];
+        continue;
+      }
       const bool is_time = key == kRealTime || key == kCpuTime;
       double v = value.as_number();
       if (is_time && !(is_aggregate && percentage)) v *= time_scale;
@@ -506,6 +511,11 @@ class Reader {
                               (key.substr(tab + 1) == "allocs_per_iter" ? "allocation count" : "byte count") +
                               " (negative, fractional, non-finite or absurdly large): untrusted, left out");
     }
+    for (const auto& [key, count] : not_numbers_) {
+      const size_t tab = key.find('\t');
+      run_.warnings.push_back(run_.source + ": " + key.substr(0, tab) + ": \"" + key.substr(tab + 1) + "\" is not a number in " +
+                              std::to_string(count) + " entries; not a metric, left out");
+    }
     for (const auto& [name, count] : zero_cpu_) {
       run_.warnings.push_back(run_.source + ": " + name + ": cpu_time is 0 in " + std::to_string(count) +
                               " entries (a coarse CPU clock?); the benchmark is judged on its wall clock");
@@ -539,6 +549,7 @@ class Reader {
   std::set<std::string> dangling_benchmarks_;
   std::map<std::string, Implausible> implausible_;  // benchmark \t field
   std::map<std::string, int> zero_cpu_;
+  std::map<std::string, int> not_numbers_;  // benchmark \t member: non-numeric unknown members
   std::map<std::string, Identity> identity_;        // run_name -> its first entry's instance
   std::map<std::string, Occurrence> occurrences_;   // run_name \t repetition or aggregate
   std::string last_iteration_name_;                 // legacy files: the block being read

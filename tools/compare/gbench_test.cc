@@ -286,6 +286,11 @@ TEST(GbenchHostileInputTest, StringsWhereNumbersBelongNameLineColumnBenchmarkAnd
   EXPECT_GT(std::stoi(e.substr(column)), 1) << e;  // the column of the value, not of the entry
   e = ErrorOf(File({Entry("BM_Iter", 0, 1, R"("real_time": 1, "cpu_time": 1, "max_bytes_used": true)")}));
   EXPECT_TRUE(Has(e, "(BM_Iter): \"max_bytes_used\" is a boolean; expected a number")) << e;
+  // A member Google Benchmark does not write is left out, but not in silence.
+  Result<BenchmarkRun> r = ReadBenchmarkJson(File({Entry("BM_C", 0, 1, R"("real_time": 1, "cpu_time": 1, "hits": "7")")}), "h.json");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->Find("BM_C")->Find("hits"), nullptr);
+  EXPECT_TRUE(HasWarning(*r, "h.json: BM_C: \"hits\" is not a number in 1 entries; not a metric, left out"));
   e = ErrorOf(R"({"benchmarks": [{"name": "BM_T", "iterations": "many", "real_time": 1, "cpu_time": 1}]})");
   EXPECT_TRUE(Has(e, "h.json:1:48: benchmark entry 1 (BM_T): \"iterations\" is a string (\"many\")")) << e;
 }
