@@ -137,17 +137,18 @@ Result<std::vector<std::string>> ListBenchmarks(const std::string& bin, const st
   const std::vector<std::string> kept = RunArgs(args, /*drop_filter=*/false);
   argv.insert(argv.end(), kept.begin(), kept.end());
   argv.push_back("--benchmark_list_tests=true");
-  if (Status s = RunProgram(argv, log_path, kListTimeoutSeconds); !s.ok()) {
-    return s.Annotate("ab: listing the benchmarks of " + bin);
+  // The names come on stdout, one per line; what else the program says goes to stderr (Google
+  // Benchmark's "Failed to match any benchmarks", warnings), kept apart.
+  const std::string names_path = log_path + ".names";
+  if (Status s = RunProgram(argv, names_path, kListTimeoutSeconds, log_path); !s.ok()) {
+    return s.Annotate("ab: listing the benchmarks of " + bin + Tail(log_path, 5));
   }
-  std::ifstream in(log_path);
+  std::ifstream in(names_path);
   std::vector<std::string> names;
   std::string line;
   while (std::getline(in, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    // Google Benchmark prints one name per line; anything else (a warning of the program's own on
-    // the shared log) cannot be a benchmark name, which has no spaces at its ends.
-    if (line.empty() || line.front() == ' ' || line.rfind("WARNING", 0) == 0 || line.rfind("***", 0) == 0) continue;
+    if (line.empty()) continue;
     names.push_back(line);
   }
   return names;
@@ -206,13 +207,18 @@ Result<double> ParseDuration(const std::string& text) {
   return total;
 }
 
-Status RunProgram(const std::vector<std::string>& argv, const std::string& log_path, double timeout_seconds) {
+Status RunProgram(const std::vector<std::string>& argv, const std::string& log_path, double timeout_seconds,
+                  const std::string& stderr_path) {
   if (g_signal != 0) return FailedPreconditionError(std::string("interrupted by ") + strsignal(g_signal));
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  if (stderr_path.empty()) {
+    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  }
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   // A group of its own, so that a timeout or a signal stops grandchildren too; and the default
@@ -315,10 +321,11 @@ Result<AbRuns> RunInterleaved(const std::string& base_binary, const std::string&
       }
     }
     if (list.empty()) {
-      return InvalidArgumentError("ab: neither program lists a benchmark" +
+      return InvalidArgumentError("ab round 1: no benchmarks in either program" +
                                   std::string(HasFlag(options.benchmark_args, "--benchmark_filter")
                                                   ? " matching the --benchmark_filter given"
-                                                  : ""));
+                                                  : "") +
+                                  Tail(dir + "/list-base.log", 3));
     }
     for (const Sampled& s : list) {
       runs.benchmarks.push_back(s.name);

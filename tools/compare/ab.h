@@ -96,7 +96,9 @@ Result<AbRuns> RunInterleaved(const std::string& base_binary, const std::string&
 // later). OK only for exit status 0. Whatever is left of the group afterwards is killed. A
 // SIGINT, SIGTERM or SIGHUP that reaches the tool meanwhile (while RunInterleaved's handlers are
 // installed) stops the group and returns an error naming the signal.
-Status RunProgram(const std::vector<std::string>& argv, const std::string& log_path, double timeout_seconds);
+// `stderr_path`, when given, receives stderr apart from stdout.
+Status RunProgram(const std::vector<std::string>& argv, const std::string& log_path, double timeout_seconds,
+                  const std::string& stderr_path = "");
 
 // The signal that interrupted the last RunInterleaved, or 0.
 int InterruptSignal();

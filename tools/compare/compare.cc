@@ -326,6 +326,15 @@ class Engine {
       const double diff = c.head_median - c.base_median;
       c.change = c.ci_low = c.ci_high = Relative(diff, false, std::fabs(c.base_median));
       c.verdict = c.judged ? DecideExact(name, metric, c) : Verdict::kInfo;
+      // Paired rounds are separate processes: a count that repeats within one process may still
+      // differ between processes of the same binary (buffers sized by timing, other threads).
+      // Until each side has two processes to show it repeats, a difference proves nothing.
+      if (paired_ && c.verdict != Verdict::kInfo && c.verdict != Verdict::kUnchanged &&
+          (RoundsWith(base_, name, metric) < 2 || RoundsWith(head_, name, metric) < 2)) {
+        c.verdict = Verdict::kInconclusive;
+        c.needed = 2;
+        c.note = "one process a side: a count can differ between processes of one binary";
+      }
       return c;
     }
     c.threshold = config_.ThresholdFor(name, metric);
@@ -366,6 +375,16 @@ class Engine {
     c.ci_level = e.interval.level;
     estimates_.push_back(e);  // read back in AdjustAndDecide, in the same order
     return c;
+  }
+
+  // Rounds of a side in which the benchmark has the metric.
+  static int RoundsWith(std::span<const BenchmarkRun> rounds, const std::string& name, const std::string& metric) {
+    int n = 0;
+    for (const BenchmarkRun& r : rounds) {
+      const Measurements* m = r.Find(name);
+      n += m != nullptr && m->ok() && m->Find(metric) != nullptr;
+    }
+    return n;
   }
 
   // Median iterations per repetition of a side, or 0 when the files do not say.

@@ -36,7 +36,7 @@ class ObjectReader {
       return required ? ErrorAt(source_, obj_, what_ + ": missing \"" + std::string(key) + "\"") : Status::Ok();
     }
     if (!v->is_string() || v->as_string().empty()) {
-      return ErrorAt(source_, *v, what_ + ": \"" + std::string(key) + "\" must be a non-empty string");
+      return ErrorAt(source_, *v, Path(key) + ": must be a non-empty string");
     }
     *out = v->as_string();
     return Status::Ok();
@@ -48,7 +48,7 @@ class ObjectReader {
     if (present != nullptr) *present = v != nullptr;
     if (v == nullptr) return Status::Ok();
     if (!v->is_number() || !std::isfinite(v->as_number())) {
-      return ErrorAt(source_, *v, what_ + ": \"" + std::string(key) + "\" must be a finite number");
+      return ErrorAt(source_, *v, Path(key) + ": must be a finite number");
     }
     *out = v->as_number();
     return Status::Ok();
@@ -58,10 +58,13 @@ class ObjectReader {
     seen_.insert(std::string(key));
     const json::Value* v = obj_.Find(key);
     if (v == nullptr) return Status::Ok();
-    if (!v->is_bool()) return ErrorAt(source_, *v, what_ + ": \"" + std::string(key) + "\" must be true or false");
+    if (!v->is_bool()) return ErrorAt(source_, *v, Path(key) + ": must be true or false");
     *out = v->as_bool();
     return Status::Ok();
   }
+
+  // The JSON path of a member, as errors name it: "ratios[3].min".
+  std::string Path(std::string_view key) const { return what_ + "." + std::string(key); }
 
   // Marks `key` as a known member read elsewhere.
   void Allow(std::string_view key) { seen_.insert(std::string(key)); }

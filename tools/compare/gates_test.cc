@@ -115,7 +115,7 @@ TEST(GatesParseTest, MistakesAreErrorsWithPositions) {
       {R"({"defaults": {"correction": "bonferroni"}})", "\"correction\" must be \"holm\", \"bh\" or \"none\""},
       {R"({"defaults": {"alpha": 1.5}})", "\"alpha\" must be in (0, 1)"},
       {R"({"thresholds": [{"benchmark": "A", "reason": "r"}]})", "missing \"threshold_pct\""},
-      {R"({"thresholds": [{"benchmark": "A", "threshold_pct": "5", "reason": "r"}]})", "must be a finite number"},
+      {R"({"thresholds": [{"benchmark": "A", "threshold_pct": "5", "reason": "r"}]})", "gates.json:1:53: thresholds[0].threshold_pct: must be a finite number"},
       {R"({"metrics": [{"pattern": "x", "exact": true, "reason": "r"}]})", "needs \"better\""},
       {R"({"metrics": [{"pattern": "x", "better": "lower", "slack": 1, "reason": "r"}]})", "exact metrics only"},
       {R"({"ratios": [{"id": "x", "numerator": "A", "denominator": "B", "metric": "m", "min": 1, "reason": "r"},

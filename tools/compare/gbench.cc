@@ -3,6 +3,7 @@
 #include <climits>
 
 #include <algorithm>
+#include <cstdio>
 #include <cmath>
 #include <set>
 
@@ -11,11 +12,92 @@ namespace chinook::compare {
 namespace {
 
 // A count field (threads, repetitions) as an int; false for NaN, fractions, and values outside
-// [1, INT_MAX] (converting those to int would be undefined behaviour: found by fuzzing).
-bool AsCount(double v, int* out) {
-  if (!(v >= 1 && v <= static_cast<double>(INT_MAX)) || v != std::floor(v)) return false;
+// [min, INT_MAX] (converting those to int would be undefined behaviour: found by fuzzing).
+bool AsCount(double v, int* out, int min = 1) {
+  if (!(v >= min && v <= static_cast<double>(INT_MAX)) || v != std::floor(v)) return false;
   *out = static_cast<int>(v);
   return true;
+}
+
+bool IsWhole(double v) { return std::isfinite(v) && v == std::floor(v); }
+
+// Members Google Benchmark always writes as numbers: a string (or anything else) there is a
+// broken or hand-edited file, never a value to skip quietly.
+const std::set<std::string, std::less<>>& NumericKeys() {
+  static const std::set<std::string, std::less<>> keys = {
+      "real_time", "cpu_time", "iterations", "threads", "repetitions", "repetition_index", "family_index",
+      "per_family_instance_index", "complexity_n", "memory_iterations", "allocs_per_iter", "max_bytes_used",
+      "total_allocated_bytes", "net_heap_growth"};
+  return keys;
+}
+
+// The fields a registered benchmark::MemoryManager fills, and the most each can plausibly be.
+// Byte counts: 2^44 (16 TiB) is more memory than benchmark machines have, and less than any heap
+// or stack address on x86-64 Linux (0x55..., 0x7f...), which is what a dangling read often
+// returns; allocation counts: 2^40 per iteration would take hours. Beyond them, or negative
+// (net_heap_growth excepted), fractional or non-finite, the figure is garbage, not a measurement.
+struct MemoryField {
+  std::string_view name;
+  double max;
+  bool may_be_negative;
+  bool whole;
+};
+constexpr MemoryField kMemoryFields[] = {
+    {"max_bytes_used", 0x1p44, false, true},
+    {"total_allocated_bytes", 0x1p44, false, true},
+    {"net_heap_growth", 0x1p44, true, true},
+    {"allocs_per_iter", 0x1p40, false, false},  // allocations / memory iterations: a fraction
+};
+
+const MemoryField* FindMemoryField(std::string_view key) {
+  for (const MemoryField& f : kMemoryFields) {
+    if (f.name == key) return &f;
+  }
+  return nullptr;
+}
+
+// `whole`: the value is a count as measured, not a mean or spread of counts.
+bool Plausible(const MemoryField& f, double v, bool whole) {
+  if (!std::isfinite(v) || std::fabs(v) > f.max) return false;
+  if (v < 0 && !f.may_be_negative) return false;
+  return !(whole && f.whole) || v == std::floor(v);
+}
+
+// Google Benchmark 1.6.0 to 1.9.1 kept each repetition's memory result in a std::vector and
+// reported a pointer to its element; the next repetition's push_back reallocated the vector, so
+// every repetition but the last reports freed memory (0x2020202020202020, heap addresses, ASCII of
+// benchmark names) as max_bytes_used, total_allocated_bytes, net_heap_growth and
+// allocs_per_iter, and the aggregates are computed from those (google/benchmark#1939, fixed by
+// #1941 in 1.9.2). The JSON context names the version from 1.8 ("library_version": "v1.8.3");
+// 1.6 and 1.7 do not, but they are the only versions that write family_index without it (1.5
+// and older have neither, and kept the result by value).
+struct LibraryVersion {
+  bool known = false;
+  int major = 0, minor = 0, patch = 0;
+};
+
+LibraryVersion ParseLibraryVersion(std::string_view v) {
+  LibraryVersion out;
+  if (!v.empty() && (v[0] == 'v' || v[0] == 'V')) v.remove_prefix(1);
+  int* parts[] = {&out.major, &out.minor, &out.patch};
+  size_t i = 0;
+  for (int k = 0; k < 3; ++k) {
+    if (i >= v.size() || v[i] < '0' || v[i] > '9') return k >= 2 ? (out.known = true, out) : LibraryVersion{};
+    int n = 0;
+    while (i < v.size() && v[i] >= '0' && v[i] <= '9' && n < 100000) n = n * 10 + (v[i++] - '0');
+    *parts[k] = n;
+    if (k < 2 && (i >= v.size() || v[i] != '.')) return k >= 1 ? (out.known = true, out) : LibraryVersion{};
+    if (k < 2) ++i;
+  }
+  out.known = true;
+  return out;
+}
+
+bool HasDanglingMemoryResults(const LibraryVersion& v) {
+  const auto at_least = [&](int a, int b, int c) {
+    return v.major != a ? v.major > a : v.minor != b ? v.minor > b : v.patch >= c;
+  };
+  return at_least(1, 6, 0) && !at_least(1, 9, 2);
 }
 
 // Members of a benchmark entry that describe it rather than measure it. Every other numeric
@@ -72,14 +154,22 @@ class Reader {
         if (value.is_string() || value.is_number() || value.is_bool()) run_.context.emplace_back(key, ScalarText(value));
       }
     }
+    library_version_ = run_.ContextValue("library_version");
     const json::Value* list = doc.Find("benchmarks");
     if (list == nullptr) return Error(doc, "no \"benchmarks\" array: not Google Benchmark JSON output");
     if (!list->is_array()) return Error(*list, "\"benchmarks\" is not an array");
     for (size_t i = 0; i < list->items().size(); ++i) {
       CHINOOK_RETURN_IF_ERROR(ReadEntry(list->items()[i], i));
     }
-    Finish();
-    if (run_.benchmarks.empty()) run_.warnings.push_back(run_.source + ": no benchmarks in the file");
+    CHINOOK_RETURN_IF_ERROR(Finish());
+    if (run_.benchmarks.empty()) {
+      // A filter that matched nothing, or a program that crashed before its first benchmark:
+      // passing on such a file would pass on nothing at all.
+      return InvalidArgumentError(run_.source + ": no benchmarks in " + run_.source + " (" +
+                                  (list->items().empty() ? "the \"benchmarks\" array is empty"
+                                                         : "only complexity fits, which are not measurements") +
+                                  "; a --benchmark_filter that matched nothing?)");
+    }
     return std::move(run_);
   }
 
@@ -106,6 +196,14 @@ class Reader {
     const json::Value* name_v = e.Find("name");
     if (name_v == nullptr || !name_v->is_string()) return Error(e, where + ": missing \"name\" string");
     const std::string& name = name_v->as_string();
+    for (const auto& [key, value] : e.members()) {
+      if (value.is_number() || value.is_null() || NumericKeys().count(key) == 0) continue;
+      const std::string found = value.is_string() ? "a string (" + json::Quote(value.as_string()) + ")"
+                                : value.is_bool() ? "a boolean"
+                                : value.is_array() ? "an array"
+                                                   : "an object";
+      return Error(value, where + " (" + name + "): \"" + key + "\" is " + found + "; expected a number");
+    }
     const json::Value* run_name_v = e.Find("run_name");
     const json::Value* run_type_v = e.Find("run_type");
     const json::Value* aggregate_v = e.Find("aggregate_name");
@@ -146,11 +244,14 @@ class Reader {
     if (const json::Value* t = e.Find("threads"); t != nullptr && t->is_number()) {
       if (!AsCount(t->as_number(), &m.threads)) return Error(*t, label + ": \"threads\" is not a whole number in [1, 2^31)");
     }
+    int repetitions = 0;  // 1.5 writes 0 when the count came from the command line
     if (const json::Value* r = e.Find("repetitions"); r != nullptr && r->is_number()) {
-      if (!AsCount(r->as_number(), &m.repetitions)) {
-        return Error(*r, label + ": \"repetitions\" is not a whole number in [1, 2^31)");
+      if (!AsCount(r->as_number(), &repetitions, 0)) {
+        return Error(*r, label + ": \"repetitions\" is not a whole number in [0, 2^31)");
       }
+      if (repetitions > 0) m.repetitions = repetitions;
     }
+    CHINOOK_RETURN_IF_ERROR(CheckSameBenchmark(e, index, run_name, is_aggregate ? aggregate : "", label));
 
     const json::Value* error = e.Find("error_occurred");
     if (error != nullptr && error->is_bool() && error->as_bool()) {
@@ -168,16 +269,51 @@ class Reader {
       return Status::Ok();
     }
 
+    if (const json::Value* it = e.Find("iterations"); it != nullptr && it->is_number()) {
+      // An aggregate's "iterations" is its number of repetitions; a measured run did at least one.
+      const double n = it->as_number();
+      if (!IsWhole(n) || n < (is_aggregate ? 0 : 1)) {
+        return Error(*it, label + ": \"iterations\" is " + json::FormatNumber(n) + ": impossible, " +
+                              (is_aggregate ? "not a whole number >= 0" : "a run does a whole number >= 1"));
+      }
+    }
+
     const json::Value* unit_v = e.Find("aggregate_unit");
     const bool percentage = (unit_v != nullptr && unit_v->is_string() && unit_v->as_string() == "percentage") ||
                             (unit_v == nullptr && aggregate == "cv");
+    // Medians and means are what the reader uses of aggregates; they are times like any other.
+    const bool central = !is_aggregate || aggregate == "median" || aggregate == "mean";
     Aggregates* agg = nullptr;
     if (is_aggregate) agg = &aggregates_[run_name];
+    const bool untrusted_memory = MemoryFieldsDangle(e, is_aggregate, repetitions);
     for (const auto& [key, value] : e.members()) {
-      if (!value.is_number() || DescriptiveKeys().count(key) != 0) continue;
+      if (DescriptiveKeys().count(key) != 0) continue;
+      if (value.is_null()) {  // what other tools write for NaN: no value
+        if (agg == nullptr) ++non_finite_[run_name + "\t" + key];
+        continue;
+      }
+      if (!value.is_number()) {
+        // Google Benchmark writes every counter as a number: a counter that is text here was
+        // written by something else, and must not vanish without a word.
+        ++not_numbers_[run_name + "\t" + key];
+        continue;
+      }
       const bool is_time = key == kRealTime || key == kCpuTime;
       double v = value.as_number();
       if (is_time && !(is_aggregate && percentage)) v *= time_scale;
+      if (is_time && central && !percentage && std::isfinite(v)) CHINOOK_RETURN_IF_ERROR(CheckTime(value, label, run_name, key, v));
+      if (const MemoryField* f = FindMemoryField(key)) {
+        if (untrusted_memory) {
+          ++dangling_[std::string(f->name)];
+          dangling_benchmarks_.insert(run_name);
+          continue;
+        }
+        if (!(is_aggregate && percentage) && !Plausible(*f, value.as_number(), !is_aggregate)) {
+          Implausible& bad = implausible_[run_name + "\t" + key];
+          if (bad.count++ == 0) bad.example = value.as_number();
+          continue;
+        }
+      }
       if (agg != nullptr) {
         if (percentage) {
           if (aggregate == "cv") m.cv[key] = v;  // other percentage statistics are not kept
@@ -206,8 +342,94 @@ class Reader {
     return Status::Ok();
   }
 
-  // Resolves what only the whole file tells: aggregates-only benchmarks, errors, dropped values.
-  void Finish() {
+  // Rejects times no run can have: negative, or zero (a run takes time). A zero cpu_time is
+  // possible only where the benchmark is timed by the wall clock and the CPU clock is coarse.
+  Status CheckTime(const json::Value& at, const std::string& label, const std::string& run_name, std::string_view key,
+                   double ns) {
+    if (ns > 0) return Status::Ok();
+    const bool wall_clocked = EndsWith(run_name, "/real_time") || EndsWith(run_name, "/manual_time");
+    if (ns == 0 && key == kCpuTime && wall_clocked) {
+      ++zero_cpu_[run_name];
+      return Status::Ok();
+    }
+    return Error(at, label + ": \"" + std::string(key) + "\" is " + json::FormatNumber(at.as_number()) +
+                         ": impossible, a time must be positive");
+  }
+
+  // True when this entry's memory-manager fields come through Google Benchmark's dangling pointer
+  // (see HasDanglingMemoryResults): every repetition but the last, and aggregates over them.
+  bool MemoryFieldsDangle(const json::Value& e, bool is_aggregate, int repetitions) {
+    if (repetitions < 2) return false;
+    if (!library_version_.empty()) {
+      if (!HasDanglingMemoryResults(ParseLibraryVersion(library_version_))) return false;
+      affected_version_ = "Google Benchmark " + library_version_;
+    } else {
+      if (e.Find("family_index") == nullptr) return false;  // 1.5 or older: results kept by value
+      affected_version_ = "Google Benchmark 1.6 or 1.7 (family_index without library_version)";
+    }
+    if (is_aggregate) return true;
+    const json::Value* index = e.Find("repetition_index");
+    return index == nullptr || !index->is_number() || index->as_number() < repetitions - 1;
+  }
+
+  // Two entries of one run_name are repetitions of one benchmark only if they belong to the same
+  // registered instance (family_index, per_family_instance_index; 1.6+) and are different
+  // repetitions of it (repetition_index; 1.5+) or different aggregates. Files without indices
+  // (before 1.5) list a benchmark's repetitions together, so the name coming back after another
+  // benchmark's runs is a second benchmark of that name. Anything else would pool two
+  // benchmarks' samples into one without a word.
+  Status CheckSameBenchmark(const json::Value& e, size_t index, const std::string& run_name,
+                            const std::string& aggregate, const std::string& label) {
+    const auto number = [&](const char* key) {
+      const json::Value* v = e.Find(key);
+      return v != nullptr && v->is_number() ? v->as_number() : -1.0;
+    };
+    const Occurrence here{index + 1, e.line()};
+    const auto twice = [&](const Occurrence& first, const std::string& why) {
+      return Error(e, label + ": benchmark " + json::Quote(run_name) + " appears twice as separate runs, not as " +
+                          "repetitions of one benchmark: entry " + std::to_string(here.entry) + " (line " +
+                          std::to_string(here.line) + ") and entry " + std::to_string(first.entry) + " (line " +
+                          std::to_string(first.line) + ") " + why +
+                          "; their samples would be pooled (two benchmarks registered under one name, or files "
+                          "concatenated?)");
+    };
+    const double family = number("family_index"), instance = number("per_family_instance_index");
+    auto [id, new_name] = identity_.try_emplace(run_name, Identity{family, instance, here});
+    const auto differ = [](double a, double b) { return a >= 0 && b >= 0 && a != b; };  // -1: not in the file
+    if (!new_name && (differ(id->second.family, family) || differ(id->second.instance, instance))) {
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "are different benchmarks (family_index %g vs %g, per_family_instance_index %g vs %g)",
+                    family, id->second.family, instance, id->second.instance);
+      return twice(id->second.first, buf);
+    }
+    const double repetition = number("repetition_index");
+    std::string key;
+    if (!aggregate.empty()) {
+      key = "aggregate " + json::Quote(aggregate);
+    } else if (repetition >= 0) {
+      key = "repetition_index " + json::FormatNumber(repetition);
+    }
+    if (!key.empty()) {
+      auto [it, inserted] = occurrences_.try_emplace(run_name + "\t" + key, here);
+      if (!inserted) return twice(it->second, "are both " + key);
+    }
+    if (!aggregate.empty() || repetition >= 0) return Status::Ok();
+    // No repetition_index: a legacy file; repetitions of one benchmark are consecutive.
+    if (run_name != last_iteration_name_) {
+      if (!last_iteration_name_.empty()) closed_.insert(last_iteration_name_);
+      if (closed_.count(run_name) != 0) {
+        return twice(identity_.at(run_name).first,
+                     "are separated by other benchmarks (files without repetition_index list a benchmark's "
+                     "repetitions together)");
+      }
+      last_iteration_name_ = run_name;
+    }
+    return Status::Ok();
+  }
+
+  // Resolves what only the whole file tells: aggregates-only benchmarks, errors, dropped values,
+  // benchmarks left with no usable time.
+  Status Finish() {
     for (Measurements& m : run_.benchmarks) {
       const int good = iteration_entries_[m.name];
       const int bad = errors_[m.name];
@@ -235,18 +457,84 @@ class Reader {
         m.from_aggregates = true;
         for (const std::string& metric : it->second.metric_order) {
           auto v = pick->second.find(metric);
-          if (v == pick->second.end() || !std::isfinite(v->second)) continue;
+          if (v == pick->second.end()) continue;
+          if (!std::isfinite(v->second)) {
+            ++non_finite_[m.name + "\t" + metric];
+            continue;
+          }
           m.samples[metric].push_back(v->second);
           m.metric_order.push_back(metric);
         }
       }
     }
+    for (const Measurements& m : run_.benchmarks) {
+      if (!m.error.empty() || !m.skipped.empty()) continue;
+      if (iteration_entries_[m.name] == 0 && !m.from_aggregates) continue;
+      for (std::string_view clock : {kRealTime, kCpuTime}) {
+        const std::vector<double>* got = m.Find(clock);
+        if (got != nullptr && !got->empty()) continue;
+        const std::string metric(clock);
+        const auto bad = non_finite_.find(m.name + "\t" + metric);
+        if (bad == non_finite_.end() && m.Find(clock == kRealTime ? kCpuTime : kRealTime) != nullptr) continue;
+        return InvalidArgumentError(
+            run_.source + ":" + std::to_string(m.first_line) + ": benchmark " + json::Quote(m.name) +
+            " has no usable " + metric + ": " +
+            (bad == non_finite_.end() ? std::string("no entry has a real_time or cpu_time")
+                                      : "every value (" + std::to_string(bad->second) + ") is NaN, infinite or null"));
+      }
+    }
     for (const auto& [key, count] : non_finite_) {
       const size_t tab = key.find('\t');
       run_.warnings.push_back(run_.source + ": " + key.substr(0, tab) + ": " + std::to_string(count) + " " +
-                              key.substr(tab + 1) + " value(s) are NaN or infinite; left out");
+                              key.substr(tab + 1) + " value(s) are NaN, infinite or null; left out");
     }
+    if (!dangling_.empty()) {
+      std::string fields;
+      int entries = 0;
+      for (const auto& [field, count] : dangling_) {
+        fields += (fields.empty() ? "" : ", ") + field;
+        entries = std::max(entries, count);
+      }
+      run_.warnings.push_back(run_.source + ": " + affected_version_ +
+                              " reports memory-manager fields through a dangling pointer in every repetition but "
+                              "the last (google/benchmark#1939, fixed in 1.9.2): " + fields + " left out of " +
+                              std::to_string(entries) + " entries of " + std::to_string(dangling_benchmarks_.size()) +
+                              " benchmarks; the last repetition's are kept");
+    }
+    for (const auto& [key, bad] : implausible_) {
+      const size_t tab = key.find('\t');
+      char example[32];
+      std::snprintf(example, sizeof example, "%.6g", bad.example);
+      run_.warnings.push_back(run_.source + ": " + key.substr(0, tab) + ": " + key.substr(tab + 1) + " = " +
+                              example + (bad.count > 1 ? " (and " + std::to_string(bad.count - 1) + " more)" : "") +
+                              " is not a plausible " +
+                              (key.substr(tab + 1) == "allocs_per_iter" ? "allocation count" : "byte count") +
+                              " (negative, fractional, non-finite or absurdly large): untrusted, left out");
+    }
+    for (const auto& [key, count] : not_numbers_) {
+      const size_t tab = key.find('\t');
+      run_.warnings.push_back(run_.source + ": " + key.substr(0, tab) + ": \"" + key.substr(tab + 1) + "\" is not a number in " +
+                              std::to_string(count) + " entries; not a metric, left out");
+    }
+    for (const auto& [name, count] : zero_cpu_) {
+      run_.warnings.push_back(run_.source + ": " + name + ": cpu_time is 0 in " + std::to_string(count) +
+                              " entries (a coarse CPU clock?); the benchmark is judged on its wall clock");
+    }
+    return Status::Ok();
   }
+
+  struct Occurrence {
+    size_t entry;  // 1-based, as messages count entries
+    int line;
+  };
+  struct Identity {
+    double family, instance;  // -1 when the file does not say
+    Occurrence first;
+  };
+  struct Implausible {
+    int count = 0;
+    double example = 0;
+  };
 
   BenchmarkRun run_;
   std::map<std::string, size_t> index_;
@@ -255,6 +543,17 @@ class Reader {
   std::map<std::string, int> errors_;
   std::map<std::string, std::string> error_messages_;
   std::map<std::string, int> non_finite_;
+  std::string library_version_;  // from the context; "" before 1.8
+  std::string affected_version_;  // how the file was recognised as having dangling memory results
+  std::map<std::string, int> dangling_;  // memory field -> entries it was dropped from
+  std::set<std::string> dangling_benchmarks_;
+  std::map<std::string, Implausible> implausible_;  // benchmark \t field
+  std::map<std::string, int> zero_cpu_;
+  std::map<std::string, int> not_numbers_;  // benchmark \t member: non-numeric unknown members
+  std::map<std::string, Identity> identity_;        // run_name -> its first entry's instance
+  std::map<std::string, Occurrence> occurrences_;   // run_name \t repetition or aggregate
+  std::string last_iteration_name_;                 // legacy files: the block being read
+  std::set<std::string> closed_;                    // legacy files: names whose block ended
 };
 
 }  // namespace
@@ -283,15 +582,20 @@ std::string BenchmarkRun::ContextValue(std::string_view key) const {
 }
 
 Result<BenchmarkRun> ReadBenchmarkJson(std::string_view text, std::string_view source) {
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    // What Google Benchmark leaves in --benchmark_out when no benchmark matched the filter.
+    return InvalidArgumentError(std::string(source) + ":1:1: empty input: no benchmarks in " + std::string(source) +
+                                " (the program wrote nothing: a --benchmark_filter that matched nothing, or a crash?)");
+  }
   Result<json::Value> doc = json::Parse(text, source);
   if (!doc.ok()) return doc.status();
   return Reader(source).Read(*doc);
 }
 
 Result<BenchmarkRun> ReadBenchmarkFile(const std::string& path) {
-  Result<json::Value> doc = json::ParseFile(path);
-  if (!doc.ok()) return doc.status();
-  return Reader(path).Read(*doc);
+  Result<std::string> text = json::ReadFile(path);
+  if (!text.ok()) return text.status();
+  return ReadBenchmarkJson(*text, path);
 }
 
 void MergeRuns(const BenchmarkRun& more, BenchmarkRun* into) {

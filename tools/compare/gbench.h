@@ -12,8 +12,28 @@
 //     "percentage": 0.05 means 5%), never times;
 //   - complexity entries (BigO, RMS): coefficients and errors, not times: not compared;
 //   - errored (error_occurred) and skipped entries give no samples; the error is kept.
-// NaN and Infinity (bare tokens, as the library writes them) are accepted by the parser and then
-// dropped from the samples with a warning, since they cannot be ranked.
+// NaN and Infinity (bare tokens, as the library writes them) and null are accepted by the parser
+// and then dropped from the samples with a warning, since they cannot be ranked.
+//
+// Input is untrusted; what no Google Benchmark run can produce is an error naming the file, the
+// line (and column where there is one value to blame), the benchmark and the field:
+//   - a benchmark left with no usable real_time or cpu_time (every value NaN, infinite, null, or
+//     none at all): it would otherwise pass as "unchanged" on nothing;
+//   - a string, boolean, array or object in a field the library writes as a number;
+//   - a negative or zero time (a zero cpu_time is allowed, with a warning, in benchmarks timed by
+//     the wall clock: .../real_time, .../manual_time), an iteration count below 1 or fractional;
+//   - two benchmarks of one name: the same repetition_index or aggregate twice, different
+//     family_index/per_family_instance_index (one name registered twice), or, in files without
+//     repetition_index (before 1.5), a name that comes back after other benchmarks;
+//   - no benchmarks at all (an empty array or an empty file: "no benchmarks in FILE");
+//   - a key twice in one JSON object (json.h).
+// Memory-manager fields (max_bytes_used, total_allocated_bytes, net_heap_growth,
+// allocs_per_iter) are dropped with a warning where they cannot be trusted: from every repetition
+// but the last, and from aggregates, in files from Google Benchmark 1.6.0 to 1.9.1 with
+// repetitions (a dangling pointer: google/benchmark#1939, fixed in 1.9.2; 1.6 and 1.7 are
+// recognised by family_index without library_version), and in any file where a value is not a
+// finite, non-negative (net_heap_growth: any sign) whole number below 2^44 bytes or 2^40
+// allocations.
 //
 // Thread safety: values; the functions are reentrant.
 #ifndef CHINOOK_TOOLS_COMPARE_GBENCH_H_

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "history.h"
+#include "output.h"
+#include "report.h"
 
 namespace chinook::compare {
 
@@ -47,26 +49,8 @@ int Usage(const std::string& what) {
 }
 
 int Error(const Status& s) {
-  std::cerr << "chinook-compare history: error: " << s.message() << "\n";
+  std::cerr << "chinook-compare history: error: " << Printable(s.message()) << "\n";
   return 2;
-}
-
-Status Write(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) {
-      std::remove(tmp.c_str());
-      return InvalidArgumentError(path + ": cannot write");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return InvalidArgumentError(path + ": cannot write");
-  }
-  return Status::Ok();
 }
 
 }  // namespace
@@ -175,7 +159,7 @@ int HistoryMain(const std::vector<std::string>& args) {
     std::vector<std::string> used;
     Result<BenchmarkRun> pooled = RecentBaseline(*runs, runs_wanted, &used);
     if (!pooled.ok()) return Error(pooled.status());
-    if (Status s = Write(out, WriteBenchmarkJson(*pooled)); !s.ok()) return Error(s);
+    if (Status s = WriteFileAtomically(out, WriteBenchmarkJson(*pooled)); !s.ok()) return Error(s);
     std::cerr << "history: baseline for " << cls << " from " << used.size() << " recorded run(s):\n";
     for (const std::string& u : used) std::cerr << "  " << u << "\n";
     return 0;
@@ -189,15 +173,14 @@ int HistoryMain(const std::vector<std::string>& args) {
   }
   if (verb == "report" && html.empty() && markdown.empty()) return Usage("report needs --html FILE and/or --markdown FILE");
   const HistoryAnalysis analysis = AnalyzeHistory(std::move(*runs), config, options);
-  std::cout << RenderHistoryText(analysis);
+  if (Status s = CheckOutputs({{"--html", html}, {"--markdown", markdown}}, {}); !s.ok()) return Error(s);
+  if (Status s = WriteStdout(Printable(RenderHistoryText(analysis))); !s.ok()) return Error(s);
   if (!html.empty()) {
-    if (Status s = Write(html, RenderHistoryHtml(analysis)); !s.ok()) return Error(s);
+    if (Status s = WriteFileAtomically(html, RenderHistoryHtml(analysis)); !s.ok()) return Error(s);
   }
   if (!markdown.empty()) {
-    if (Status s = Write(markdown, RenderHistoryMarkdown(analysis)); !s.ok()) return Error(s);
+    if (Status s = WriteFileAtomically(markdown, RenderHistoryMarkdown(analysis)); !s.ok()) return Error(s);
   }
-  std::cout << std::flush;
-  if (!std::cout) return Error(InvalidArgumentError("cannot write to standard output"));
   return analysis.NewestRegression() ? 1 : 0;
 }
 

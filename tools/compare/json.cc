@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <unordered_map>
 
 namespace chinook::compare::json {
 
@@ -90,9 +91,27 @@ class Parser {
     return std::string("'") + static_cast<char>(c) + "'";
   }
 
-  Status Error(const std::string& what) const {
-    return InvalidArgumentError(std::string(source_) + ":" + std::to_string(line_) + ":" +
-                                std::to_string(Column()) + ": " + what);
+  Status Error(const std::string& what) const { return ErrorAt(line_, Column(), what); }
+
+  Status ErrorAt(int line, int column, const std::string& what) const {
+    return InvalidArgumentError(std::string(source_) + ":" + std::to_string(line) + ":" + std::to_string(column) +
+                                ": " + what);
+  }
+
+  // Where the parser is, as a JSON path: "ratios[3]", "benchmarks[0].context", or "the top-level
+  // object". Built only for messages.
+  std::string PathText() const {
+    if (path_.empty()) return "the top-level object";
+    std::string s;
+    for (const PathStep& step : path_) {
+      if (step.is_index) {
+        s += "[" + std::to_string(step.index) + "]";
+      } else {
+        if (!s.empty()) s += ".";
+        s += step.key;
+      }
+    }
+    return s;
   }
 
   void SkipWhitespace() {
@@ -156,18 +175,29 @@ class Parser {
       ++pos_;
       return Status::Ok();
     }
+    // Member name -> where it first appeared. A duplicated key is an error, not a silent "first
+    // (or last) one wins": readers disagree on which wins, so the file means two things.
+    std::unordered_map<std::string, std::pair<int, int>> seen;
     while (true) {
       SkipWhitespace();
       if (AtEnd() || Peek() != '"') return Error("expected a member name in quotes, found " + Describe());
       Value::Member member{std::string(), Value()};  // not default-constructed: clang sees Value incomplete there
+      const int key_line = line_, key_column = Column();
       CHINOOK_RETURN_IF_ERROR(ParseString(&member.first));
+      if (auto [it, inserted] = seen.try_emplace(member.first, key_line, key_column); !inserted) {
+        return ErrorAt(key_line, key_column,
+                       "duplicate key " + Quote(member.first) + " in " + PathText() + " (first at line " +
+                           std::to_string(it->second.first) + ", column " + std::to_string(it->second.second) + ")");
+      }
       SkipWhitespace();
       if (AtEnd() || Peek() != ':') {
-        return Error("expected ':' after member name \"" + member.first + "\", found " + Describe());
+        return Error("expected ':' after member name " + Quote(member.first) + ", found " + Describe());
       }
       ++pos_;
       SkipWhitespace();
+      path_.push_back({member.first, 0, false});
       CHINOOK_RETURN_IF_ERROR(ParseValue(&member.second, depth + 1));
+      path_.pop_back();
       out->members_.push_back(std::move(member));
       SkipWhitespace();
       if (AtEnd()) return Error("expected ',' or '}' after an object member, found " + Describe());
@@ -194,7 +224,9 @@ class Parser {
     while (true) {
       SkipWhitespace();
       Value item;
+      path_.push_back({std::string(), out->items_.size(), true});
       CHINOOK_RETURN_IF_ERROR(ParseValue(&item, depth + 1));
+      path_.pop_back();
       out->items_.push_back(std::move(item));
       SkipWhitespace();
       if (AtEnd()) return Error("expected ',' or ']' after an array element, found " + Describe());
@@ -352,8 +384,15 @@ class Parser {
     return Status::Ok();
   }
 
+  struct PathStep {
+    std::string key;  // object member name, or
+    size_t index;     // array position
+    bool is_index;
+  };
+
   std::string_view text_;
   std::string_view source_;
+  std::vector<PathStep> path_;  // the members and elements the parser is inside
   size_t pos_ = 0;
   size_t line_start_ = 0;
   int line_ = 1;
@@ -363,13 +402,19 @@ Result<Value> Parse(std::string_view text, std::string_view source) {
   return Parser(text, source).ParseDocument();
 }
 
-Result<Value> ParseFile(const std::string& path) {
+Result<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return NotFoundError(path + ": cannot open (" + std::strerror(errno) + ")");
   std::ostringstream buf;
   buf << in.rdbuf();
   if (in.bad()) return InvalidArgumentError(path + ": read error");
-  return Parse(buf.str(), path);
+  return buf.str();
+}
+
+Result<Value> ParseFile(const std::string& path) {
+  Result<std::string> text = ReadFile(path);
+  if (!text.ok()) return text.status();
+  return Parse(*text, path);
 }
 
 namespace {

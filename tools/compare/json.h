@@ -6,8 +6,10 @@
 // Status naming the source, line and column ("base.json:12:7: expected ',' or '}' after an object
 // member, found 'x'"), nesting depth is bounded, and nothing is read past the end of the buffer.
 //
-// Objects keep their members in file order (reports follow the order benchmarks ran in); a
-// duplicated key is kept twice and Find() returns the first.
+// Objects keep their members in file order (reports follow the order benchmarks ran in). A key
+// that appears twice in one object is an error naming both places and the object's JSON path
+// ("gates.json:14:9: duplicate key \"min\" in ratios[3] (first at line 12, column 9)"): JSON
+// readers disagree on which of the two wins, so such a file says two things at once.
 //
 // Thread safety: Value is a value type; Parse() is reentrant.
 #ifndef CHINOOK_TOOLS_COMPARE_JSON_H_
@@ -82,6 +84,9 @@ Result<Value> Parse(std::string_view text, std::string_view source);
 
 // Reads and parses a file; a missing or unreadable file is kNotFound / kInvalidArgument naming it.
 Result<Value> ParseFile(const std::string& path);
+
+// The bytes of a file, with ParseFile's errors.
+Result<std::string> ReadFile(const std::string& path);
 
 // `s` as a JSON string literal with quotes; bytes that are not valid UTF-8 become U+FFFD so that
 // the output stays valid JSON whatever the benchmark names contain.

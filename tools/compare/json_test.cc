@@ -114,5 +114,22 @@ TEST(JsonTest, WriteRoundTripsAndStaysValid) {
   EXPECT_EQ(FormatNumber(-HUGE_VAL), "-Infinity");
 }
 
+// A key twice in one object: readers disagree on which wins, so it is an error with both places
+// and the object's path.
+TEST(JsonTest, DuplicateKeysAreErrorsNamingLineColumnKeyAndPath) {
+  Result<Value> v = Parse("{\"ratios\": [{}, {}, {},\n  {\"id\": \"x\",\n   \"min\": 1,\n   \"min\": 2}]}", "gates.json");
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.status().message(),
+            "gates.json:4:4: duplicate key \"min\" in ratios[3] (first at line 3, column 4)");
+  v = Parse(R"({"a": 1, "a": 1})", "t.json");
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.status().message(), "t.json:1:10: duplicate key \"a\" in the top-level object (first at line 1, column 2)");
+  v = Parse(R"({"context": {"k": {"x": [1, {"y": 0, "y": 0}]}}})", "t.json");
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(v.status().message().find("duplicate key \"y\" in context.k.x[1]"), std::string::npos) << v.status().message();
+  // The same key in different objects is fine.
+  EXPECT_TRUE(Parse(R"([{"a": 1}, {"a": 2}, {"b": {"a": 3}}])", "t.json").ok());
+}
+
 }  // namespace
 }  // namespace chinook::compare::json

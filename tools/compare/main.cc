@@ -10,7 +10,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -22,6 +21,7 @@
 #include "compare.h"
 #include "gates.h"
 #include "gbench.h"
+#include "output.h"
 #include "report.h"
 
 namespace chinook::compare {
@@ -233,30 +233,40 @@ Result<Args> ParseArgs(int argc, char** argv) {
   return a;
 }
 
-Status WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) return InvalidArgumentError(path + ": cannot write");
-  return Status::Ok();
+// Messages quote benchmark names and file contents: escaped, so that they cannot drive the terminal.
+int Fail(const Status& s) {
+  std::cerr << "chinook-compare: error: " << Printable(s.message()) << "\n";
+  return kExitUsage;
 }
 
-int Fail(const Status& s) {
-  std::cerr << "chinook-compare: error: " << s.message() << "\n";
-  return kExitUsage;
+// The files a run reads, for CheckOutputs: no report may be written over one of them.
+std::vector<NamedPath> Inputs(const Args& a) {
+  std::vector<NamedPath> in;
+  const char* names[] = {a.mode == "ab" ? "base program" : a.mode == "check" ? "results file" : "baseline",
+                         a.mode == "ab" ? "head program" : "current results"};
+  for (size_t i = 0; i < a.positional.size() && i < 2; ++i) in.emplace_back(names[i], a.positional[i]);
+  in.emplace_back("--gates", a.gates);
+  return in;
 }
 
 int Main(int argc, char** argv) {
   if (argc >= 2 && std::string(argv[1]) == "history") return HistoryMain(std::vector<std::string>(argv + 2, argv + argc));
   Result<Args> parsed = ParseArgs(argc, argv);
   if (!parsed.ok()) {
-    std::cerr << "chinook-compare: " << parsed.status().message() << "\n";
+    std::cerr << "chinook-compare: " << Printable(parsed.status().message()) << "\n";
     return kExitUsage;
   }
   const Args& a = *parsed;
   if (a.mode == "help") {
-    std::cout << kUsage;
-    return 0;
+    Status s = WriteStdout(kUsage);
+    if (s.ok()) s = CloseStdout();
+    return s.ok() ? 0 : Fail(s);
+  }
+  // Before any work: an ab run can take many minutes, and a report must never replace its input.
+  if (Status s = CheckOutputs({{"--output", a.output}, {"--markdown", a.markdown}, {"--html", a.html}, {"--json", a.json}},
+                              Inputs(a));
+      !s.ok()) {
+    return Fail(s);
   }
 
   GatesConfig config;
@@ -292,7 +302,7 @@ int Main(int argc, char** argv) {
     ab.work_dir = a.work_dir;
     ab.run_timeout_seconds = a.timeout;
     if (a.seed) ab.seed = *a.seed;
-    if (!a.quiet) ab.progress = [](const std::string& line) { std::cerr << "chinook-compare ab: " << line << "\n"; };
+    if (!a.quiet) ab.progress = [](const std::string& line) { std::cerr << "chinook-compare ab: " << Printable(line) << "\n"; };
     options.sequential.enabled = !a.fixed_rounds;
     // After each round: the engine's verdicts at the sequential plan's looks say which benchmarks
     // are settled (no bootstrap: the geometric mean is not needed for that).
@@ -340,8 +350,8 @@ int Main(int argc, char** argv) {
                                           !(term != nullptr && std::string(term) == "dumb")));
   const std::string text = Render(report, a.format, render);
   if (a.output.empty()) {
-    std::cout << text << std::flush;
-  } else if (Status s = WriteFile(a.output, text); !s.ok()) {
+    if (Status s = WriteStdout(text); !s.ok()) return Fail(s);
+  } else if (Status s = WriteFileAtomically(a.output, text); !s.ok()) {
     return Fail(s);
   }
   RenderOptions plain = render;
@@ -349,9 +359,10 @@ int Main(int argc, char** argv) {
   for (const auto& [path, format] : {std::pair{a.markdown, Format::kMarkdown}, std::pair{a.html, Format::kHtml},
                                      std::pair{a.json, Format::kJson}}) {
     if (path.empty()) continue;
-    if (Status s = WriteFile(path, Render(report, format, plain)); !s.ok()) return Fail(s);
+    if (Status s = WriteFileAtomically(path, Render(report, format, plain)); !s.ok()) return Fail(s);
   }
-  for (const std::string& e : report.input_errors) std::cerr << "chinook-compare: error: " << e << "\n";
+  for (const std::string& e : report.input_errors) std::cerr << "chinook-compare: error: " << Printable(e) << "\n";
+  if (Status s = CloseStdout(); !s.ok()) return Fail(s);
   return report.ExitCode();
 }
 

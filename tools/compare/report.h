@@ -26,6 +26,12 @@ struct RenderOptions {
 
 std::string Render(const Report& report, Format format, const RenderOptions& options);
 
+// `s` safe to print on a terminal or in a Markdown or HTML report: newlines, tabs and other
+// control characters become C-style escapes ("\n", "\x1b"), as do C1 controls and
+// bidirectional overrides ("\u009b", "\u202e") and bytes that are not UTF-8 ("\xff"); the rest
+// is kept. The result has no control characters, so applying it twice changes nothing.
+std::string Printable(std::string_view s);
+
 // Human-readable figures, shared with other output: "1.234 us", "+10.2%", "0.0031".
 std::string FormatTime(double nanoseconds);
 std::string FormatPercent(double fraction);

@@ -106,5 +106,82 @@ TEST(RenderTest, HtmlIsSelfContainedAndEscaped) {
   EXPECT_EQ(html.find("http://"), html.find("http://www.w3.org/2000/svg"));  // no external resources
 }
 
+TEST(PrintableTest, EscapesControlsAndKeepsText) {
+  EXPECT_EQ(Printable("BM_Plain/8:threads:2"), "BM_Plain/8:threads:2");
+  EXPECT_EQ(Printable("a\nb\r\tc"), "a\\nb\\r\\tc");
+  EXPECT_EQ(Printable("\x1b[2J\x07\x7f"), "\\x1b[2J\\x07\\x7f");
+  EXPECT_EQ(Printable(std::string("nul\0x", 5)), "nul\\x00x");
+  EXPECT_EQ(Printable("caf\xC3\xA9 \xE2\x9C\x93"), "caf\xC3\xA9 \xE2\x9C\x93");  // UTF-8 kept
+  EXPECT_EQ(Printable("\xC2\x9B" "31m"), "\\u009b31m");  // C1 CSI
+  EXPECT_EQ(Printable("abc\xE2\x80\xAE" "fed"), "abc\\u202efed");  // right-to-left override
+  EXPECT_EQ(Printable("bad\xFF\xC3"), "bad\\xff\\xc3");  // not UTF-8
+  const std::string once = Printable("x\n\x1b\xFF");
+  EXPECT_EQ(Printable(once), once);
+}
+
+// A results file is other programs' text: its names must not drive the terminal, start a new
+// Markdown row or forge a line of the report.
+Report HostileReport() {
+  const std::string evil = "BM_\x1b[31mRED\x1b[0m\nFAKE: PASS (exit 0)\r\t|x";
+  BenchmarkRun base, head;
+  base.source = "base\x1b]0;title\x07.json";
+  head.source = "head.json";
+  for (BenchmarkRun* run : {&base, &head}) {
+    Measurements m;
+    m.name = evil;
+    m.samples["cpu_time"] = {10, 11, 12, 13};
+    m.samples["ctr\x1b[1m"] = {1, 1, 1, 1};
+    m.metric_order = {"cpu_time", "ctr\x1b[1m"};
+    run->benchmarks.push_back(m);
+    run->warnings.push_back(run->source + ": " + evil + ": 1 cpu_time value(s) left out");
+  }
+  Report r = CompareFiles(base, head, GatesConfig(), CompareOptions());
+  r.base_label = base.source;
+  r.head_label = head.source;
+  r.input_errors.push_back("gate \"g\x1b[K\": no benchmark \n matches");
+  return r;
+}
+
+bool HasRawControl(const std::string& s, bool allow_newline) {
+  for (unsigned char c : s) {
+    if (c == '\n' && allow_newline) continue;
+    if (c < 0x20 || c == 0x7F) return true;
+  }
+  return false;
+}
+
+TEST(RenderTest, ControlCharactersAreEscapedInTextMarkdownAndHtml) {
+  const Report r = HostileReport();
+  RenderOptions all;
+  all.all_metrics = true;
+  for (Format f : {Format::kText, Format::kMarkdown, Format::kHtml}) {
+    const std::string out = Render(r, f, all);
+    EXPECT_FALSE(HasRawControl(out, /*allow_newline=*/true)) << out;
+    EXPECT_EQ(out.find("\nFAKE"), std::string::npos) << out;  // no forged line
+    EXPECT_NE(out.find("\\x1b[31mRED\\x1b[0m\\nFAKE: PASS (exit 0)\\r\\t"), std::string::npos) << out;
+    EXPECT_NE(out.find("ctr\\x1b[1m"), std::string::npos) << out;
+    EXPECT_NE(out.find("base\\x1b]0;title\\x07.json"), std::string::npos) << out;
+    EXPECT_NE(out.find("\\x1b[K"), std::string::npos) << out;
+  }
+  // Colour codes are the renderer's own: present when asked, and the names inside stay escaped.
+  RenderOptions color;
+  color.color = true;
+  const std::string colored = Render(r, Format::kText, color);
+  EXPECT_EQ(colored.find("\x1b[31mRED"), std::string::npos);
+  EXPECT_NE(colored.find("\\x1b[31mRED"), std::string::npos);
+}
+
+TEST(RenderTest, JsonKeepsHostileNamesExactAndStaysValid) {
+  const Report r = HostileReport();
+  const std::string text = Render(r, Format::kJson, {});
+  EXPECT_FALSE(HasRawControl(text, /*allow_newline=*/true));
+  Result<json::Value> doc = json::Parse(text, "report");
+  ASSERT_TRUE(doc.ok()) << doc.status().ToString();
+  EXPECT_EQ(doc->Find("benchmarks")->items()[0].Find("name")->as_string(), r.benchmarks[0].name);
+  EXPECT_EQ(doc->Find("base")->as_string(), r.base_label);
+  EXPECT_EQ(text.find("NaN"), std::string::npos);
+  EXPECT_EQ(text.find("Infinity"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace chinook::compare
