@@ -106,13 +106,17 @@ Status DecodeBatchView(std::string_view bytes, std::vector<CustomerView>* out, c
   // Capacity kept from earlier, larger decodes was not charged; when it makes the views hold more
   // than the limit, give it back (rare: only after decodes far larger than this one), so that
   // repeated hostile decodes into one vector cannot pile up memory.
-  size_t held = out->capacity() * sizeof(CustomerView);
-  for (const CustomerView& view : *out) held += view.HeldBytes();
-  if (held > options.max_view_bytes) {
+  if (HeldBytes(*out) > options.max_view_bytes) {
     out->shrink_to_fit();
     for (CustomerView& view : *out) view.ReleaseUnused();
   }
   return s;
+}
+
+size_t HeldBytes(const std::vector<CustomerView>& views) {
+  size_t held = views.capacity() * sizeof(CustomerView);
+  for (const CustomerView& view : views) held += view.HeldBytes();
+  return held;
 }
 
 }  // namespace chinook::serialization

@@ -49,6 +49,10 @@ void EncodeBatch(std::span<const Customer> customers, std::string* out);
 // 36 MB of views, where it would otherwise take 4.8 GB.
 Status DecodeBatchView(std::string_view bytes, std::vector<CustomerView>* out, const DecodeOptions& options = {});
 
+// Bytes a vector of views holds (its capacity and each view's HeldBytes): what a decode leaves
+// allocated, at most max_view_bytes after DecodeBatchView.
+size_t HeldBytes(const std::vector<CustomerView>& views);
+
 }  // namespace chinook::serialization
 
 #endif  // CHINOOK_SERIALIZATION_BATCH_CODEC_H_

@@ -32,13 +32,6 @@ std::string AsBatchCustomer(const std::string& customer_bytes) {
   return out;
 }
 
-// Bytes the views hold: what a decode leaves allocated.
-size_t HeldBytes(const std::vector<CustomerView>& views) {
-  size_t held = views.capacity() * sizeof(CustomerView);
-  for (const CustomerView& v : views) held += v.HeldBytes();
-  return held;
-}
-
 TEST(BatchCodecTest, EncodeBatchIsWhatLibprotobufReads) {
   const auto corpus = testing::MakeCorpus(1000);
   std::string bytes;

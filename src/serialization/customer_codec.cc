@@ -208,9 +208,10 @@ Status DecodeCustomerViewWithin(std::string_view bytes, wire::ViewBudget* budget
       return Truncated("unknown field " + std::to_string(number), field_offset);
     }
     if (!budget->MakeRoomForOne(&out->unknown_fields, &unknown_charged)) {
-      return ViewLimitExceeded(*budget, "unknown field " + std::to_string(number) + " (unknown field " +
-                                            std::to_string(out->unknown_fields.size()) + ")",
-                               field_offset);
+      return ViewLimitExceeded(
+          *budget, "unknown field " + std::to_string(number) + " (kept unknown field " +
+                       std::to_string(out->unknown_fields.size()) + ")",
+          field_offset);
     }
     out->unknown_fields.emplace_back(field_start, static_cast<size_t>(r.position() - field_start));
   }
