@@ -122,6 +122,20 @@ TEST(BatchCodecTest, GzipBombOfEmptyCustomersStopsAtMaxCustomers) {
   EXPECT_LE(views.size(), defaults.max_customers);
 }
 
+TEST(BatchCodecTest, DefaultsAdmitARealisticBatchAsLargeAsTheGzipLimit) {
+  // The bounds refuse bombs, not big batches: corpus customers filling the 64 MiB gzip limit
+  // decode with the default options.
+  std::string thousand, raw;
+  EncodeBatch(testing::MakeCorpus(1000), &thousand);
+  const GzipOptions gzip_defaults;
+  while (raw.size() + thousand.size() <= gzip_defaults.max_output_bytes) raw += thousand;
+  std::vector<CustomerView> views;
+  Status s = DecodeBatchView(raw, &views);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(views.size(), raw.size() / thousand.size() * 1000);
+  EXPECT_LE(HeldBytes(views), DecodeOptions().max_view_bytes);
+}
+
 TEST(BatchCodecTest, ViewBytesBoundHoldsWithoutACustomerLimit) {
   const DecodeOptions options{.max_customers = SIZE_MAX, .max_view_bytes = 1u << 20};
   std::vector<CustomerView> views;
