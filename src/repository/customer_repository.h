@@ -12,11 +12,22 @@
 //
 // Contract common to both:
 //   - Every record is validated before any SQL is sent; a violation is InvalidArgument naming the
-//     field ("email: missing '@'") and, in CreateBatch, the row ("row 17: phone: ..."). Rules: id
-//     1-64 characters, valid UTF-8, no control characters; email of the shape local@domain.tld
-//     (at most 254 bytes); phone empty (stored as NULL) or E.164 ("+" and 2-15 digits, the first
-//     not 0); name 1-1024 bytes; metadata at most 64 entries and 8 KiB of keys plus values, keys
-//     non-empty; every string valid UTF-8 without NUL (PostgreSQL text cannot hold NUL).
+//     field and position ("email: consecutive dots in the local part at byte 2") and, in
+//     CreateBatch, the row ("row 17: phone: ..."). Rules: id 1-64 characters, valid UTF-8, not
+//     only whitespace, no control, invisible or bidirectional formatting character (Cc, Cf such as
+//     U+202A-U+202E, U+2066-U+2069, U+200B-U+200F, U+2060, U+FEFF, and U+2028/U+2029); email of
+//     the shape local@domain.tld (at most 254 bytes, the same characters refused, local part a
+//     dot-atom: no leading, trailing or consecutive dots; domain labels 1-63 bytes); phone empty
+//     (stored as NULL) or E.164 ("+" and 2-15 digits, the first not 0); name 1-1024 bytes;
+//     metadata at most 64 entries and 8 KiB of keys plus values, keys non-empty; every string
+//     valid UTF-8 without NUL (PostgreSQL text cannot hold NUL).
+//   - Start-up (both factories): the migration, then a check that the tables are what the code
+//     expects (columns, types, nullability, primary key; statements.h Migrate). A schema that
+//     drifted, or that a newer build migrated, is FailedPrecondition naming table, column,
+//     expected and found; the repository is not created and nothing is changed.
+//   - Rows read back: a NULL where NOT NULL is promised is DataLoss naming the row and column
+//     (never read as ""); a column of another type is FailedPrecondition; a value larger than
+//     validation admits (row_codec.h kMaxRow*Bytes) is ResourceExhausted naming the limit.
 //   - Values travel only as statement parameters or COPY data, never spliced into SQL: any valid
 //     string (quotes, "'; DROP TABLE customers; --", non-ASCII) round-trips unchanged.
 //   - Timestamps: an unset created_at / updated_at is filled with the current time. PostgreSQL

@@ -20,6 +20,39 @@ std::string_view Value(const PGresult* r, int row, int col) {
   return {PQgetvalue(r, row, col), static_cast<size_t>(PQgetlength(r, row, col))};
 }
 
+// What a row of kCustomerColumns must be, column by column. The size limits bound what reading a
+// row may copy: they are what validation lets in (validation.h), and for metadata what its JSON
+// can take once jsonb escapes it (kMaxMetadataBytes of control characters at 6 bytes each as
+// \u00XX, plus 64 entries' quotes, colons and commas), with room to spare.
+struct RowColumn {
+  std::string_view name;
+  unsigned type_oid;
+  std::string_view type_name;
+  bool nullable;
+  size_t max_bytes;
+  std::string_view limit_name;
+};
+constexpr RowColumn kRowColumns[kColumnCount] = {
+    {"id", pg::kOidText, "text", false, kMaxRowIdBytes, "kMaxRowIdBytes"},
+    {"email", pg::kOidText, "text", false, kMaxRowEmailBytes, "kMaxRowEmailBytes"},
+    {"name", pg::kOidText, "text", false, kMaxRowNameBytes, "kMaxRowNameBytes"},
+    {"phone", pg::kOidText, "text", true, kMaxRowPhoneBytes, "kMaxRowPhoneBytes"},
+    {"metadata", pg::kOidJsonb, "jsonb", false, kMaxRowMetadataBytes, "kMaxRowMetadataBytes"},
+    {"created_at", pg::kOidTimestamptz, "timestamptz", false, 8, "the binary timestamptz size"},
+    {"updated_at", pg::kOidTimestamptz, "timestamptz", false, 8, "the binary timestamptz size"},
+};
+
+// "customer row 3 (id \"cust-1\")": the id is shown when it is short and printable, as any id
+// validation admitted is; otherwise only the row number.
+std::string RowLabel(const PGresult* r, int row) {
+  std::string label = "customer row " + std::to_string(row);
+  if (PQgetisnull(r, row, 0)) return label + " (id NULL)";
+  const std::string_view id = Value(r, row, 0);
+  bool printable = id.size() <= kMaxRowIdBytes;
+  for (char c : id) printable = printable && (static_cast<unsigned char>(c) >= 0x20 && c != 0x7F && c != '"');
+  return printable ? label + " (id \"" + std::string(id) + "\")" : label;
+}
+
 Status DecodeTimestamp(const PGresult* r, int row, int col, google::protobuf::Timestamp* out) {
   const std::string_view v = Value(r, row, col);
   if (v.size() != 8) return DataLossError(std::string(PQfname(r, col)) + ": not a binary timestamptz");
@@ -81,6 +114,31 @@ Status DecodeCustomerRow(const PGresult* r, int row, Customer* out) {
   if (PQnfields(r) != kColumnCount || PQbinaryTuples(r) != 1) {
     return InternalError("customer row: expected " + std::to_string(kColumnCount) + " binary columns");
   }
+  // The result's types first: a column whose type changed under a running repository (the naive
+  // one sends unprepared statements) is schema drift, not corrupt data.
+  for (int col = 0; col < kColumnCount; ++col) {
+    const RowColumn& want = kRowColumns[col];
+    if (PQftype(r, col) != want.type_oid) {
+      return FailedPreconditionError("customer row: column " + std::string(want.name) + ": expected type " +
+                                     std::string(want.type_name) + " (oid " + std::to_string(want.type_oid) +
+                                     "), found oid " + std::to_string(PQftype(r, col)) +
+                                     ": the table differs from what this build expects");
+    }
+  }
+  for (int col = 0; col < kColumnCount; ++col) {
+    const RowColumn& want = kRowColumns[col];
+    if (PQgetisnull(r, row, col)) {
+      if (want.nullable) continue;
+      return DataLossError(RowLabel(r, row) + ": column " + std::string(want.name) +
+                           " is NULL where the schema promises NOT NULL");
+    }
+    const size_t length = static_cast<size_t>(PQgetlength(r, row, col));
+    if (length > want.max_bytes) {
+      return ResourceExhaustedError(RowLabel(r, row) + ": column " + std::string(want.name) + " holds " +
+                                    std::to_string(length) + " bytes, over the " + std::to_string(want.max_bytes) +
+                                    " a customer row may carry (" + std::string(want.limit_name) + ")");
+    }
+  }
   // protobuf 3.21's setters take (pointer, size), not string_view.
   const std::string_view id = Value(r, row, 0);
   const std::string_view email = Value(r, row, 1);
@@ -95,8 +153,12 @@ Status DecodeCustomerRow(const PGresult* r, int row, Customer* out) {
     out->set_phone(phone.data(), phone.size());
   }
   const std::string_view metadata = Value(r, row, 4);
-  if (metadata.empty() || metadata[0] != '\x01') return DataLossError("metadata: unknown jsonb binary version");
-  CHINOOK_RETURN_IF_ERROR(ParseMetadataJson(metadata.substr(1), out->mutable_metadata()));
+  if (metadata.empty() || metadata[0] != '\x01') {
+    return DataLossError(RowLabel(r, row) + ": column metadata: unknown jsonb binary version");
+  }
+  if (Status s = ParseMetadataJson(metadata.substr(1), out->mutable_metadata()); !s.ok()) {
+    return s.Annotate(RowLabel(r, row) + ": column metadata");
+  }
   CHINOOK_RETURN_IF_ERROR(DecodeTimestamp(r, row, 5, out->mutable_created_at()));
   return DecodeTimestamp(r, row, 6, out->mutable_updated_at());
 }

@@ -12,6 +12,7 @@
 #include "chinook/status.h"
 #include "pg/connection.h"
 #include "repository/customer_repository.h"
+#include "repository/validation.h"
 
 namespace chinook::repository {
 
@@ -32,8 +33,21 @@ inline int64_t UpdatedAtMicros(const Customer& c, int64_t now) {
 // `c` must outlive the statement (text parameters are views). `json` is scratch space.
 void BindCustomerFields(const Customer& c, pg::Params* params, std::string* json);
 
-// Decodes row `row` of a binary-format result whose columns are kCustomerColumns.
-// DataLoss when a value is not what the schema promises.
+// The most bytes each column of a row may carry when read back: what validation admits
+// (validation.h), and for metadata what jsonb prints of kMaxMetadataBytes of keys and values
+// (control characters escaped as \u00XX take 6 bytes: 8 KiB can print as ~49 KiB).
+inline constexpr size_t kMaxRowIdBytes = 4 * kMaxIdChars;  // characters of at most 4 bytes
+inline constexpr size_t kMaxRowEmailBytes = kMaxEmailBytes;
+inline constexpr size_t kMaxRowNameBytes = kMaxNameBytes;
+inline constexpr size_t kMaxRowPhoneBytes = 1 + kMaxPhoneDigits;  // '+' and the digits
+inline constexpr size_t kMaxRowMetadataBytes = 64 * 1024;
+static_assert(kMaxRowMetadataBytes >= 6 * kMaxMetadataBytes + 8 * kMaxMetadataEntries + 2);
+
+// Decodes row `row` of a binary-format result whose columns are kCustomerColumns. Errors name
+// the row (number and id) and the column: FailedPrecondition when a column's type is not the
+// expected one (the table changed under us), DataLoss when a NOT NULL column is NULL or a value
+// is not what the schema promises, ResourceExhausted when a value is larger than the limits
+// above (nothing is copied or parsed then).
 [[nodiscard]] Status DecodeCustomerRow(const PGresult* result, int row, Customer* out);
 
 // The number of rows in a result.

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdlib>
+#include <span>
 
 namespace chinook::repository {
 namespace {
@@ -38,6 +39,124 @@ constexpr std::array kMigrations = {
 
 // Serialises migrations across processes and schemas: "chinook" in ASCII.
 constexpr int64_t kMigrationLockKey = 0x6368696e6f6f6b;
+
+// What the code relies on of a column: its type as format_type() spells it, and whether NULL is
+// impossible. The source of truth is the migrations above; these lists say what the statements,
+// the row decoder and COPY BINARY assume of the result.
+struct ExpectedColumn {
+  std::string_view name;
+  std::string_view type;
+  bool not_null;
+};
+
+struct ExpectedTable {
+  std::string_view name;
+  std::span<const ExpectedColumn> columns;
+  std::string_view primary_key;  // comma-separated column names; empty for "not checked"
+};
+
+constexpr ExpectedColumn kMigrationsColumns[] = {
+    {"version", "integer", true},
+    {"description", "text", true},
+    {"applied_at", "timestamp with time zone", true},
+};
+
+constexpr ExpectedColumn kCustomersColumns[] = {
+    {"id", "text", true},
+    {"email", "text", true},
+    {"name", "text", true},
+    {"phone", "text", false},
+    {"metadata", "jsonb", true},
+    {"created_at", "timestamp with time zone", true},
+    {"updated_at", "timestamp with time zone", true},
+};
+
+constexpr ExpectedTable kMigrationsTable{"schema_migrations", kMigrationsColumns, "version"};
+// AlreadyExists on a taken id relies on the primary key.
+constexpr ExpectedTable kCustomersTable{"customers", kCustomersColumns, "id"};
+
+std::string NullabilityName(bool not_null) { return not_null ? "NOT NULL" : "nullable"; }
+
+// Every difference between `table` in `schema` and what the code expects, "; "-separated
+// ("" when none). Extra columns are fine unless NOT NULL without a default (inserts would fail).
+Result<std::string> TableDifferences(pg::Connection& conn, std::string_view schema, const ExpectedTable& table,
+                                     pg::Deadline deadline) {
+  pg::Params names;
+  names.AddText(schema);
+  names.AddText(table.name);
+  Result<pg::ResultPtr> cols = conn.ExecParams(
+      "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.atthasdef"
+      " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+      " WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p') AND a.attnum > 0"
+      " AND NOT a.attisdropped ORDER BY a.attnum",
+      names, pg::Format::kText, deadline);
+  if (!cols.ok()) return cols.status();
+  const PGresult* r = cols->get();
+  const int n = PQntuples(r);
+  if (n == 0) return std::string("table missing");
+  std::vector<std::string> diffs;
+  std::vector<bool> seen(table.columns.size(), false);
+  for (int i = 0; i < n; ++i) {
+    const std::string_view name = PQgetvalue(r, i, 0);
+    const std::string_view type = PQgetvalue(r, i, 1);
+    const bool not_null = PQgetvalue(r, i, 2)[0] == 't';
+    const bool has_default = PQgetvalue(r, i, 3)[0] == 't';
+    size_t k = 0;
+    while (k < table.columns.size() && table.columns[k].name != name) ++k;
+    if (k == table.columns.size()) {
+      if (not_null && !has_default) {
+        diffs.push_back("column " + std::string(name) + ": not expected, and NOT NULL without a default (" +
+                        std::string(type) + "), so every insert would fail");
+      }
+      continue;
+    }
+    seen[k] = true;
+    const ExpectedColumn& want = table.columns[k];
+    if (type != want.type) {
+      diffs.push_back("column " + std::string(name) + ": expected " + std::string(want.type) + ", found " +
+                      std::string(type));
+    }
+    if (not_null != want.not_null) {
+      diffs.push_back("column " + std::string(name) + ": expected " + NullabilityName(want.not_null) + ", found " +
+                      NullabilityName(not_null));
+    }
+  }
+  for (size_t k = 0; k < table.columns.size(); ++k) {
+    if (!seen[k]) {
+      diffs.push_back("column " + std::string(table.columns[k].name) + ": expected " +
+                      std::string(table.columns[k].type) + " " + NullabilityName(table.columns[k].not_null) +
+                      ", found no such column");
+    }
+  }
+  if (!table.primary_key.empty()) {
+    Result<pg::ResultPtr> pk = conn.ExecParams(
+        "SELECT coalesce(string_agg(a.attname, ',' ORDER BY k.ord), '')"
+        " FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)"
+        " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
+        " WHERE n.nspname = $1 AND c.relname = $2 AND i.indisprimary",
+        names, pg::Format::kText, deadline);
+    if (!pk.ok()) return pk.status();
+    const std::string_view found = PQgetvalue(pk->get(), 0, 0);
+    if (found != table.primary_key) {
+      diffs.push_back("primary key: expected (" + std::string(table.primary_key) + "), found " +
+                      (found.empty() ? std::string("none") : "(" + std::string(found) + ")"));
+    }
+  }
+  std::string joined;
+  for (const std::string& d : diffs) joined += (joined.empty() ? "" : "; ") + d;
+  return joined;
+}
+
+// FailedPrecondition naming every difference of `table`, or OK.
+Status CheckTable(pg::Connection& conn, std::string_view schema, const ExpectedTable& table, pg::Deadline deadline) {
+  Result<std::string> diffs = TableDifferences(conn, schema, table, deadline);
+  if (!diffs.ok()) return diffs.status().Annotate("verify schema " + std::string(schema));
+  if (diffs->empty()) return Status::Ok();
+  return FailedPreconditionError("repository: schema \"" + std::string(schema) + "\" differs from what this build "
+                                 "expects (schema version " + std::to_string(LatestSchemaVersion()) + "): table " +
+                                 std::string(table.name) + ": " + *diffs);
+}
 
 }  // namespace
 
@@ -106,9 +225,19 @@ Status Migrate(pg::Connection& conn, std::string_view schema, pg::Deadline deadl
                                  "; CREATE TABLE IF NOT EXISTS schema_migrations ("
                                  "version integer PRIMARY KEY, description text NOT NULL,"
                                  " applied_at timestamptz NOT NULL DEFAULT now())"));
+    // The version column is read only once it is known to be what we expect.
+    CHINOOK_RETURN_IF_ERROR(CheckTable(conn, schema, kMigrationsTable, deadline));
     Result<pg::ResultPtr> current = conn.Exec("SELECT coalesce(max(version), 0) FROM schema_migrations", deadline);
     if (!current.ok()) return current.status().Annotate("migrate " + std::string(schema));
     const int have = std::atoi(PQgetvalue(current->get(), 0, 0));
+    if (have > LatestSchemaVersion()) {
+      // A newer build migrated this schema: its tables may mean something this build cannot know.
+      return FailedPreconditionError("repository: schema \"" + std::string(schema) +
+                                     "\": table schema_migrations, column version: expected at most " +
+                                     std::to_string(LatestSchemaVersion()) +
+                                     " (the newest migration this build knows), found " + std::to_string(have) +
+                                     ": the schema was migrated by a newer build; refusing to use it");
+    }
     int applied = 0;
     for (const Migration& m : kMigrations) {
       if (m.version <= have) continue;
@@ -122,6 +251,8 @@ Status Migrate(pg::Connection& conn, std::string_view schema, pg::Deadline deadl
       if (!r.ok()) return r.status().Annotate("migrate " + std::string(schema) + " v" + std::to_string(m.version));
       ++applied;
     }
+    // Whatever the history says, the tables must be what the statements assume.
+    CHINOOK_RETURN_IF_ERROR(CheckTable(conn, schema, kCustomersTable, deadline));
     CHINOOK_RETURN_IF_ERROR(exec("COMMIT"));
     return applied;
   };

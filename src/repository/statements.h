@@ -56,6 +56,12 @@ Statements MakeStatements(std::string_view schema);
 // Creates the schema if needed and applies the migrations it has not seen yet, each recorded in
 // <schema>.schema_migrations, all in one transaction under an advisory lock so that concurrent
 // callers (parallel test processes) apply each migration exactly once. Idempotent.
+// Then checks the schema against what the statements and the row decoder assume (from
+// pg_attribute and pg_index): every column's name, type and nullability, no extra NOT NULL
+// column without a default, the primary key. FailedPrecondition naming the schema, table, column,
+// expected and found ("table customers: column metadata: expected jsonb, found text") when they
+// differ, or when schema_migrations records a version newer than LatestSchemaVersion(); then
+// nothing is changed (the transaction is rolled back).
 // REQUIRES: ValidateSchemaName(schema).ok().
 [[nodiscard]] Status Migrate(pg::Connection& conn, std::string_view schema, pg::Deadline deadline);
 

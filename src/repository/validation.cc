@@ -4,6 +4,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "serialization/utf8.h"
+
 namespace chinook::repository {
 namespace {
 
@@ -11,48 +13,70 @@ namespace {
 constexpr int64_t kMinTimestampSeconds = -62135596800;
 constexpr int64_t kMaxTimestampSeconds = 253402300799;
 
-// Decodes the code point at s[*i] and advances *i; -1 when the bytes there are not UTF-8.
-int32_t NextCodePoint(std::string_view s, size_t* i) {
-  const auto b0 = static_cast<unsigned char>(s[*i]);
-  if (b0 < 0x80) {
-    ++*i;
-    return b0;
-  }
-  int len;
-  int32_t cp;
-  int32_t min;
-  if ((b0 & 0xE0) == 0xC0) {
-    len = 2, cp = b0 & 0x1F, min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3, cp = b0 & 0x0F, min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4, cp = b0 & 0x07, min = 0x10000;
-  } else {
-    return -1;
-  }
-  if (*i + len > s.size()) return -1;
-  for (int k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[*i + k]);
-    if ((b & 0xC0) != 0x80) return -1;
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return -1;
-  *i += len;
-  return cp;
+std::string At(size_t byte) { return " at byte " + std::to_string(byte); }
+
+// "U+202E": names the offending character without echoing the value around it.
+std::string CodePointName(int32_t cp) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out = "U+";
+  const int digits = cp > 0xFFFF ? (cp > 0xFFFFF ? 6 : 5) : 4;
+  for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4) out.push_back(kHex[(cp >> shift) & 0xF]);
+  return out;
 }
 
+// General category Cc (C0, DEL, C1).
 bool IsControl(int32_t cp) { return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F); }
+
+// Characters that render as nothing or reorder what follows: general category Cf (format: the
+// bidirectional embeddings, overrides and isolates U+202A-U+202E and U+2066-U+2069, the marks
+// U+200E/U+200F/U+061C, the zero-width U+200B-U+200D, U+2060 and U+FEFF, soft hyphen, tags) and
+// the line/paragraph separators U+2028/U+2029. In an identifier they make two different ids look
+// alike, or one look like another ("Trojan Source", CVE-2021-42574).
+bool IsInvisibleOrBidi(int32_t cp) {
+  if (cp < 0xAD) return false;  // the fast answer for ASCII and most Latin-1
+  return cp == 0xAD || (cp >= 0x600 && cp <= 0x605) || cp == 0x61C || cp == 0x6DD || cp == 0x70F ||
+         (cp >= 0x890 && cp <= 0x891) || cp == 0x8E2 || cp == 0x180E || (cp >= 0x200B && cp <= 0x200F) ||
+         (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x206F) || cp == 0xFEFF ||
+         (cp >= 0xFFF9 && cp <= 0xFFFB) || cp == 0x110BD || cp == 0x110CD || (cp >= 0x13430 && cp <= 0x1343F) ||
+         (cp >= 0x1BCA0 && cp <= 0x1BCA3) || (cp >= 0x1D173 && cp <= 0x1D17A) || cp == 0xE0001 ||
+         (cp >= 0xE0020 && cp <= 0xE007F);
+}
+
+// Unicode White_Space (the controls among them are refused earlier anyway).
+bool IsWhitespace(int32_t cp) {
+  return cp == 0x20 || (cp >= 0x09 && cp <= 0x0D) || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
+         (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F ||
+         cp == 0x3000;
+}
 
 // UTF-8 without NUL: what any PostgreSQL text value must be.
 Status CheckText(std::string_view field, std::string_view value) {
   size_t i = 0;
   while (i < value.size()) {
     const size_t at = i;
-    const int32_t cp = NextCodePoint(value, &i);
-    if (cp < 0) {
-      return InvalidArgumentError(std::string(field) + ": not valid UTF-8 at byte " + std::to_string(at));
+    const int32_t cp = serialization::DecodeUtf8(value, &i);
+    if (cp < 0) return InvalidArgumentError(std::string(field) + ": not valid UTF-8" + At(at));
+    if (cp == 0) return InvalidArgumentError(std::string(field) + ": contains NUL" + At(at));
+  }
+  return Status::Ok();
+}
+
+// CheckText, and no control, invisible or bidirectional formatting character: for identifiers.
+Status CheckIdentifierText(std::string_view field, std::string_view value, size_t* chars, bool* visible) {
+  size_t i = 0;
+  while (i < value.size()) {
+    const size_t at = i;
+    const int32_t cp = serialization::DecodeUtf8(value, &i);
+    if (cp < 0) return InvalidArgumentError(std::string(field) + ": not valid UTF-8" + At(at));
+    if (IsControl(cp)) {
+      return InvalidArgumentError(std::string(field) + ": control character " + CodePointName(cp) + At(at));
     }
-    if (cp == 0) return InvalidArgumentError(std::string(field) + ": contains NUL at byte " + std::to_string(at));
+    if (IsInvisibleOrBidi(cp)) {
+      return InvalidArgumentError(std::string(field) + ": invisible or bidirectional formatting character " +
+                                  CodePointName(cp) + At(at));
+    }
+    if (!IsWhitespace(cp)) *visible = true;
+    ++*chars;
   }
   return Status::Ok();
 }
@@ -73,17 +97,19 @@ Status CheckTimestamp(std::string_view field, const google::protobuf::Timestamp&
 
 Status ValidateId(std::string_view id) {
   if (id.empty()) return InvalidArgumentError("id: empty");
-  size_t i = 0;
-  size_t chars = 0;
-  while (i < id.size()) {
-    const size_t at = i;
-    const int32_t cp = NextCodePoint(id, &i);
-    if (cp < 0) return InvalidArgumentError("id: not valid UTF-8 at byte " + std::to_string(at));
-    if (IsControl(cp)) return InvalidArgumentError("id: control character at byte " + std::to_string(at));
-    if (++chars > kMaxIdChars) {
-      return InvalidArgumentError("id: longer than " + std::to_string(kMaxIdChars) + " characters");
-    }
+  // The length is checked in bytes first (4 per character at most), so a huge id is refused
+  // without decoding it.
+  if (id.size() > 4 * kMaxIdChars) {
+    return InvalidArgumentError("id: longer than " + std::to_string(kMaxIdChars) + " characters");
   }
+  size_t chars = 0;
+  bool visible = false;
+  CHINOOK_RETURN_IF_ERROR(CheckIdentifierText("id", id, &chars, &visible));
+  if (chars > kMaxIdChars) {
+    return InvalidArgumentError("id: longer than " + std::to_string(kMaxIdChars) + " characters (" +
+                                std::to_string(chars) + ")");
+  }
+  if (!visible) return InvalidArgumentError("id: only whitespace (" + std::to_string(chars) + " characters)");
   return Status::Ok();
 }
 
@@ -92,20 +118,28 @@ Status ValidateEmail(std::string_view email) {
   if (email.size() > kMaxEmailBytes) {
     return InvalidArgumentError("email: longer than " + std::to_string(kMaxEmailBytes) + " bytes");
   }
-  CHINOOK_RETURN_IF_ERROR(CheckText("email", email));
+  size_t chars = 0;
+  bool visible = false;
+  CHINOOK_RETURN_IF_ERROR(CheckIdentifierText("email", email, &chars, &visible));
   const size_t at = email.find('@');
   if (at == std::string_view::npos) return InvalidArgumentError("email: missing '@'");
-  if (email.find('@', at + 1) != std::string_view::npos) return InvalidArgumentError("email: more than one '@'");
+  if (const size_t second = email.find('@', at + 1); second != std::string_view::npos) {
+    return InvalidArgumentError("email: more than one '@'" + At(second));
+  }
   const std::string_view local = email.substr(0, at);
   const std::string_view domain = email.substr(at + 1);
   if (local.empty()) return InvalidArgumentError("email: empty local part before '@'");
   if (local.size() > kMaxEmailLocalBytes) {
     return InvalidArgumentError("email: local part longer than " + std::to_string(kMaxEmailLocalBytes) + " bytes");
   }
-  for (char c : local) {
-    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7F) {
-      return InvalidArgumentError("email: whitespace or control character in the local part");
-    }
+  for (size_t i = 0; i < local.size(); ++i) {
+    if (local[i] == ' ') return InvalidArgumentError("email: whitespace in the local part" + At(i));
+  }
+  // RFC 5322 dot-atom: dots separate non-empty atoms (quoted local parts are not accepted).
+  if (local.front() == '.') return InvalidArgumentError("email: local part starts with '.'" + At(0));
+  if (local.back() == '.') return InvalidArgumentError("email: local part ends with '.'" + At(local.size() - 1));
+  if (const size_t dots = local.find(".."); dots != std::string_view::npos) {
+    return InvalidArgumentError("email: consecutive dots in the local part" + At(dots));
   }
   if (domain.find('.') == std::string_view::npos) return InvalidArgumentError("email: domain has no '.'");
   size_t label_start = 0;
@@ -113,14 +147,20 @@ Status ValidateEmail(std::string_view email) {
     size_t dot = domain.find('.', label_start);
     if (dot == std::string_view::npos) dot = domain.size();
     const std::string_view label = domain.substr(label_start, dot - label_start);
-    if (label.empty()) return InvalidArgumentError("email: empty label in the domain");
-    if (label.front() == '-' || label.back() == '-') {
-      return InvalidArgumentError("email: domain label starts or ends with '-'");
+    const size_t label_at = at + 1 + label_start;
+    if (label.empty()) return InvalidArgumentError("email: empty label in the domain" + At(label_at));
+    if (label.size() > kMaxDomainLabelBytes) {
+      return InvalidArgumentError("email: domain label longer than " + std::to_string(kMaxDomainLabelBytes) +
+                                  " bytes (" + std::to_string(label.size()) + ")" + At(label_at));
     }
-    for (char c : label) {
+    if (label.front() == '-' || label.back() == '-') {
+      return InvalidArgumentError("email: domain label starts or ends with '-'" + At(label_at));
+    }
+    for (size_t k = 0; k < label.size(); ++k) {
+      const char c = label[k];
       // ASCII letters, digits and '-', or any non-ASCII (internationalized domain names).
       if (!IsAsciiAlnum(c) && c != '-' && static_cast<unsigned char>(c) < 0x80) {
-        return InvalidArgumentError("email: invalid character in the domain");
+        return InvalidArgumentError("email: invalid character in the domain" + At(label_at + k));
       }
     }
     label_start = dot + 1;
@@ -155,17 +195,24 @@ Status ValidateCustomer(const Customer& c) {
   if (static_cast<size_t>(c.metadata_size()) > kMaxMetadataEntries) {
     return InvalidArgumentError("metadata: more than " + std::to_string(kMaxMetadataEntries) + " entries");
   }
+  // The running total is checked before each entry is scanned, so an oversized map costs at most
+  // kMaxMetadataBytes of scanning, not its whole size.
   size_t bytes = 0;
+  size_t entry = 0;
   for (const auto& [key, value] : c.metadata()) {
-    if (key.empty()) return InvalidArgumentError("metadata: empty key");
-    CHINOOK_RETURN_IF_ERROR(CheckText("metadata key", key));
-    // The key is valid UTF-8 now, and short enough to name the entry in a message.
-    const std::string where = key.size() <= 64 ? "metadata[\"" + key + "\"]" : "metadata value";
-    CHINOOK_RETURN_IF_ERROR(CheckText(where, value));
     bytes += key.size() + value.size();
-  }
-  if (bytes > kMaxMetadataBytes) {
-    return InvalidArgumentError("metadata: keys and values exceed " + std::to_string(kMaxMetadataBytes) + " bytes");
+    if (bytes > kMaxMetadataBytes) {
+      return InvalidArgumentError("metadata: keys and values exceed " + std::to_string(kMaxMetadataBytes) +
+                                  " bytes at entry " + std::to_string(entry) + " (of " +
+                                  std::to_string(c.metadata_size()) + ")");
+    }
+    if (key.empty()) return InvalidArgumentError("metadata: empty key at entry " + std::to_string(entry));
+    if (Status s = CheckText("key", key); !s.ok()) return s.Annotate("metadata entry " + std::to_string(entry));
+    if (Status s = CheckText("value", value); !s.ok()) {
+      // The key is valid UTF-8 now; when short it names the entry best.
+      return s.Annotate(key.size() <= 64 ? "metadata[\"" + key + "\"]" : "metadata entry " + std::to_string(entry));
+    }
+    ++entry;
   }
   if (c.has_created_at()) CHINOOK_RETURN_IF_ERROR(CheckTimestamp("created_at", c.created_at()));
   if (c.has_updated_at()) CHINOOK_RETURN_IF_ERROR(CheckTimestamp("updated_at", c.updated_at()));

@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include <string>
 #include <vector>
+
+#include "common/utf8_append.h"
 
 namespace chinook::repository {
 namespace {
@@ -136,6 +140,71 @@ TEST(ValidationTest, BatchNamesTheRowAndRepeatedIds) {
   s = ValidateBatch(batch);
   EXPECT_EQ(s.code(), StatusCode::kAlreadyExists);
   EXPECT_EQ(s.message(), "row 4: id: same id as row 1");
+}
+
+// Expects InvalidArgument whose message contains `says`.
+void ExpectRefused(const Status& s, const std::string& says) {
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << says << ": " << s.ToString();
+  EXPECT_NE(s.message().find(says), std::string::npos) << "want \"" << says << "\" in: " << s.message();
+}
+
+TEST(ValidationTest, EmailDotsAndDomainLabelLengthsNameThePosition) {
+  ExpectRefused(ValidateEmail(".a..b.@x.com"), "email: local part starts with '.' at byte 0");
+  ExpectRefused(ValidateEmail("a..b.@x.com"), "email: local part ends with '.' at byte 4");
+  ExpectRefused(ValidateEmail("ab..c@x.com"), "email: consecutive dots in the local part at byte 2");
+  EXPECT_TRUE(ValidateEmail("a.b.c@x.com").ok());
+  const std::string label63(63, 'x');
+  EXPECT_TRUE(ValidateEmail("a@" + label63 + ".com").ok());
+  ExpectRefused(ValidateEmail("a@" + label63 + "x.com"), "email: domain label longer than 63 bytes (64) at byte 2");
+  ExpectRefused(ValidateEmail("a@x.com." + std::string(70, 'y')), "longer than 63 bytes (70) at byte 8");
+  ExpectRefused(ValidateEmail("a@x..com"), "email: empty label in the domain at byte 4");
+  ExpectRefused(ValidateEmail("a@x.co_m"), "email: invalid character in the domain at byte 6");
+  ExpectRefused(ValidateEmail("ab@x.com\n"), "email: control character U+000A at byte 8");
+  ExpectRefused(ValidateEmail("a\u202e@x.com"), "email: invisible or bidirectional formatting character U+202E at byte 1");
+}
+
+TEST(ValidationTest, IdsMustShowSomethingAndHideNothing) {
+  for (const char* blank : {" ", "   ", "\u3000", " \u00a0 ", "\u2003"}) {
+    ExpectRefused(ValidateId(blank), "id: only whitespace");
+  }
+  // Bidirectional embeddings, overrides and isolates; zero-width and other format characters;
+  // line and paragraph separators; a tag character.
+  std::vector<uint32_t> hidden = {0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0xFEFF,
+                                  0x061C, 0x00AD, 0x2028, 0x2029, 0xE0041};
+  for (uint32_t cp = 0x202A; cp <= 0x202E; ++cp) hidden.push_back(cp);
+  for (uint32_t cp = 0x2066; cp <= 0x2069; ++cp) hidden.push_back(cp);
+  for (uint32_t cp : hidden) {
+    std::string id = "ab";
+    AppendUtf8(cp, &id);
+    id += "c";
+    char name[16];
+    std::snprintf(name, sizeof(name), "U+%04X", cp);
+    ExpectRefused(ValidateId(id), std::string("id: invisible or bidirectional formatting character ") + name +
+                                      " at byte 2");
+  }
+  ExpectRefused(ValidateId("a\x7f"), "id: control character U+007F at byte 1");
+  ExpectRefused(ValidateId("a\u0085"), "id: control character U+0085 at byte 1");
+  ExpectRefused(ValidateId(std::string(1u << 20, 'x')), "id: longer than 64 characters");
+  for (const char* fine : {" leading and trailing ", "\u05e2\u05d1\u05e8\u05d9\u05ea", "\U0001F600", "a b", "x"}) {
+    EXPECT_TRUE(ValidateId(fine).ok()) << fine << ": " << ValidateId(fine).ToString();
+  }
+}
+
+TEST(ValidationTest, MetadataSizeIsCheckedBeforeEachEntryIsScanned) {
+  // Every value is over the limit and ends in a NUL: a check made only after scanning every
+  // value reports the NUL (or scans 64 MiB); the running total refuses the first entry unread.
+  Customer c = Valid();
+  c.mutable_metadata()->clear();
+  for (int i = 0; i < 64; ++i) {
+    std::string value(1u << 20, 'v');
+    value.back() = '\0';
+    (*c.mutable_metadata())["k" + std::to_string(i)] = std::move(value);
+  }
+  ExpectRefused(ValidateCustomer(c), "metadata: keys and values exceed 8192 bytes at entry 0 (of 64)");
+  // Under the limit, the position of a bad value is named.
+  c = Valid();
+  (*c.mutable_metadata())["k"] = std::string("ok\0", 3);
+  ExpectRefused(ValidateCustomer(c), "metadata[\"k\"]: value: contains NUL at byte 2");
 }
 
 TEST(ValidationTest, Utf8EverywhereIsWellFormed) {

@@ -47,8 +47,14 @@ void EncodeBatch(std::span<const Customer> customers, std::string* out) {
   w.Finish();
 }
 
-Status DecodeBatchView(std::string_view bytes, std::vector<CustomerView>* out) {
-  size_t count = 0;
+namespace {
+
+// DecodeBatchView's loop; *count is the number of customers decoded into `out`, also on error.
+Status DecodeBatchInto(std::string_view bytes, std::vector<CustomerView>* out, const DecodeOptions& options,
+                       size_t* count_out) {
+  wire::ViewBudget budget(options.max_view_bytes);
+  size_t customers_charged = 0;
+  size_t& count = *count_out;
   wire::WireReader r(bytes);
   while (!r.done()) {
     const size_t at = r.offset();
@@ -70,16 +76,47 @@ Status DecodeBatchView(std::string_view bytes, std::vector<CustomerView>* out) {
       return DataLossError("batch customer " + std::to_string(count) + ": length runs past the end (input offset " +
                            std::to_string(at) + " of " + std::to_string(bytes.size()) + ")");
     }
-    if (count == out->size()) out->emplace_back();
-    Status s = DecodeCustomerView(item, &(*out)[count]);
-    if (!s.ok()) {
-      return s.Annotate("batch customer " + std::to_string(count) + " (input offset " +
-                        std::to_string(r.offset() - item.size()) + ")");
+    // Built only for an error message: the valid path allocates nothing.
+    auto where = [&] { return "batch customer " + std::to_string(count) + " (input offset " + std::to_string(at); };
+    if (count == options.max_customers) {
+      return ResourceExhaustedError(where() + "): more than DecodeOptions::max_customers (" +
+                                    std::to_string(options.max_customers) + ") customers");
     }
+    if (!budget.ChargeElement(count, sizeof(CustomerView), &customers_charged, options.max_customers)) {
+      return ResourceExhaustedError(where() + "): decoded views would exceed DecodeOptions::max_view_bytes (" +
+                                    std::to_string(budget.limit()) + " bytes)");
+    }
+    if (count == out->size()) {
+      if (count == out->capacity()) out->reserve(customers_charged);
+      out->emplace_back();
+    }
+    Status s = DecodeCustomerViewWithin(item, &budget, &(*out)[count]);
+    if (!s.ok()) return s.Annotate(where() + ")");
     ++count;
   }
-  out->resize(count);
   return Status::Ok();
+}
+
+}  // namespace
+
+Status DecodeBatchView(std::string_view bytes, std::vector<CustomerView>* out, const DecodeOptions& options) {
+  size_t count = 0;
+  const Status s = DecodeBatchInto(bytes, out, options, &count);
+  out->resize(count);
+  // Capacity kept from earlier, larger decodes was not charged; when it makes the views hold more
+  // than the limit, give it back (rare: only after decodes far larger than this one), so that
+  // repeated hostile decodes into one vector cannot pile up memory.
+  if (HeldBytes(*out) > options.max_view_bytes) {
+    out->shrink_to_fit();
+    for (CustomerView& view : *out) view.ReleaseUnused();
+  }
+  return s;
+}
+
+size_t HeldBytes(const std::vector<CustomerView>& views) {
+  size_t held = views.capacity() * sizeof(CustomerView);
+  for (const CustomerView& view : views) held += view.HeldBytes();
+  return held;
 }
 
 }  // namespace chinook::serialization

@@ -38,7 +38,20 @@ void EncodeBatch(std::span<const Customer> customers, std::string* out);
 // Decodes a serialized CustomerBatch into `out` (resized to the number of customers; elements
 // are reused, so steady-state decodes of similar batches allocate nothing). Errors name the
 // customer's index: "batch customer 17: customer: field 2 (email): invalid UTF-8 ...".
-Status DecodeBatchView(std::string_view bytes, std::vector<CustomerView>* out);
+//
+// Bounds (customer_codec.h, "Bounds"): time linear in bytes.size(); at most options.max_customers
+// customers; the decode allocates at most options.max_view_bytes for the views (the CustomerViews
+// of `out`, their metadata and unknown-field vectors, each growth charged before it is made), and
+// afterwards `out` holds at most that much, on success or error (capacity kept from earlier,
+// larger decodes is given back when it would hold more). Past either limit: ResourceExhausted
+// naming the limit, the customer index and the input offset, before anything more is allocated.
+// A 65 KB gzip bomb of 33 million empty customers stops at customer 500,000 having allocated
+// 72 MB of views, where it would otherwise take 4.8 GB.
+Status DecodeBatchView(std::string_view bytes, std::vector<CustomerView>* out, const DecodeOptions& options = {});
+
+// Bytes a vector of views holds (its capacity and each view's HeldBytes): what a decode leaves
+// allocated, at most max_view_bytes after DecodeBatchView.
+size_t HeldBytes(const std::vector<CustomerView>& views);
 
 }  // namespace chinook::serialization
 

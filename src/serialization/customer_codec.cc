@@ -2,7 +2,6 @@
 
 #include <google/protobuf/unknown_field_set.h>
 
-
 #include "serialization/utf8.h"
 #include "serialization/wire.h"
 
@@ -52,6 +51,12 @@ Status CheckUtf8(std::string_view s, size_t offset, Where where) {
   if (valid == s.size()) [[likely]] return Status::Ok();
   return DataLossError("customer: " + where() + ": invalid UTF-8 at byte " + std::to_string(valid) + " of " +
                        std::to_string(s.size()) + " (input offset " + std::to_string(offset + valid) + ")");
+}
+
+Status ViewLimitExceeded(const wire::ViewBudget& budget, const std::string& what, size_t offset) {
+  return ResourceExhaustedError("customer: " + what + " at input offset " + std::to_string(offset) +
+                                ": decoded views would exceed DecodeOptions::max_view_bytes (" +
+                                std::to_string(budget.limit()) + " bytes)");
 }
 
 // A google.protobuf.Timestamp; repeated occurrences merge, as libprotobuf merges sub-messages.
@@ -125,6 +130,15 @@ void CustomerView::Clear() {
   unknown_fields.clear();
 }
 
+size_t CustomerView::HeldBytes() const {
+  return metadata.capacity() * sizeof(MetadataEntryView) + unknown_fields.capacity() * sizeof(std::string_view);
+}
+
+void CustomerView::ReleaseUnused() {
+  metadata.shrink_to_fit();
+  unknown_fields.shrink_to_fit();
+}
+
 std::optional<std::string_view> CustomerView::FindMetadata(std::string_view key) const {
   for (auto it = metadata.rbegin(); it != metadata.rend(); ++it) {
     if (it->key == key) return it->value;
@@ -132,8 +146,17 @@ std::optional<std::string_view> CustomerView::FindMetadata(std::string_view key)
   return std::nullopt;
 }
 
-Status DecodeCustomerView(std::string_view bytes, CustomerView* out) {
+Status DecodeCustomerView(std::string_view bytes, CustomerView* out, const DecodeOptions& options) {
+  wire::ViewBudget budget(options.max_view_bytes);
+  Status s = DecodeCustomerViewWithin(bytes, &budget, out);
+  if (out->HeldBytes() > options.max_view_bytes) out->ReleaseUnused();
+  return s;
+}
+
+Status DecodeCustomerViewWithin(std::string_view bytes, wire::ViewBudget* budget, CustomerView* out) {
   out->Clear();
+  size_t metadata_charged = 0;
+  size_t unknown_charged = 0;
   WireReader r(bytes);
   while (!r.done()) {
     const char* field_start = r.position();
@@ -162,6 +185,10 @@ Status DecodeCustomerView(std::string_view bytes, CustomerView* out) {
           break;
         }
         case kMetadata:
+          if (!budget->MakeRoomForOne(&out->metadata, &metadata_charged)) {
+            return ViewLimitExceeded(*budget, Where(number) + " entry " + std::to_string(out->metadata.size()),
+                                     field_offset);
+          }
           out->metadata.emplace_back();
           CHINOOK_RETURN_IF_ERROR(
               DecodeMetadataEntry(s, data_offset, out->metadata.size() - 1, &out->metadata.back()));
@@ -179,6 +206,12 @@ Status DecodeCustomerView(std::string_view bytes, CustomerView* out) {
     // as unknown fields, and so do we.
     if (wt == wire::kEndGroup || !r.SkipField(wt, number)) {
       return Truncated("unknown field " + std::to_string(number), field_offset);
+    }
+    if (!budget->MakeRoomForOne(&out->unknown_fields, &unknown_charged)) {
+      return ViewLimitExceeded(
+          *budget, "unknown field " + std::to_string(number) + " (kept unknown field " +
+                       std::to_string(out->unknown_fields.size()) + ")",
+          field_offset);
     }
     out->unknown_fields.emplace_back(field_start, static_cast<size_t>(r.position() - field_start));
   }

@@ -12,6 +12,18 @@
 // Errors say what and where: "customer: field 2 (email): invalid UTF-8 at byte 5 of 9 (input
 // offset 14)".
 //
+// Bounds: time is linear in the input size. Strings are never copied, so what a decode allocates
+// is its views' vectors (metadata entries, unknown-field spans, and in a batch the CustomerViews):
+// each element takes at least 2 input bytes, so without limits an input of n bytes could make
+// n / 2 * sizeof(CustomerView) (72 * n) bytes of views, a 64 MiB input 4.8 GB. DecodeOptions
+// caps them: a decode allocates at most max_view_bytes (each vector's growth is charged before it
+// is allocated, as a fresh vector would grow, so reused views accept exactly what fresh ones
+// would), and afterwards the views hold at most max_view_bytes (capacity kept from earlier, larger
+// decodes is given back when it would make them hold more). At the worst moment, a decode into
+// reused views holds what they kept plus what it allocated, and one vector's old buffer beside its
+// new one: under 3 x max_view_bytes. Past the limit the decode stops with ResourceExhausted
+// naming the limit, the field and the input offset.
+//
 // Thread safety: the free functions are thread-safe; a CustomerView or CustomerEncoder is not
 // (use one per thread).
 #ifndef CHINOOK_SERIALIZATION_CUSTOMER_CODEC_H_
@@ -57,11 +69,38 @@ struct CustomerView {
 
   // Empties the view, keeping vector capacity for the next decode.
   void Clear();
+  // Bytes its vectors hold (capacity), and giving back the capacity beyond their size.
+  size_t HeldBytes() const;
+  void ReleaseUnused();
   std::optional<std::string_view> FindMetadata(std::string_view key) const;
 };
 
+// Limits on the decoded form of hostile input (see "Bounds" above). The defaults admit every batch
+// that fits the gzip limit (GzipOptions::max_output_bytes, 64 MiB) of realistic customers, and
+// refuse what only a bomb needs.
+struct DecodeOptions {
+  // Customers per batch (DecodeBatchView only). 500,000 is what 64 MiB holds of customers of 134
+  // bytes, smaller than typical (the test corpus averages 184 bytes: 365,000 per 64 MiB); 5x the
+  // largest batch the benchmarks load (100,000 rows by COPY), 500x the serialized batches they
+  // measure. Their views take 72 MB plus 32 bytes per metadata entry.
+  size_t max_customers = 500'000;
+  // Bytes the views may hold. Typical customers need about their encoded size in views (a
+  // 144-byte CustomerView, 32 bytes per metadata entry), so twice the gzip limit admits any
+  // realistic batch while 64 MiB of empty customers (33 million views, 4.8 GB) stops at 1/36 of
+  // its appetite.
+  size_t max_view_bytes = 128u << 20;
+};
+
 // Decodes one serialized Customer. On error `out` is left in an unspecified but valid state.
-Status DecodeCustomerView(std::string_view bytes, CustomerView* out);
+// ResourceExhausted when its views would exceed options.max_view_bytes.
+Status DecodeCustomerView(std::string_view bytes, CustomerView* out, const DecodeOptions& options = {});
+
+namespace wire {
+class ViewBudget;
+}
+// DecodeCustomerView charging its views to a budget the caller shares across customers (batch
+// decoding). Error offsets are relative to `bytes`.
+Status DecodeCustomerViewWithin(std::string_view bytes, wire::ViewBudget* budget, CustomerView* out);
 
 // Copies a view into a message (reusing its string capacity). Unknown fields are kept.
 void ToMessage(const CustomerView& view, Customer* out);
@@ -76,7 +115,7 @@ void EncodeCustomer(const Customer& customer, std::string* out);
 
 namespace wire {
 class WireWriter;
-}
+}  // namespace wire
 // EncodeCustomer into a writer that is already open (batch encoding).
 void EncodeCustomerTo(const Customer& customer, wire::WireWriter* writer);
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <exception>
 
 namespace chinook::serialization {
 namespace {
@@ -17,16 +18,25 @@ constexpr size_t kMinOutputStep = 16 * 1024;
 
 // Grows *s to `size` bytes keeping the first `used`, with capacity exactly `size`: std::string's
 // own growth may double the capacity, which would let a bomb allocate twice the output limit.
-void GrowExactly(std::string* s, size_t used, size_t size) {
+// ResourceExhausted, instead of std::bad_alloc, when the memory is not there (only reachable with
+// a limit above what the machine has, such as SIZE_MAX for "no limit").
+Status GrowExactly(std::string* s, size_t used, size_t size) {
   if (s->capacity() >= size) {  // a reused buffer: no allocation
     s->resize(size);
-    return;
+    return Status::Ok();
   }
-  std::string bigger;
-  bigger.reserve(size);
-  bigger.assign(s->data(), used);
-  bigger.resize(size);
-  s->swap(bigger);
+  try {
+    std::string bigger;
+    bigger.reserve(size);
+    bigger.assign(s->data(), used);
+    bigger.resize(size);
+    s->swap(bigger);
+  } catch (const std::exception&) {  // std::bad_alloc or std::length_error
+    s->resize(used);
+    return ResourceExhaustedError("gzip: could not allocate " + std::to_string(size) +
+                                  " bytes for the decompressed output");
+  }
+  return Status::Ok();
 }
 
 std::string ZlibMessage(const z_stream& z, int ret) {
@@ -102,22 +112,28 @@ Status GzipDecompressor::Decompress(std::string_view input, std::string* out) {
   }
   z_stream& z = state_->z;
   const size_t limit = options_.max_output_bytes;
-  // Start near a typical ratio and grow geometrically, never past limit + 1 (one byte more than
-  // allowed is how we learn the output is too large).
-  size_t capacity = std::min(limit + 1, std::max(kMinOutputStep, input.size() * 4));
-  GrowExactly(out, 0, capacity);
+  // The buffer may hold one byte more than allowed: that byte is how we learn the output is too
+  // large. Saturating, so that SIZE_MAX ("no limit") does not wrap to a zero-byte ceiling.
+  const size_t ceiling = limit < out->max_size() ? limit + 1 : out->max_size();
+  auto too_large = [&](size_t consumed) {
+    return ResourceExhaustedError("gzip: decompressed output exceeds GzipOptions::max_output_bytes (" +
+                                  std::to_string(limit) + " bytes) at input offset " + std::to_string(consumed) +
+                                  " of " + std::to_string(input.size()));
+  };
+  // Start near a typical ratio and grow geometrically, never past the ceiling.
+  size_t capacity = std::min(ceiling, std::max(kMinOutputStep, std::min(input.size(), SIZE_MAX / 4) * 4));
+  CHINOOK_RETURN_IF_ERROR(GrowExactly(out, 0, capacity));
   size_t produced = 0;
   size_t consumed = 0;
   while (true) {
     if (produced == capacity) {
-      if (capacity > limit) {
+      if (capacity == ceiling) {  // only when ceiling == max_size(): no string can hold more
         out->resize(produced);
-        return ResourceExhaustedError("gzip: decompressed output exceeds the limit of " + std::to_string(limit) +
-                                      " bytes (at input offset " + std::to_string(consumed) + " of " +
-                                      std::to_string(input.size()) + ")");
+        return ResourceExhaustedError("gzip: decompressed output exceeds the largest string (" +
+                                      std::to_string(ceiling) + " bytes)");
       }
-      capacity = std::min(limit + 1, capacity * 2);
-      GrowExactly(out, produced, capacity);
+      capacity = capacity > ceiling / 2 ? ceiling : capacity * 2;
+      CHINOOK_RETURN_IF_ERROR(GrowExactly(out, produced, capacity));
     }
     const size_t in_chunk = std::min(input.size() - consumed, kMaxChunk);
     const size_t out_room = std::min(capacity - produced, kMaxChunk);
@@ -128,6 +144,11 @@ Status GzipDecompressor::Decompress(std::string_view input, std::string* out) {
     const int ret = inflate(&z, Z_NO_FLUSH);
     consumed += in_chunk - z.avail_in;
     produced += out_room - z.avail_out;
+    // Checked before the return code: an output of exactly limit + 1 bytes can end the stream.
+    if (produced > limit) {
+      out->resize(produced);
+      return too_large(consumed);
+    }
     switch (ret) {
       case Z_OK:
         continue;

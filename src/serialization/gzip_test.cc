@@ -93,13 +93,53 @@ TEST(GzipTest, RefusesABombWithoutAllocatingIt) {
   std::string out;
   Status s = GzipDecompressor().Decompress(bomb, &out);
   EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
-  EXPECT_NE(s.message().find("exceeds the limit of 67108864 bytes"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("exceeds GzipOptions::max_output_bytes (67108864 bytes)"), std::string::npos) << s.message();
   EXPECT_LE(out.capacity(), (64u << 20) + 64);  // never grew past the limit
 
   GzipDecompressor small({.max_output_bytes = 1000});
   s = small.Decompress(bomb, &out);
   EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
   EXPECT_LE(out.size(), 1001u);
+}
+
+TEST(GzipTest, OutputOfExactlyTheLimitPassesAndOneByteMoreIsRefused) {
+  // Limits around the decompressor's first buffer (16 KiB, or 4x the input) and its doublings:
+  // the byte past the limit may arrive in the very call that ends the stream.
+  const std::string corpus = BatchBytes(400);
+  ASSERT_GT(corpus.size(), 70000u);
+  GzipCompressor compressor;
+  for (size_t limit : {size_t{0}, size_t{1}, size_t{1000}, size_t{16383}, size_t{16384}, size_t{16385},
+                       size_t{32768}, size_t{65543}}) {
+    GzipDecompressor d({.max_output_bytes = limit});
+    std::string packed, out;
+    ASSERT_TRUE(compressor.Compress(std::string_view(corpus).substr(0, limit), &packed).ok());
+    Status s = d.Decompress(packed, &out);
+    ASSERT_TRUE(s.ok()) << "limit " << limit << ": " << s.ToString();
+    EXPECT_EQ(out.size(), limit);
+    for (size_t extra : {1, 2}) {
+      ASSERT_TRUE(compressor.Compress(std::string_view(corpus).substr(0, limit + extra), &packed).ok());
+      s = d.Decompress(packed, &out);
+      EXPECT_EQ(s.code(), StatusCode::kResourceExhausted) << "limit " << limit << " + " << extra;
+      EXPECT_NE(s.message().find("max_output_bytes (" + std::to_string(limit) + " bytes)"), std::string::npos)
+          << s.message();
+      EXPECT_LE(out.size(), limit + 1);
+    }
+  }
+}
+
+TEST(GzipTest, SizeMaxMeansNoLimit) {
+  // SIZE_MAX + 1 wrapped to a zero-byte ceiling that never grew: Decompress looped forever.
+  const std::string raw = BatchBytes(200);
+  const std::string zeros(3u << 20, '\0');  // several doublings of the output buffer
+  GzipCompressor compressor;
+  GzipDecompressor unlimited({.max_output_bytes = SIZE_MAX});
+  for (const std::string* input : {&raw, &zeros}) {
+    std::string packed, out;
+    ASSERT_TRUE(compressor.Compress(*input, &packed).ok());
+    Status s = unlimited.Decompress(packed, &out);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    EXPECT_TRUE(out == *input);
+  }
 }
 
 TEST(GzipTest, TruncatedCorruptAndGarbageInputsFailClearly) {

@@ -5,6 +5,41 @@
 
 namespace chinook::serialization {
 
+int32_t DecodeUtf8(std::string_view s, size_t* i) {
+  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+  const size_t n = s.size();
+  const uint8_t c = p[*i];
+  if (c < 0x80) {
+    ++*i;
+    return c;
+  }
+  // Table 3-7 of the Unicode standard: well-formed byte sequences.
+  size_t len;
+  int32_t cp;
+  uint8_t lo = 0x80, hi = 0xBF;  // bounds of the second byte
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2, cp = c & 0x1F;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3, cp = c & 0x0F;
+    if (c == 0xE0) lo = 0xA0;       // no overlong forms
+    else if (c == 0xED) hi = 0x9F;  // no surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4, cp = c & 0x07;
+    if (c == 0xF0) lo = 0x90;       // no overlong forms
+    else if (c == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
+  } else {
+    return -1;
+  }
+  if (*i + len > n) return -1;
+  if (p[*i + 1] < lo || p[*i + 1] > hi) return -1;
+  for (size_t k = 1; k < len; ++k) {
+    if ((p[*i + k] & 0xC0) != 0x80) return -1;
+    cp = (cp << 6) | (p[*i + k] & 0x3F);
+  }
+  *i += len;
+  return cp;
+}
+
 size_t ValidUtf8Prefix(std::string_view s) {
   const auto* p = reinterpret_cast<const uint8_t*>(s.data());
   const size_t n = s.size();
@@ -18,33 +53,7 @@ size_t ValidUtf8Prefix(std::string_view s) {
       i += 8;
     }
     if (i >= n) break;
-    const uint8_t c = p[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    // Table 3-7 of the Unicode standard: well-formed byte sequences.
-    size_t len;
-    uint8_t lo = 0x80, hi = 0xBF;  // bounds of the second byte
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;       // no overlong forms
-      else if (c == 0xED) hi = 0x9F;  // no surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;       // no overlong forms
-      else if (c == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
-    } else {
-      return i;
-    }
-    if (i + len > n) return i;
-    if (p[i + 1] < lo || p[i + 1] > hi) return i;
-    for (size_t k = 2; k < len; ++k) {
-      if ((p[i + k] & 0xC0) != 0x80) return i;
-    }
-    i += len;
+    if (DecodeUtf8(s, &i) < 0) return i;
   }
   return n;
 }

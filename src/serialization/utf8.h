@@ -1,4 +1,6 @@
-// UTF-8 validation, as proto3 requires of every string field.
+// UTF-8 validation, as proto3 requires of every string field, and decoding one code point at a
+// time (the repository's validation looks at code points). One table of well-formed sequences
+// (Unicode Table 3-7) serves both.
 //
 // Thread safety: pure functions.
 #ifndef CHINOOK_SERIALIZATION_UTF8_H_
@@ -15,6 +17,11 @@ namespace chinook::serialization {
 // Rejects overlong forms, surrogates (U+D800..U+DFFF) and code points above U+10FFFF, as
 // libprotobuf's validator does.
 size_t ValidUtf8Prefix(std::string_view s);
+
+// Decodes the code point that starts at s[*i] and advances *i past it. Returns -1, leaving *i,
+// when the bytes there are not well-formed UTF-8 (same rules as ValidUtf8Prefix).
+// REQUIRES: *i < s.size().
+int32_t DecodeUtf8(std::string_view s, size_t* i);
 
 inline bool IsValidUtf8(std::string_view s) { return ValidUtf8Prefix(s) == s.size(); }
 

@@ -27,5 +27,19 @@ TEST(Utf8Test, RejectsMalformedSequencesAtTheRightByte) {
   EXPECT_EQ(ValidUtf8Prefix("12345678\x80"), 8u);               // lone continuation after fast path
 }
 
+TEST(Utf8Test, DecodesCodePointsAndStopsAtMalformedOnes) {
+  const std::string s = "a\u00e9\u4e2d\U0001F600\xC0\xAF";
+  size_t i = 0;
+  EXPECT_EQ(DecodeUtf8(s, &i), 'a');
+  EXPECT_EQ(DecodeUtf8(s, &i), 0xE9);
+  EXPECT_EQ(DecodeUtf8(s, &i), 0x4E2D);
+  EXPECT_EQ(DecodeUtf8(s, &i), 0x1F600);
+  EXPECT_EQ(i, 10u);
+  EXPECT_EQ(DecodeUtf8(s, &i), -1);  // overlong '/': not consumed
+  EXPECT_EQ(i, 10u);
+  i = 0;
+  EXPECT_EQ(DecodeUtf8("\xE2\x80\xAE", &i), 0x202E);
+}
+
 }  // namespace
 }  // namespace chinook::serialization

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "chinook/status.h"
 
@@ -148,6 +149,47 @@ class WireReader {
   const uint8_t* begin_;
   const uint8_t* end_;
   size_t base_;
+};
+
+// The memory a decode may allocate for its views (vectors of CustomerView, metadata entries and
+// unknown-field spans; the strings are not copied, they alias the input). Each vector's growth is
+// charged before it is allocated, as a fresh vector would grow (doubling), whatever capacity a
+// reused vector kept from earlier decodes: so a reused vector accepts exactly what a fresh one
+// would, and allocates only what was charged.
+class ViewBudget {
+ public:
+  explicit ViewBudget(size_t limit) : limit_(limit) {}
+
+  size_t used() const { return used_; }
+  size_t limit() const { return limit_; }
+
+  // Charges room for element `index` (0-based, one after another) of a vector of `element_bytes`
+  // elements, holding at most `max_elements`, whose growth this decode has charged up to
+  // `*charged` elements (start it at 0). False, charging nothing, when it does not fit.
+  bool ChargeElement(size_t index, size_t element_bytes, size_t* charged, size_t max_elements = SIZE_MAX) {
+    if (index < *charged) [[likely]] return true;
+    const size_t by_count = max_elements > index ? max_elements - index : 0;
+    const size_t room = std::min((limit_ - used_) / element_bytes, by_count);
+    if (room == 0) return false;
+    const size_t add = std::min(std::max(index, kMinGrowth), room);
+    used_ += add * element_bytes;
+    *charged += add;
+    return true;
+  }
+
+  // ChargeElement for the next element of `v`, then reserves up to what is charged when `v`'s
+  // own capacity is short (exactly that capacity: libstdc++ and libc++ allocate what is asked).
+  template <typename T>
+  bool MakeRoomForOne(std::vector<T>* v, size_t* charged) {
+    if (!ChargeElement(v->size(), sizeof(T), charged)) return false;
+    if (v->size() == v->capacity()) v->reserve(*charged);
+    return true;
+  }
+
+ private:
+  static constexpr size_t kMinGrowth = 4;
+  size_t limit_;
+  size_t used_ = 0;
 };
 
 inline size_t VarintSize(uint64_t v) {
