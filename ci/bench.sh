@@ -29,8 +29,8 @@ reps=${BENCH_REPS:-5}
 bench=$build/chinook-bench
 compare=$build/chinook-compare
 gates=$root/benchmarks/gates.json
-host=$(hostname -s 2>/dev/null || hostname)
-baseline=${BENCH_BASELINE:-$root/baselines/$host.json}
+history=${BENCH_HISTORY:-$root/baselines/history}
+baseline=${BENCH_BASELINE:-}
 
 die() { echo "bench: error: $*" >&2; exit 2; }
 [ -x "$bench" ] || die "$bench not found: run 'make build' (or set CHINOOK_BUILD_DIR)"
@@ -64,13 +64,23 @@ context=$("$root/ci/bench-context.sh" "$build" chinook-bench "${args[@]}" "$@")
 
 echo
 set +e
-if [ -f "$baseline" ]; then
+# The baseline: BENCH_BASELINE if given, else the newest runs recorded in the history for this
+# run's machine class (CPU model and count), whichever host recorded them.
+if [ -z "$baseline" ]; then
+  if "$compare" history baseline --dir "$history" --like "$out/current.json" --runs "${BENCH_BASELINE_RUNS:-3}" \
+       --out "$out/history-baseline.json"; then
+    baseline=$out/history-baseline.json
+  else
+    echo "bench: no recorded runs of this machine class in $history; 'make baseline' records one." >&2
+  fi
+fi
+if [ -n "$baseline" ]; then
+  [ -f "$baseline" ] || die "BENCH_BASELINE $baseline: no such file"
   [ "${BENCH_STRICT:-0}" = 1 ] || compare_args+=(--advisory)
   echo "bench: comparing with baseline $baseline" >&2
   "$compare" "$baseline" "$out/current.json" "${compare_args[@]}"
 else
-  echo "bench: no baseline for this host ($baseline); checking the gates within this run only." >&2
-  echo "bench: 'make baseline' records one." >&2
+  echo "bench: checking the gates within this run only." >&2
   "$compare" check "$out/current.json" "${compare_args[@]}"
 fi
 code=$?

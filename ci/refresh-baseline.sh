@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# `make baseline`: runs the whole suite with enough repetitions and stores it as this host's
-# baseline, baselines/<short hostname>.json, which `make bench` then compares against.
+# `make baseline`: runs the whole suite with enough repetitions and records it in the history,
+# baselines/history/<machine class>/<date>_<commit>.json (chinook-compare history add), from which
+# `make bench` takes its baseline on any machine of the same class.
 #
-#   ci/refresh-baseline.sh [--force] [--name NAME] [extra chinook-bench flags]
+#   ci/refresh-baseline.sh [--force] [--class NAME] [extra chinook-bench flags]
+#   (--class: the machine class to record under; default: from the CPU model and count)
 #
 # The baseline is plain Google Benchmark JSON (any tool reads it) whose "context" carries the
 # provenance: git commit and whether the tree was dirty, UTC date, build type, compiler, CPU model
@@ -20,7 +22,7 @@ reps=${BENCH_REPS:-10}
 bench=$build/chinook-bench
 compare=$build/chinook-compare
 force=0
-name=$(hostname -s 2>/dev/null || hostname)
+name=
 
 die() { echo "baseline: error: $*" >&2; exit 2; }
 log() { echo "baseline: $*" >&2; }
@@ -29,14 +31,14 @@ extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --force) force=1 ;;
-    --name) [ $# -ge 2 ] || die "--name needs a value"; name=$2; shift ;;
-    --name=*) name=${1#--name=} ;;
+    --class|--name) [ $# -ge 2 ] || die "$1 needs a value"; name=$2; shift ;;
+    --class=*|--name=*) name=${1#*=} ;;
     *) extra+=("$1") ;;
   esac
   shift
 done
 [ "${FORCE:-0}" = 1 ] && force=1
-[[ "$name" =~ ^[A-Za-z0-9._-]+$ ]] || die "baseline name '$name' must be letters, digits, '.', '_' or '-'"
+[ -z "$name" ] || [[ "$name" =~ ^[A-Za-z0-9._-]+$ ]] || die "machine class '$name' must be letters, digits, '.', '_' or '-'"
 [[ "$reps" =~ ^[1-9][0-9]*$ ]] || die "BENCH_REPS must be a positive integer, got '$reps'"
 [ -x "$bench" ] || die "$bench not found: run 'make build' (or set CHINOOK_BUILD_DIR)"
 [ -x "$compare" ] || die "$compare not found: run 'make build' (or set CHINOOK_BUILD_DIR)"
@@ -53,7 +55,6 @@ build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt" 2>/
 [ "$build_type" = Release ] || refuse "$build is a '${build_type:-unknown}' build, not Release"
 [ -z "${BENCH_FILTER:-}" ] || refuse "BENCH_FILTER is set: a baseline should cover the whole suite"
 
-target=$root/baselines/$name.json
 tmp=$build/bench/baseline-candidate.json
 mkdir -p "$build/bench" "$root/baselines"
 args=(
@@ -81,6 +82,9 @@ case "$code" in
   1) refuse "the gates fail on this run" ;;
   *) die "chinook-compare could not check the run (exit $code)" ;;
 esac
-mv "$tmp" "$target"
-log "stored $target (commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown))"
-log "commit it: git add baselines/$name.json"
+history_args=(--dir "${BENCH_HISTORY:-$root/baselines/history}")
+if [ -n "$name" ]; then history_args+=(--class "$name"); fi
+stored=$("$compare" history add "$tmp" "${history_args[@]}") || die "recording the run in the history failed"
+rm -f "$tmp"
+log "$stored (commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown))"
+log "commit it: git add baselines/history"
