@@ -254,30 +254,30 @@ std::string Kind(const HistoryStep& s) {
 }  // namespace
 
 std::string RenderHistoryText(const HistoryAnalysis& a) {
-  std::string out = "history of " + a.machine_class + ": " + std::to_string(a.runs.size()) + " runs, " +
+  std::string out = "history of " + Printable(a.machine_class) + ": " + std::to_string(a.runs.size()) + " runs, " +
                     std::to_string(a.series.size()) + " series, E-divisive with alpha " +
                     FormatPValue(a.alpha_per_series) + " per series\n";
-  if (!a.runs.empty()) out += "from " + a.runs.front().date + " to " + a.runs.back().date + "\n";
+  if (!a.runs.empty()) out += "from " + Printable(a.runs.front().date) + " to " + Printable(a.runs.back().date) + "\n";
   if (a.steps.empty()) return out + "no change points\n";
   out += "\n";
   for (const HistoryStep& s : a.steps) {
-    out += s.benchmark + " " + s.metric + ": " + StepLine(s) + " between " + Short(s.commit_before) + " and " +
-           Short(s.commit_after) + " (" + s.date_after + "): " + Kind(s) + "\n";
+    out += Printable(s.benchmark) + " " + Printable(s.metric) + ": " + StepLine(s) + " between " + Printable(Short(s.commit_before)) + " and " +
+           Printable(Short(s.commit_after)) + " (" + Printable(s.date_after) + "): " + Kind(s) + "\n";
   }
   return out;
 }
 
 std::string RenderHistoryMarkdown(const HistoryAnalysis& a) {
-  std::string out = "### Benchmark history: " + a.machine_class + "\n\n" + std::to_string(a.runs.size()) +
+  std::string out = "### Benchmark history: " + Printable(a.machine_class) + "\n\n" + std::to_string(a.runs.size()) +
                     " runs, " + std::to_string(a.series.size()) + " series";
-  if (!a.runs.empty()) out += ", " + a.runs.front().date + " to " + a.runs.back().date;
+  if (!a.runs.empty()) out += ", " + Printable(a.runs.front().date) + " to " + Printable(a.runs.back().date);
   out += ".\n\n";
   if (a.steps.empty()) return out + "No change points.\n";
   out += "| Benchmark | Metric | Step | Interval | p | Commits | Date | Kind |\n|---|---|---:|---|---:|---|---|---|\n";
   for (const HistoryStep& s : a.steps) {
-    out += "| `" + s.benchmark + "` | " + s.metric + " | " + FormatPercent(s.change) + " | [" + FormatPercent(s.ci_low) +
-           ", " + FormatPercent(s.ci_high) + "] | " + FormatPValue(s.p_value) + " | " + Short(s.commit_before) + ".." +
-           Short(s.commit_after) + " | " + s.date_after + " | " + Kind(s) + " |\n";
+    out += "| `" + Printable(s.benchmark) + "` | " + Printable(s.metric) + " | " + FormatPercent(s.change) + " | [" + FormatPercent(s.ci_low) +
+           ", " + FormatPercent(s.ci_high) + "] | " + FormatPValue(s.p_value) + " | " + Printable(Short(s.commit_before)) + ".." +
+           Printable(Short(s.commit_after)) + " | " + Printable(s.date_after) + " | " + Kind(s) + " |\n";
   }
   return out;
 }

@@ -174,7 +174,7 @@ int HistoryMain(const std::vector<std::string>& args) {
   if (verb == "report" && html.empty() && markdown.empty()) return Usage("report needs --html FILE and/or --markdown FILE");
   const HistoryAnalysis analysis = AnalyzeHistory(std::move(*runs), config, options);
   if (Status s = CheckOutputs({{"--html", html}, {"--markdown", markdown}}, {}); !s.ok()) return Error(s);
-  if (Status s = WriteStdout(Printable(RenderHistoryText(analysis))); !s.ok()) return Error(s);
+  if (Status s = WriteStdout(RenderHistoryText(analysis)); !s.ok()) return Error(s);
   if (!html.empty()) {
     if (Status s = WriteFileAtomically(html, RenderHistoryHtml(analysis)); !s.ok()) return Error(s);
   }
