@@ -83,7 +83,8 @@ TEST(ServiceMetricsTest, ExpositionCarriesCountersPoolAndLatencySummaries) {
     EXPECT_GE(SampleValue(text, family), 0) << family;
   }
   // Every sample line is `name{labels} value` or `name value` (the format a scraper parses).
-  const std::regex line(R"(^(#.*|[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? ([-+0-9.e]+|NaN))$)");
+  // (names as Prometheus allows them: a letter or underscore, then letters, digits, underscores)
+  const std::regex line(R"(^(#.*|[a-z_][a-z0-9_]*(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? ([-+0-9.e]+|NaN))$)");
   size_t start = 0;
   while (start < text.size()) {
     const size_t end = text.find('\n', start);

@@ -168,6 +168,8 @@ std::string FaultsJson(const FaultSnapshot& end) {
 
 void WriteRetryMetrics(const RetryStats& s, metrics::PrometheusWriter* writer) {
   const auto n = [](uint64_t v) { return static_cast<double>(v); };
+  writer->Counter("chinook_run_db_operations_total", "Operations run through the retrier (retries not counted).", {},
+                  n(s.operations));
   writer->Counter("chinook_run_db_retries_total", "Database calls attempted again after a transient error.", {},
                   n(s.retries));
   writer->Counter("chinook_run_db_failed_attempts_total", "Database call attempts that returned an error.", {},

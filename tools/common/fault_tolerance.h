@@ -115,7 +115,7 @@ void PrintFaultsText(const FaultSnapshot& end, std::FILE* out);
 // A JSON object (no trailing newline), for a "faults" member.
 std::string FaultsJson(const FaultSnapshot& end);
 
-// chinook_run_db_{retries,failed_attempts,failed_operations,gave_up,recovered}_total and
+// chinook_run_db_{operations,retries,failed_attempts,failed_operations,gave_up,recovered}_total and
 // chinook_run_db_longest_recovery_seconds: what the retrier did (the service's and the pool's
 // own families say what the servers did).
 void WriteRetryMetrics(const RetryStats& stats, metrics::PrometheusWriter* writer);
@@ -131,8 +131,11 @@ struct CleanupReport {
   bool redis_keys_removed = false;  // true when there were none to remove
   uint64_t redis_keys = 0;
   std::string redis_error;
-  bool clean() const { return (schema.empty() || schema_dropped) && redis_keys_removed; }
-  // Lines naming what was left and the command that removes it; empty when clean(). `dsn_var`
+  // Nothing durable is left: the schema is gone. Redis keys that could not be removed are
+  // reported (Leftovers) but do not count: they carry TTLs and vanish on their own.
+  bool clean() const { return schema.empty() || schema_dropped; }
+  // Lines naming what was left and the command that removes it (the schema, then Redis keys);
+  // empty when nothing was left. `dsn_var`
   // and `rows` go into the message (rows: what the run wrote, -1 unknown).
   std::vector<std::string> Leftovers(std::string_view dsn_var, int64_t rows) const;
   std::string Json(int64_t rows) const;  // a JSON object (no trailing newline)

@@ -544,14 +544,13 @@ void PrintText(bool cpu, bool heap, const Flags& flags, const std::vector<OpResu
   }
   std::printf("\n");
   tools::PrintFaultsText(outcome.faults, stdout);
-  if (outcome.cleanup.clean()) {
+  const std::vector<std::string> left = outcome.cleanup.Leftovers(testing::kPgDsnVar, rows);
+  if (left.empty()) {
     std::printf("cleanup: schema %s dropped, %lu Redis keys removed (%.2f s)\n", outcome.cleanup.schema.c_str(),
                 static_cast<unsigned long>(outcome.cleanup.redis_keys), outcome.cleanup.seconds);
   } else {
-    std::printf("cleanup: INCOMPLETE\n");
-    for (const std::string& line : outcome.cleanup.Leftovers(testing::kPgDsnVar, rows)) {
-      std::printf("  %s\n", line.c_str());
-    }
+    std::printf("cleanup: %s\n", outcome.cleanup.clean() ? "schema dropped; Redis keys not removed" : "INCOMPLETE");
+    for (const std::string& line : left) std::printf("  %s\n", line.c_str());
   }
   if (cpu || heap) {
     std::printf("\nprofiles:\n");
@@ -628,7 +627,10 @@ int Run(const Flags& flags) {
     ~CleanupAtExit() {
       if (f) f();
     }
-  } cleanup_at_exit{[&] { (void)Cleanup(dsn, flags, stack); }};
+  } cleanup_at_exit{[&] {
+    // A pool that never connected created nothing: there is no schema to wait for.
+    if (stack.pool->stats().connects > 0) (void)Cleanup(dsn, flags, stack);
+  }};
   auto repo = repository::NewOptimizedRepository(stack.pool, {.schema = stack.schema});
   if (!repo.ok()) return fail(repo.status().Annotate("repository on " + std::string(testing::kPgDsnVar)));
   stack.repository = std::move(*repo);

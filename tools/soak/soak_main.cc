@@ -206,9 +206,13 @@ int Main(int argc, char** argv) {
   auto assembled = AssembleService(options);
   if (!assembled.ok()) {
     std::fprintf(stderr, "chinook-soak: %s\n", assembled.status().ToString().c_str());
+    // The schema may or may not exist (the failure may come before or after it was made): one
+    // attempt to drop it, which names it when the server cannot be reached.
+    Flags once = flags;
+    once.cleanup_timeout_seconds = 0;
     auto remote = cache::ParseRedisUrl(options.redis_url);
     const auto cache = remote.ok() ? cache::NewRedisCache(*remote) : nullptr;
-    (void)CleanUpRun(flags, options.pg_dsn, options.schema, cache.get(), patterns);
+    (void)CleanUpRun(once, options.pg_dsn, options.schema, cache.get(), patterns);
     return 2;
   }
   AssembledService& service = **assembled;
@@ -349,9 +353,11 @@ int Main(int argc, char** argv) {
                 ops.size(), rss_slope, allocated_slope);
     tools::PrintFaultsText(faults, stdout);
     if (cleanup.clean()) {
-      std::printf("cleanup: %s, %lu Redis keys removed (%.2f s)\n",
+      std::printf("cleanup: %s, %s (%.2f s)\n",
                   own_schema ? ("schema " + options.schema + " dropped").c_str() : "named schema kept",
-                  static_cast<unsigned long>(cleanup.redis_keys), cleanup.seconds);
+                  cleanup.redis_keys_removed ? (std::to_string(cleanup.redis_keys) + " Redis keys removed").c_str()
+                                             : "Redis keys not removed (see stderr)",
+                  cleanup.seconds);
     } else {
       std::printf("cleanup: INCOMPLETE (see stderr)\n");
     }
