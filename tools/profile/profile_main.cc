@@ -30,8 +30,9 @@
 // by the attempt whose answer was lost counts as done. An iteration that fails otherwise is
 // counted and the run goes on; one still failing after --retry-for stops the run, and the report
 // of what was measured until then is printed all the same. Redis trouble never fails a call: it
-// shows as Redis errors, reconnects and reads that bypassed L1, and a hit rate lost to it is
-// reported as Redis being unavailable, not as a cache too small. Every figure is in the text
+// shows as Redis errors, reconnects and reads that bypassed L1, and a low hit rate in an operation
+// where at least 10% of the calls met it is reported as Redis being unavailable, not as a cache too
+// small. Every figure is in the text
 // report, under "faults" in --json, and in /metrics (chinook_run_db_*, the service's
 // chinook_customer_redis_* and the pool's chinook_pg_pool_*).
 //
@@ -113,6 +114,10 @@ constexpr double kMaxQueriesPerSingleOp = 1.0;
 constexpr double kMaxQueriesPerBatchOp = 2.0;
 // The lab's victory condition: a cache hit rate of at least 80%.
 constexpr double kMinCacheHitRate = 0.80;
+// A low hit rate is Redis's absence, not the cache's size, when at least this share of the
+// operation's calls met a failed Redis command or a bypassed L1. One slow command in a run
+// (a 100 ms timeout on a loaded machine) stays below it and does not change the advice.
+constexpr double kMinRedisTroubleShare = 0.10;
 
 struct Flags {
   int iterations = 500;  // per operation; the default run takes a few seconds
@@ -247,8 +252,11 @@ struct OpResult {
   std::string cpu_profile = "";    // "" when not written
   std::string heap_profile = "";
   double ops_per_sec() const { return wall_seconds > 0 ? done / wall_seconds : 0; }
-  // Reads were answered without Redis for part of the operation: misses are the outage's.
-  bool redis_unavailable() const { return faults.redis_errors > 0 || faults.l1_bypassed > 0; }
+  // Share of the iterations that met Redis trouble (a failed command or a bypassed L1), at most 1.
+  double redis_trouble_share() const {
+    if (done == 0) return 0;
+    return std::min(1.0, static_cast<double>(std::max(faults.redis_errors, faults.l1_bypassed)) / done);
+  }
   bool database_faults() const { return faults.db_failed_attempts > 0; }
 };
 
@@ -429,16 +437,16 @@ std::vector<Recommendation> Recommend(const std::vector<OpResult>& ops) {
       out.push_back({op.name, "queries_per_op", op.queries_per_op, max_queries, buf});
     }
     if (op.cache_hit_rate && *op.cache_hit_rate < kMinCacheHitRate) {
-      if (op.redis_unavailable()) {
+      if (op.redis_trouble_share() >= kMinRedisTroubleShare) {
         // The misses are Redis's absence, not the cache's size: L1 is bypassed while the
         // invalidation subscription is down, and L2 cannot answer. Growing L1 would change nothing.
         std::snprintf(buf, sizeof(buf),
-                      "%s: cache hit rate %.1f%%, below %.0f%%, because Redis was unavailable: %lu Redis commands "
-                      "failed and %lu reads bypassed L1 (its invalidations could not arrive), so %.2f statements per "
-                      "op reached PostgreSQL; bring Redis back (CHINOOK_REDIS_URL / CHINOOK_REDIS_NODES) before "
-                      "judging the L1 size or TTL",
+                      "%s: cache hit rate %.1f%%, below %.0f%%, because Redis was unavailable for %.0f%% of the "
+                      "calls: %lu Redis commands failed and %lu reads bypassed L1 (its invalidations could not "
+                      "arrive), so %.2f statements per op reached PostgreSQL; bring Redis back (CHINOOK_REDIS_URL / "
+                      "CHINOOK_REDIS_NODES) before judging the L1 size or TTL",
                       op.name.c_str(), 100 * *op.cache_hit_rate, 100 * kMinCacheHitRate,
-                      static_cast<unsigned long>(op.faults.redis_errors),
+                      100 * op.redis_trouble_share(), static_cast<unsigned long>(op.faults.redis_errors),
                       static_cast<unsigned long>(op.faults.l1_bypassed), op.queries_per_op);
         out.push_back({op.name, "redis_unavailable", *op.cache_hit_rate, kMinCacheHitRate, buf});
       } else {
