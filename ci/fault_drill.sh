@@ -10,11 +10,12 @@
 #                  cut), started again 3 s after the stop
 #   profile-pg15   the same, 15 s
 #   profile-redis  chinook-profile, every redis-server SIGKILLed 1.5 s in (not restarted)
-#   soak-pg3 / soak-pg15 / soak-redis    the same faults during a 12 s chinook-soak (--seconds)
+#   soak-pg3 / soak-pg15 / soak-redis    the same faults during chinook-soak (--seconds: the
+#                  outage + 12 s)
 #
 # Per drill, one line: the exit status, operations done and failed, failed attempts and retries,
-# the longest recovery (first failure -> success of one operation), the time from the server's
-# return to the first success, Redis errors in the report and on /metrics, and what was left:
+# the longest recovery (first failure -> success of one operation), how long after the server's
+# return attempts still failed, Redis errors in the report and on /metrics, and what was left:
 # schemas named chinook_profile_* / chinook_soak_* in pg_namespace, processes of the tool, files
 # in its profile directory other than profiles. Exit status 1 if any drill left something.
 # DRILL_PG_STOP_MODE=immediate crashes the server instead (its crash recovery then adds seconds of
@@ -62,11 +63,26 @@ run_drill() {
     "$build/chinook-profile" --iterations 1500 --batch-size 5 --json --serve 0 --serve-linger 1 \
       --profile-dir "$out/profile" >"$out/report.json" 2>"$out/stderr" &
   else
-    "$build/chinook-soak" --threads 2 --ops 100000000 --seconds 12 --warmup 1000 --max-rss-slope 1e12 --json \
+    # Long enough to outlast the outage by 12 s: the run must be seen going on after it.
+    local outage=0
+    case "$fault" in pg*) outage=${fault#pg} ;; esac
+    "$build/chinook-soak" --threads 2 --ops 100000000 --seconds $((outage + 12)) --warmup 1000 --max-rss-slope 1e12 --json \
       --serve 0 >"$out/report.json" 2>"$out/stderr" &
   fi
   local pid=$! start fault_t="" back=""
   start=$(now)
+  # Scrape /metrics while the tool runs; keep the last answer.
+  (
+    url=""
+    while kill -0 "$pid" 2>/dev/null; do
+      [ -n "$url" ] || url=$(grep -o 'http://127.0.0.1:[0-9]*/metrics' "$out/stderr" | head -1 || true)
+      if [ -n "$url" ] && curl -sf --max-time 2 "$url" >"$out/metrics.tmp" 2>/dev/null; then
+        mv "$out/metrics.tmp" "$out/metrics"
+      fi
+      sleep 0.2
+    done
+  ) &
+  local scraper=$!
   sleep "$fault_at"
   fault_t=$(now)
   case "$fault" in
@@ -83,15 +99,9 @@ run_drill() {
       for f in "$state"/redis*.pid; do kill -9 "$(cat "$f")"; done
       ;;
   esac
-  # Scrape /metrics while the tool runs; keep the last answer.
-  local url=""
-  while kill -0 "$pid" 2>/dev/null; do
-    [ -n "$url" ] || url=$(grep -o 'http://127.0.0.1:[0-9]*/metrics' "$out/stderr" | head -1 || true)
-    [ -n "$url" ] && curl -sf --max-time 1 "$url" >"$out/metrics.tmp" 2>/dev/null && mv "$out/metrics.tmp" "$out/metrics"
-    sleep 0.2
-  done
   local rc=0
   wait "$pid" || rc=$?
+  wait "$scraper" || true
   local elapsed
   elapsed=$(python3 -c "print(f'{$(now) - $start:.1f}')")
   local children schemas files
@@ -117,11 +127,12 @@ run_drill() {
     "$(field "$out/report.json" faults.redis_reconnects)" "$schemas" "$children" "$files" \
     "$(field "$out/report.json" cleanup.clean)"
   if [ -n "$back" ]; then
-    # The longest recovery runs from an operation's first failure (at the crash) to its success.
-    local recovery
-    recovery=$(field "$out/report.json" faults.longest_recovery_seconds)
-    printf '%-14s server down %.1fs; first success %.2fs after it was back\n' "" "$(python3 -c "print($back - $fault_t)")" \
-      "$(python3 -c "print(max(0.0, ${recovery:-0} - ($back - $fault_t)))")"
+    # Time to recover: how long after the server was back operations still failed (the last
+    # failed attempt's wall clock from the report, against the moment pg_ctl start returned).
+    local last
+    last=$(field "$out/report.json" faults.last_failure_unix)
+    printf '%-14s server down %.1fs; last failed attempt %.2fs after it was back\n' "" \
+      "$(python3 -c "print($back - $fault_t)")" "$(python3 -c "print(f'{${last:-0} - $back:.2f}')")"
   fi
   if [ "${DRILL_VERBOSE:-0}" = 1 ]; then cat "$out/stderr" >&2; fi
   services down >/dev/null 2>&1 || true

@@ -57,6 +57,8 @@ Status Retrier::Run(const std::function<Status(int attempt)>& fn) {
     if (!s.ok()) {
       std::lock_guard<std::mutex> lock(mu_);
       ++stats_.failed_attempts;
+      stats_.last_failure_unix =
+          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
       if (stats_.first_error.empty()) stats_.first_error = s.ToString();
       stats_.last_error = s.ToString();
     }
@@ -154,6 +156,7 @@ std::string FaultsJson(const FaultSnapshot& end) {
                   ", \"recovered\": " + u(end.retry.recovered) +
                   ", \"longest_recovery_seconds\": " + JsonNumber(end.retry.longest_recovery_seconds) +
                   ", \"retry_seconds\": " + JsonNumber(f.retry_seconds) +
+                  ", \"last_failure_unix\": " + std::to_string(end.retry.last_failure_unix) +
                   ", \"pg_connect_failures\": " + u(f.pg_connect_failures) +
                   ", \"pg_discarded\": " + u(f.pg_discarded) + ", \"redis_errors\": " + u(f.redis_errors) +
                   ", \"redis_reconnects\": " + u(f.redis_reconnects) +

@@ -54,6 +54,8 @@ struct RetryStats {
   uint64_t gave_up = 0;             // operations still failing transiently after retry_for
   double longest_recovery_seconds = 0;  // first failed attempt -> success, the longest of the run
   double retry_seconds = 0;         // time spent between first failures and the operations' ends
+  double last_failure_unix = 0;     // wall clock (s since 1970) of the last failed attempt; 0: none.
+                                    // Against the time a server came back: how long failures went on
   std::string first_error;          // "" when none
   std::string last_error;
 };

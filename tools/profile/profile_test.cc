@@ -156,6 +156,8 @@ TEST(ProfileToolTest, BadArgumentsExitTwo) {
   EXPECT_EQ(RunTool("--iterations 0 2>/dev/null").exit_code, 2);
   EXPECT_EQ(RunTool("--serve 70000 2>/dev/null").exit_code, 2);
   EXPECT_EQ(RunTool("--bogus 2>/dev/null").exit_code, 2);
+  EXPECT_EQ(RunTool("--retry-for -1 2>/dev/null").exit_code, 2);
+  EXPECT_EQ(RunTool("--cleanup-timeout x 2>/dev/null").exit_code, 2);
 }
 
 }  // namespace

@@ -222,8 +222,10 @@ int Main(int argc, char** argv) {
                flags.seconds > 0 ? (", at most " + std::to_string(flags.seconds) + " s").c_str() : "",
                flags.max_rss_slope);
 
+  std::atomic<bool> halt{false};  // time limit, signal, or a thread that gave up
+  // A halt also ends the retries under way: a run ends on time even while a server is away.
   tools::Retrier retrier({.retry_for = std::chrono::seconds(flags.retry_for_seconds),
-                          .cancelled = [] { return interrupted != 0; }});
+                          .cancelled = [&halt] { return interrupted != 0 || halt.load(); }});
   std::unique_ptr<profile::MetricsServer> server;
   if (flags.serve_port >= 0) {
     auto started = profile::MetricsServer::Start(static_cast<uint16_t>(flags.serve_port), [&service, &retrier] {
@@ -244,7 +246,6 @@ int Main(int argc, char** argv) {
 
   std::atomic<uint64_t> done{0};
   std::atomic<int> running{flags.threads};
-  std::atomic<bool> halt{false};  // time limit, signal, or a thread that gave up
   std::mutex stop_mutex;
   std::string stop_reason;  // GUARDED_BY(stop_mutex); "" unless the run stopped early
   // Built before and destroyed after the run, so that the last samples do not see their memory
@@ -268,7 +269,9 @@ int Main(int argc, char** argv) {
           done.fetch_add(1, std::memory_order_relaxed);
           return step.ok() ? Status::Ok() : step.status();
         });
-        if (!s.ok() && tools::IsTransient(s)) {
+        // Still failing after the retry limit: this thread gives up and the run stops (an
+        // operation cut short by a halt is counted as failed, and the halt says why).
+        if (!s.ok() && tools::IsTransient(s) && !halt.load()) {
           std::lock_guard<std::mutex> lock(stop_mutex);
           if (stop_reason.empty()) stop_reason = "thread " + std::to_string(t) + ": " + s.ToString();
           halt = true;
