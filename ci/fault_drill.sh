@@ -10,7 +10,8 @@
 #                  cut), started again 3 s after the stop
 #   profile-pg15   the same, 15 s
 #   profile-redis  chinook-profile, every redis-server SIGKILLed 1.5 s in (not restarted)
-#   soak-pg3 / soak-pg15 / soak-redis    the same faults during chinook-soak (--seconds: the
+#   profile-redis3 the same, the servers started again (empty) 3 s later: reconnects
+#   soak-pg3 / soak-pg15 / soak-redis / soak-redis3    the same faults during chinook-soak (--seconds: the
 #                  outage + 12 s)
 #
 # Per drill, one line: the exit status, operations done and failed, failed attempts and retries,
@@ -30,7 +31,7 @@ fault_at=${DRILL_FAULT_AT:-1.5}   # seconds after the tool starts
 stop_mode=${DRILL_PG_STOP_MODE:-fast}
 work=$(mktemp -d /tmp/chinook-drill.XXXXXX)
 drills=("$@")
-[ ${#drills[@]} -gt 0 ] || drills=(profile-pg3 profile-pg15 profile-redis soak-pg3 soak-pg15 soak-redis)
+[ ${#drills[@]} -gt 0 ] || drills=(profile-pg3 profile-pg15 profile-redis profile-redis3 soak-pg3 soak-pg15 soak-redis soak-redis3)
 # The drill's own servers: never the caller's.
 unset CHINOOK_PG_DSN CHINOOK_REDIS_URL CHINOOK_REDIS_NODES
 
@@ -98,6 +99,16 @@ run_drill() {
     redis)
       for f in "$state"/redis*.pid; do kill -9 "$(cat "$f")"; done
       ;;
+    redis3)
+      # Killed, then the same servers (ports, settings: ci/services.sh's, empty) back 3 s later.
+      for f in "$state"/redis*.pid; do kill -9 "$(cat "$f")"; done
+      sleep 3
+      for f in "$state"/redis*.pid; do
+        local i; i=$(basename "$f" .pid)
+        redis-server --port "$(cat "$state/$i.port")" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
+          --pidfile "$f" --logfile "$state/$i.log" --dir "$state" --dbfilename "$i.rdb" >/dev/null
+      done
+      ;;
   esac
   local rc=0
   wait "$pid" || rc=$?
@@ -122,9 +133,10 @@ run_drill() {
   printf '%-14s exit %s in %5ss: ops %s, failed %s, failed attempts %s, retries %s, longest recovery %ss, ' \
     "$drill" "$rc" "$elapsed" "$done_ops" "${failed:-?}" "$(field "$out/report.json" faults.db_failed_attempts)" \
     "$(field "$out/report.json" faults.db_retries)" "$(field "$out/report.json" faults.longest_recovery_seconds)"
-  printf 'redis errors %s (metrics %s), reconnects %s; left: %s schemas, %s processes, %s files, clean-up %s\n' \
+  printf 'redis errors %s (metrics %s), reconnects %s, L1 coherent at the end %s; left: %s schemas, %s processes, %s files, clean-up %s\n' \
     "$(field "$out/report.json" faults.redis_errors)" "${metric_errors:-?}" \
-    "$(field "$out/report.json" faults.redis_reconnects)" "$schemas" "$children" "$files" \
+    "$(field "$out/report.json" faults.redis_reconnects)" "$(field "$out/report.json" faults.l1_coherent)" \
+    "$schemas" "$children" "$files" \
     "$(field "$out/report.json" cleanup.clean)"
   if [ -n "$back" ]; then
     # Time to recover: how long after the server was back operations still failed (the last
@@ -142,8 +154,10 @@ run_drill() {
 status=0
 for d in "${drills[@]}"; do
   case "$d" in
-    profile-pg3|profile-pg15|profile-redis|soak-pg3|soak-pg15|soak-redis) run_drill "$d" || status=1 ;;
-    *) echo "fault_drill: unknown drill '$d' (profile-pg3 profile-pg15 profile-redis soak-pg3 soak-pg15 soak-redis)" >&2
+    profile-pg3|profile-pg15|profile-redis|profile-redis3|soak-pg3|soak-pg15|soak-redis|soak-redis3)
+      run_drill "$d" || status=1 ;;
+    *) echo "fault_drill: unknown drill '$d' (profile-pg3 profile-pg15 profile-redis profile-redis3 soak-pg3 soak-pg15" \
+         "soak-redis soak-redis3)" >&2
        exit 2 ;;
   esac
 done

@@ -32,9 +32,8 @@
 // of what was measured until then is printed all the same. Redis trouble never fails a call: it
 // shows as Redis errors, reconnects and reads that bypassed L1, and a low hit rate in an operation
 // where at least 10% of the calls met it is reported as Redis being unavailable, not as a cache too
-// small. Every figure is in the text
-// report, under "faults" in --json, and in /metrics (chinook_run_db_*, the service's
-// chinook_customer_redis_* and the pool's chinook_pg_pool_*).
+// small. Every figure is in the text report, under "faults" in --json, and in /metrics
+// (chinook_run_db_*, the service's chinook_customer_redis_* and the pool's chinook_pg_pool_*).
 //
 // Clean-up: the schema is dropped (and the run's Redis keys removed) before the report is printed,
 // retrying while the server is away for up to --cleanup-timeout seconds (default 60). If it still
