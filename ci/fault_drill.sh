@@ -64,9 +64,11 @@ run_drill() {
     "$build/chinook-profile" --iterations 1500 --batch-size 5 --json --serve 0 --serve-linger 1 \
       --profile-dir "$out/profile" >"$out/report.json" 2>"$out/stderr" &
   else
-    # Long enough to outlast the outage by 12 s: the run must be seen going on after it.
+    # Long enough to outlast the outage by 12 s (crash recovery adds ~10 s of start-up here): the
+    # run must be seen going on after it.
     local outage=0
     case "$fault" in pg*) outage=${fault#pg} ;; esac
+    [ "$stop_mode" = immediate ] && [ "$outage" -gt 0 ] && outage=$((outage + 10))
     "$build/chinook-soak" --threads 2 --ops 100000000 --seconds $((outage + 12)) --warmup 1000 --max-rss-slope 1e12 --json \
       --serve 0 >"$out/report.json" 2>"$out/stderr" &
   fi
