@@ -27,6 +27,12 @@ std::chrono::milliseconds NextBackoff(std::chrono::milliseconds current, std::ch
   return current.count() == 0 ? min : std::min(current * 2, max);
 }
 
+std::string OneDecimal(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.1f", v);
+  return buf;
+}
+
 std::string Quoted(std::string_view identifier) {
   std::string out = "\"";
   for (const char c : identifier) {
@@ -194,13 +200,17 @@ CleanupReport CleanUp(const std::string& dsn, const std::string& schema, cache::
   report.schema = schema;
   report.redis_patterns = redis_patterns;
   const Clock::time_point start = Clock::now();
-  // Each attempt gets at most this long, so that a hung server still leaves time to try again.
+  // Each attempt gets at most this long, so that a hung server still leaves time to try again,
+  // and at least this long, so that a timeout of 0 still means one real attempt.
   constexpr auto kAttemptLimit = std::chrono::seconds(5);
+  constexpr auto kAttemptMinimum = std::chrono::seconds(2);
   std::chrono::milliseconds backoff{0};
   const Clock::time_point schema_deadline = start + options.timeout;
   while (!schema.empty()) {
     ++report.schema_attempts;
-    const Clock::time_point attempt_deadline = std::min<Clock::time_point>(schema_deadline, Clock::now() + kAttemptLimit);
+    const Clock::duration left = schema_deadline - Clock::now();
+    const Clock::time_point attempt_deadline =
+        Clock::now() + std::clamp<Clock::duration>(left, kAttemptMinimum, kAttemptLimit);
     Status s;
     auto conn = pg::Connection::Open(dsn, attempt_deadline);
     if (!conn.ok()) {
@@ -245,12 +255,12 @@ CleanupReport CleanUp(const std::string& dsn, const std::string& schema, cache::
   return report;
 }
 
-std::vector<std::string> CleanupReport::Leftovers(std::string_view dsn_var, int64_t rows) const {
+std::vector<std::string> CleanupReport::Leftovers(std::string_view dsn_var, std::string_view contents) const {
   std::vector<std::string> out;
   if (!schema.empty() && !schema_dropped) {
-    const std::string written = rows >= 0 ? std::to_string(rows) + " customers written by this run" : "its tables";
-    out.push_back("left schema " + Quoted(schema) + " (" + written + ") in the database: " + std::to_string(schema_attempts) +
-                  " attempts to drop it failed within " + JsonNumber(seconds) + " s, the last with: " + schema_error +
+    out.push_back("left schema " + Quoted(schema) + " (" + std::string(contents) + ") in the database: " +
+                  std::to_string(schema_attempts) +
+                  " attempts to drop it failed within " + OneDecimal(seconds) + " s, the last with: " + schema_error +
                   "; drop it with: psql \"$" + std::string(dsn_var) + "\" -c 'DROP SCHEMA IF EXISTS " + Quoted(schema) +
                   " CASCADE'");
   }
@@ -264,7 +274,7 @@ std::vector<std::string> CleanupReport::Leftovers(std::string_view dsn_var, int6
   return out;
 }
 
-std::string CleanupReport::Json(int64_t rows) const {
+std::string CleanupReport::Json(std::string_view contents) const {
   std::string j = "{\"schema\": ";
   if (schema.empty()) j += "null"; else AppendJsonString(schema, &j);
   j += std::string(", \"schema_dropped\": ") + (schema_dropped ? "true" : "false") +
@@ -272,7 +282,7 @@ std::string CleanupReport::Json(int64_t rows) const {
        ", \"redis_keys_removed\": " + (redis_keys_removed ? "true" : "false") +
        ", \"redis_keys\": " + std::to_string(redis_keys) + ", \"clean\": " + (clean() ? "true" : "false") +
        ", \"left\": [";
-  const std::vector<std::string> left = Leftovers("CHINOOK_PG_DSN", rows);
+  const std::vector<std::string> left = Leftovers("CHINOOK_PG_DSN", contents);
   for (size_t i = 0; i < left.size(); ++i) {
     if (i) j += ", ";
     AppendJsonString(left[i], &j);

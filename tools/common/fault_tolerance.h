@@ -137,10 +137,10 @@ struct CleanupReport {
   // reported (Leftovers) but do not count: they carry TTLs and vanish on their own.
   bool clean() const { return schema.empty() || schema_dropped; }
   // Lines naming what was left and the command that removes it (the schema, then Redis keys);
-  // empty when nothing was left. `dsn_var`
-  // and `rows` go into the message (rows: what the run wrote, -1 unknown).
-  std::vector<std::string> Leftovers(std::string_view dsn_var, int64_t rows) const;
-  std::string Json(int64_t rows) const;  // a JSON object (no trailing newline)
+  // empty when nothing was left. `dsn_var` names the variable in the command; `contents` says what
+  // the schema holds ("942 customers written by this run").
+  std::vector<std::string> Leftovers(std::string_view dsn_var, std::string_view contents) const;
+  std::string Json(std::string_view contents) const;  // a JSON object (no trailing newline)
 };
 
 struct CleanupOptions {

@@ -463,6 +463,9 @@ std::vector<Recommendation> Recommend(const std::vector<OpResult>& ops) {
 using tools::AppendJsonString;
 using tools::JsonNumber;
 
+// What a left-over schema of the run holds, for the message that names it.
+std::string SchemaContents(int64_t rows) { return std::to_string(rows) + " customers written by this run"; }
+
 // What the whole run came to, besides the operations.
 struct RunOutcome {
   bool completed = true;
@@ -484,7 +487,7 @@ std::string JsonReport(const Flags& flags, bool cpu, bool heap, const std::vecto
   if (outcome.completed) j += "null"; else AppendJsonString(outcome.stop_reason, &j);
   j += ",\n  \"failed_operations\": " + std::to_string(outcome.failed_operations);
   j += ",\n  \"faults\": " + tools::FaultsJson(outcome.faults);
-  j += ",\n  \"cleanup\": " + outcome.cleanup.Json(rows);
+  j += ",\n  \"cleanup\": " + outcome.cleanup.Json(SchemaContents(rows));
   j += ",\n  \"operations\": [";
   for (size_t i = 0; i < ops.size(); ++i) {
     const OpResult& op = ops[i];
@@ -551,7 +554,7 @@ void PrintText(bool cpu, bool heap, const Flags& flags, const std::vector<OpResu
   }
   std::printf("\n");
   tools::PrintFaultsText(outcome.faults, stdout);
-  const std::vector<std::string> left = outcome.cleanup.Leftovers(testing::kPgDsnVar, rows);
+  const std::vector<std::string> left = outcome.cleanup.Leftovers(testing::kPgDsnVar, SchemaContents(rows));
   if (left.empty()) {
     std::printf("cleanup: schema %s dropped, %lu Redis keys removed (%.2f s)\n", outcome.cleanup.schema.c_str(),
                 static_cast<unsigned long>(outcome.cleanup.redis_keys), outcome.cleanup.seconds);
@@ -587,7 +590,7 @@ tools::CleanupReport Cleanup(const std::string& dsn, const Flags& flags, const S
   options.timeout = std::chrono::seconds(flags.cleanup_timeout_seconds);
   options.redis_timeout = std::min(options.redis_timeout, options.timeout);
   tools::CleanupReport report = tools::CleanUp(dsn, stack.schema, stack.remote.get(), RedisPatterns(stack), options);
-  for (const std::string& line : report.Leftovers(testing::kPgDsnVar, stack.rows_written)) {
+  for (const std::string& line : report.Leftovers(testing::kPgDsnVar, SchemaContents(stack.rows_written))) {
     std::fprintf(stderr, "chinook-profile: %s\n", line.c_str());
   }
   return report;

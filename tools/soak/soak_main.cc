@@ -160,13 +160,14 @@ double MiB(double bytes) { return bytes / (1024.0 * 1024.0); }
 // The clean-up of what this run owns: its schema (unless the caller named it) and the Redis keys
 // of the corpus and of the customers the mixes created.
 tools::CleanupReport CleanUpRun(const Flags& flags, const std::string& dsn, const std::string& schema,
-                                cache::RemoteCache* remote, const std::vector<std::string>& patterns) {
+                                cache::RemoteCache* remote, const std::vector<std::string>& patterns,
+                                std::string_view contents) {
   tools::CleanupOptions options;
   options.timeout = std::chrono::seconds(flags.cleanup_timeout_seconds);
   options.redis_timeout = std::min(options.redis_timeout, options.timeout);
   tools::CleanupReport report =
       tools::CleanUp(dsn, flags.schema.empty() ? schema : "", remote, patterns, options);
-  for (const std::string& line : report.Leftovers(testing::kPgDsnVar, -1)) {
+  for (const std::string& line : report.Leftovers(testing::kPgDsnVar, contents)) {
     std::fprintf(stderr, "chinook-soak: %s\n", line.c_str());
   }
   return report;
@@ -212,10 +213,13 @@ int Main(int argc, char** argv) {
     once.cleanup_timeout_seconds = 0;
     auto remote = cache::ParseRedisUrl(options.redis_url);
     const auto cache = remote.ok() ? cache::NewRedisCache(*remote) : nullptr;
-    (void)CleanUpRun(once, options.pg_dsn, options.schema, cache.get(), patterns);
+    (void)CleanUpRun(once, options.pg_dsn, options.schema, cache.get(), patterns,
+                     "the soak corpus, if it was stored before the failure");
     return 2;
   }
   AssembledService& service = **assembled;
+  const std::string contents =
+      "the soak corpus of " + std::to_string(service.stored.size()) + " customers and the run's Creates";
   std::FILE* curve = flags.json ? stderr : stdout;
   std::fprintf(curve, "chinook-soak: %d threads x %lu operations (warm-up %ld each)%s, RSS slope bound %.0f B/kop\n",
                flags.threads, static_cast<unsigned long>(flags.ops), static_cast<long>(flags.warmup),
@@ -237,7 +241,7 @@ int Main(int argc, char** argv) {
     });
     if (!started.ok()) {
       std::fprintf(stderr, "chinook-soak: %s\n", started.status().ToString().c_str());
-      (void)CleanUpRun(flags, options.pg_dsn, options.schema, service.remote.get(), patterns);
+      (void)CleanUpRun(flags, options.pg_dsn, options.schema, service.remote.get(), patterns, contents);
       return 2;
     }
     server = std::move(*started);
@@ -328,7 +332,7 @@ int Main(int argc, char** argv) {
   const tools::FaultSnapshot faults = tools::TakeFaultSnapshot(retrier, *service.service, service.pool.get());
   const uint64_t failed = faults.retry.failed_operations;
   const tools::CleanupReport cleanup =
-      CleanUpRun(flags, options.pg_dsn, options.schema, service.remote.get(), patterns);
+      CleanUpRun(flags, options.pg_dsn, options.schema, service.remote.get(), patterns, contents);
   const bool completed = stop_reason.empty();
   const bool enough_samples = ops.size() >= 3;
   const bool flat = enough_samples && rss_slope <= flags.max_rss_slope;
@@ -349,7 +353,7 @@ int Main(int argc, char** argv) {
          ",\n  \"allocated_slope_bytes_per_kop\": " + tools::JsonNumber(allocated_slope) +
          ",\n  \"max_rss_slope\": " + tools::JsonNumber(flags.max_rss_slope) +
          ",\n  \"flat\": " + (flat ? "true" : "false") + ",\n  \"faults\": " + tools::FaultsJson(faults) +
-         ",\n  \"cleanup\": " + cleanup.Json(-1) + ",\n  \"pass\": " + (pass ? "true" : "false") + "\n}\n";
+         ",\n  \"cleanup\": " + cleanup.Json(contents) + ",\n  \"pass\": " + (pass ? "true" : "false") + "\n}\n";
     std::fputs(j.c_str(), stdout);
   } else {
     std::printf("after warm-up: %zu samples; resident memory slope %.1f B/kop, jemalloc allocated slope %.1f B/kop\n",
