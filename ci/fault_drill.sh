@@ -60,6 +60,7 @@ run_drill() {
   pgdir=$(cat "$state/pg.dir")
   port=$(cat "$state/pg.port")
   mkdir -p "$out/profile"
+  set -m  # the tool in a process group of its own: what it leaves running is found by its pgid
   if [ "$tool" = profile ]; then
     "$build/chinook-profile" --iterations 1500 --batch-size 5 --json --serve 0 --serve-linger 1 \
       --profile-dir "$out/profile" >"$out/report.json" 2>"$out/stderr" &
@@ -73,6 +74,7 @@ run_drill() {
       --serve 0 >"$out/report.json" 2>"$out/stderr" &
   fi
   local pid=$! start fault_t="" back=""
+  set +m
   start=$(now)
   # Scrape /metrics while the tool runs; keep the last answer.
   (
@@ -118,7 +120,7 @@ run_drill() {
   local elapsed
   elapsed=$(python3 -c "print(f'{$(now) - $start:.1f}')")
   local children schemas files
-  children=$(pgrep -P "$pid" 2>/dev/null | wc -l || true)
+  children=$(pgrep -g "$pid" 2>/dev/null | wc -l || true)
   schemas=$("$pg_bin/psql" -h 127.0.0.1 -p "$port" -U postgres -qAtc \
     "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'chinook_profile_%' OR nspname LIKE 'chinook_soak_%'" chinook)
   files=$(find "$out/profile" -type f ! -name '*.prof' | wc -l)
