@@ -91,3 +91,12 @@ SOAK_OPS ?= 1000000
 .PHONY: soak
 soak: build
 	ci/with-services.sh $(CHINOOK_BUILD_DIR)/chinook-soak --threads $(SOAK_THREADS) --ops $(SOAK_OPS)
+
+# --- Fault drills (issue 11) ----------------------------------------------------------------------
+# chinook-profile and chinook-soak with PostgreSQL stopped 3 s and 15 s and every Redis killed, each
+# against servers of its own (ci/fault_drill.sh; a few minutes; not part of `make test`, whose
+# tests/tool_fault_drill_test.cc covers the 3 s and the never-back cases). DRILLS='profile-pg3' etc.
+DRILLS ?=
+.PHONY: fault-drill
+fault-drill: build
+	ci/fault_drill.sh $(DRILLS)

@@ -6,17 +6,12 @@
 //                    in the middle of 10,000 Creates from two threads.
 //   RedisKill        a redis-server of its own, killed with SIGKILL in the middle of reads through
 //                    CustomerService; the data stays in the shared PostgreSQL (own schema).
+// (The servers are tests/fault_servers.h's; tool_fault_drill_test.cc runs the tools against them.)
 //
 // The PostgreSQL test needs the server binaries (CHINOOK_PG_BIN, default that of ci/services.sh).
 // When they are absent and the tests run against an external server (no services/pg.dir under
 // CHINOOK_BUILD_DIR), it is skipped with the reason; with local services it fails instead.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <spawn.h>
-#include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,14 +27,13 @@
 
 #include "cache/redis_cache.h"
 #include "customer/customer_service.h"
+#include "fault_servers.h"
 #include "pg/connection_pool.h"
 #include "pg/pg_test_util.h"
 #include "repository/customer_repository.h"
 #include "repository/repository_test_env.h"
 #include "testing/customer_corpus.h"
 #include "testing/service_env.h"
-
-extern char** environ;
 
 namespace chinook {
 namespace {
@@ -50,95 +44,8 @@ namespace fs = std::filesystem;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-// Starts argv[0] (looked up in PATH) with stdout and stderr appended to `log`; returns its pid
-// or -1.
-pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = -1;
-  if (posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ) != 0) pid = -1;
-  posix_spawn_file_actions_destroy(&actions);
-  return pid;
-}
-
-// Runs argv to completion (the commands used here bound their own time, pg_ctl by -t).
-Status Run(const std::vector<std::string>& argv, const std::string& log) {
-  const pid_t pid = Spawn(argv, log);
-  if (pid < 0) return UnavailableError("cannot start " + argv[0]);
-  int wstatus = 0;
-  if (waitpid(pid, &wstatus, 0) != pid || !WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
-    return InternalError(argv[0] + " " + (argv.size() > 1 ? argv[1] : "") + " failed; see " + log);
-  }
-  return Status();
-}
-
-// A PostgreSQL cluster of the test's own in a temporary directory. PostgreSQL refuses to run as
-// root, so as root every command runs as the 'postgres' user (as ci/services.sh does).
-class ThrowawayPostgres {
- public:
-  static std::string BinDir() {
-    const std::string dir = testing::EnvOrEmpty("CHINOOK_PG_BIN");
-    return dir.empty() ? "/usr/lib/postgresql/15/bin" : dir;
-  }
-
-  ~ThrowawayPostgres() {
-    if (dir_.empty()) return;
-    (void)Ctl({"stop", "-m", "immediate"});
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-
-  Status Init() {
-    char tmpl[] = "/tmp/chinook-pgfault.XXXXXX";
-    if (mkdtemp(tmpl) == nullptr) return InternalError("mkdtemp failed");
-    dir_ = tmpl;
-    chmod(dir_.c_str(), 0755);
-    if (geteuid() == 0) {
-      if (Status s = Run({"chown", "postgres:postgres", dir_}, log()); !s.ok()) {
-        return s.Annotate("as root the cluster belongs to the 'postgres' user");
-      }
-    }
-    // -N: no fsync of the new files; the crash staged here kills processes, not the machine,
-    // so the page cache keeps everything a commit wrote.
-    return Run(AsPostgres({BinDir() + "/initdb", "-D", dir_ + "/data", "-U", "postgres", "--auth=trust", "-N",
-                           "--encoding=UTF8", "--locale=C.UTF-8"}),
-               log());
-  }
-
-  // Starts the server; on a port of its own the first time, on the same port afterwards.
-  Status Start() {
-    if (port_ == 0) port_ = pg::testing::ClosedPort();
-    return Ctl({"start", "-w", "-t", "30", "-o",
-                "-p " + std::to_string(port_) + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + dir_ +
-                    " -c fsync=off -c max_connections=20",
-                "-l", dir_ + "/server.log"});
-  }
-  // Kills the server the way a crash does: no checkpoint, connections cut.
-  Status Crash() { return Ctl({"stop", "-m", "immediate", "-w", "-t", "30"}); }
-
-  std::string dsn() const {
-    return "postgresql://postgres@127.0.0.1:" + std::to_string(port_) + "/postgres";
-  }
-  std::string log() const { return dir_ + "/ctl.log"; }
-
- private:
-  Status Ctl(std::vector<std::string> args) {
-    args.insert(args.begin(), {BinDir() + "/pg_ctl", "-D", dir_ + "/data"});
-    return Run(AsPostgres(std::move(args)), log());
-  }
-  static std::vector<std::string> AsPostgres(std::vector<std::string> argv) {
-    if (geteuid() == 0) argv.insert(argv.begin(), {"runuser", "-u", "postgres", "--"});
-    return argv;
-  }
-
-  std::string dir_;
-  int port_ = 0;
-};
+using fault_testing::OwnRedis;
+using fault_testing::ThrowawayPostgres;
 
 struct CallRecord {
   std::string id;
@@ -151,15 +58,10 @@ struct CallRecord {
 // made while the server was away may fail (Unavailable), and calls succeed again within 2 s of
 // the server being back.
 TEST(PostgresRestart, NoAcknowledgedWriteLostOnlyInFlightCallsFailRecoversWithinTwoSeconds) {
-  if (!fs::exists(ThrowawayPostgres::BinDir() + "/initdb")) {
-    const std::string build = testing::EnvOrEmpty("CHINOOK_BUILD_DIR");
-    if (build.empty() || !fs::exists(build + "/services/pg.dir")) {
-      GTEST_SKIP() << "no PostgreSQL server binaries in " << ThrowawayPostgres::BinDir()
-                   << " (set CHINOOK_PG_BIN) and the tests use an external server: this test needs a local "
-                      "cluster of its own to crash";
-    }
-    FAIL() << "PostgreSQL server binaries not found in " << ThrowawayPostgres::BinDir()
-           << " although ci/services.sh runs a local server: set CHINOOK_PG_BIN";
+  bool skip = false;
+  if (const std::string why = ThrowawayPostgres::Unusable(&skip); !why.empty()) {
+    if (skip) GTEST_SKIP() << why;
+    FAIL() << why;
   }
   ThrowawayPostgres server;
   ASSERT_TRUE(server.Init().ok()) << "initdb failed; see " << server.log();
@@ -259,35 +161,6 @@ TEST(PostgresRestart, NoAcknowledgedWriteLostOnlyInFlightCallsFailRecoversWithin
   }
   EXPECT_EQ(found, acknowledged.size());
 }
-
-// A redis-server of the test's own, run in the foreground so that its pid is ours to kill.
-class OwnRedis {
- public:
-  ~OwnRedis() { Kill(); }
-  Status Start(const std::string& log) {
-    port_ = pg::testing::ClosedPort();
-    pid_ = Spawn({"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
-                  "--appendonly", "no"},
-                 log);
-    if (pid_ < 0) return UnavailableError("cannot start redis-server (is it installed? ci/install-deps.sh)");
-    auto probe = cache::NewRedisCache(endpoint());
-    for (auto deadline = Clock::now() + 5s; Clock::now() < deadline; std::this_thread::sleep_for(20ms)) {
-      if (probe->Set("chinook:v1:probe", "1", 1s).ok()) return Status();
-    }
-    return UnavailableError("redis-server on port " + std::to_string(port_) + " did not answer; see " + log);
-  }
-  void Kill() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-  cache::RedisEndpoint endpoint() const { cache::RedisEndpoint e; e.port = port_; return e; }
-
- private:
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
 
 // Reads through CustomerService from two threads; the Redis server is killed half-way. Every
 // read still answers (from PostgreSQL), correctly, and the share answered by the caches drops.

@@ -134,6 +134,7 @@ class RedisCache final : public RemoteCache {
     s.format_errors = format_errors_.load(std::memory_order_relaxed);
     s.sets = sets_.load(std::memory_order_relaxed);
     s.deletes = deletes_.load(std::memory_order_relaxed);
+    s.reconnects = client_.reconnects();
     return s;
   }
 

@@ -52,6 +52,7 @@ struct RemoteCacheStats {
   uint64_t format_errors = 0;  // values with an unknown format byte, read as misses
   uint64_t sets = 0;
   uint64_t deletes = 0;
+  uint64_t reconnects = 0;     // connections opened again after a failure (Redis back)
   RemoteCacheStats& operator+=(const RemoteCacheStats& o) {
     hits += o.hits;
     misses += o.misses;
@@ -59,6 +60,7 @@ struct RemoteCacheStats {
     format_errors += o.format_errors;
     sets += o.sets;
     deletes += o.deletes;
+    reconnects += o.reconnects;
     return *this;
   }
   double hit_rate() const {

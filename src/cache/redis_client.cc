@@ -168,6 +168,7 @@ Status RedisConnection::Fail(std::string what) {
   retry_at_ = std::chrono::steady_clock::now() +
               std::chrono::milliseconds(static_cast<int64_t>(static_cast<double>(backoff_.count()) * factor));
   last_error_ = endpoint_.ToString() + ": " + what;
+  failed_before_ = true;
   return UnavailableError(last_error_);
 }
 
@@ -180,6 +181,7 @@ Status RedisConnection::EnsureConnected() {
   context_ = internal::OpenRedisContext(endpoint_, options_, &error);
   if (context_ == nullptr) return Fail(error);
   backoff_ = std::chrono::milliseconds(0);
+  if (failed_before_) reconnects_.fetch_add(1, std::memory_order_relaxed);
   return Status::Ok();
 }
 
@@ -253,6 +255,13 @@ Result<RedisReply> RedisClient::Command(const std::vector<std::string_view>& arg
   Slot* slot = nullptr;
   auto lock = Acquire(&slot);
   return slot->connection->Command(args);
+}
+
+uint64_t RedisClient::reconnects() const {
+  // Without the slots' locks: the connections live as long as the client and the counter is atomic.
+  uint64_t total = 0;
+  for (const auto& slot : slots_) total += slot->connection->reconnects();
+  return total;
 }
 
 namespace internal {

@@ -78,6 +78,9 @@ class RedisConnection {
   Result<RedisReply> Command(const std::vector<std::string_view>& args);
 
   const RedisEndpoint& endpoint() const { return endpoint_; }
+  // Connections opened again after a failure (the first connect is not counted). Readable from
+  // any thread.
+  uint64_t reconnects() const { return reconnects_.load(std::memory_order_relaxed); }
 
  private:
   Status EnsureConnected();
@@ -90,6 +93,8 @@ class RedisConnection {
   std::chrono::milliseconds backoff_{0};
   std::string last_error_;
   uint64_t jitter_state_;
+  bool failed_before_ = false;  // a Fail() happened: the next successful connect is a reconnect
+  std::atomic<uint64_t> reconnects_{0};
 };
 
 class RedisClient {
@@ -100,6 +105,8 @@ class RedisClient {
   Result<RedisReply> Command(const std::vector<std::string_view>& args);
 
   const RedisEndpoint& endpoint() const { return endpoint_; }
+  // Sum of the connections' reconnects().
+  uint64_t reconnects() const;
 
  private:
   struct Slot {

@@ -185,7 +185,9 @@ CustomerServiceStats CustomerService::Stats() const {
   s.loader_calls = s.cache.loader_calls;
   s.list_page_hits = list_page_hits_.load(std::memory_order_relaxed);
   s.list_page_misses = list_page_misses_.load(std::memory_order_relaxed);
-  s.redis_errors = remote_ != nullptr ? remote_->Stats().errors : 0;
+  s.redis_errors = s.cache.l2.errors;
+  s.redis_reconnects = s.cache.l2.reconnects;
+  s.l1_coherent = cache_.l1_coherent();
   s.invalidation_errors = invalidation_errors_.load(std::memory_order_relaxed);
   s.repository_queries = s.repository.statements;
   return s;

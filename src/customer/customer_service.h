@@ -65,6 +65,8 @@ struct CustomerServiceStats {
   uint64_t list_page_hits = 0;       // List pages answered from Redis
   uint64_t list_page_misses = 0;
   uint64_t redis_errors = 0;         // failed Redis commands (reads became misses)
+  uint64_t redis_reconnects = 0;     // Redis connections opened again after a failure
+  bool l1_coherent = true;           // false while L1 is bypassed (invalidations cannot reach it)
   uint64_t invalidation_errors = 0;  // writes whose cache invalidation failed (stale until TTL)
   uint64_t repository_queries = 0;   // SQL statements the repository sent
   cache::TieredCacheStats cache;

@@ -27,6 +27,18 @@ void WriteServiceMetrics(const CustomerService& service, metrics::PrometheusWrit
                   n(s.redis_errors));
   writer->Counter("chinook_customer_invalidation_errors_total",
                   "Writes whose cache invalidation failed (stale until TTL).", {}, n(s.invalidation_errors));
+  // A Redis outage in four numbers: errors climb while it is away, reconnects count its returns,
+  // and while the invalidation subscription is down L1 is flushed and bypassed.
+  writer->Counter("chinook_customer_redis_reconnects_total",
+                  "Redis connections opened again after a failure (the server came back).", {},
+                  n(s.redis_reconnects));
+  writer->Counter("chinook_customer_invalidation_reconnects_total",
+                  "Invalidation subscriptions re-established after a drop.", {}, n(s.cache.listener.reconnects));
+  writer->Counter("chinook_customer_l1_bypassed_total",
+                  "Reads that skipped L1 because cross-process invalidation was down.", {}, n(s.cache.l1_bypassed));
+  writer->Gauge("chinook_customer_l1_coherent",
+                "1 while L1 is used, 0 while it is bypassed (Redis invalidations cannot reach it).", {},
+                s.l1_coherent ? 1 : 0);
 
   writer->Counter("chinook_repository_calls_total", "Repository calls that went to the server.", {},
                   n(s.repository.calls));

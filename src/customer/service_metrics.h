@@ -5,10 +5,11 @@
 //   // respond with Content-Type: text/plain; version=0.0.4
 //
 // Families: chinook_customer_cache_{hits,misses}_total and _hit_ratio per tier (l1, l2),
-// chinook_customer_{loader_calls,list_page_hits,list_page_misses,redis_errors,
-// invalidation_errors}_total, chinook_repository_{calls,statements,round_trips,rows_written,
-// rows_read}_total, chinook_customer_operation_duration_seconds (a summary with the 0.5, 0.9 and
-// 0.99 quantiles per op), and the pool's chinook_pg_pool_* (pg/pool_metrics.h).
+// chinook_customer_{loader_calls,list_page_hits,list_page_misses,redis_errors,redis_reconnects,
+// invalidation_errors,invalidation_reconnects,l1_bypassed}_total, chinook_customer_l1_coherent,
+// chinook_repository_{calls,statements,round_trips,rows_written,rows_read}_total,
+// chinook_customer_operation_duration_seconds (a summary with the 0.5, 0.9 and 0.99 quantiles per
+// op), and the pool's chinook_pg_pool_* (pg/pool_metrics.h).
 //
 // Thread safety: may be called concurrently with any use of the service and the pool.
 #ifndef CHINOOK_CUSTOMER_SERVICE_METRICS_H_

@@ -52,6 +52,11 @@ TEST(ServiceMetricsTest, ExpositionCarriesCountersPoolAndLatencySummaries) {
   EXPECT_GE(SampleValue(text, "chinook_customer_loader_calls_total"), 2);  // the first read and the absent id
   EXPECT_EQ(SampleValue(text, "chinook_customer_redis_errors_total"), 0);
   EXPECT_EQ(SampleValue(text, "chinook_customer_invalidation_errors_total"), 0);
+  // With Redis up the whole time: no reconnects, L1 in use.
+  EXPECT_EQ(SampleValue(text, "chinook_customer_redis_reconnects_total"), 0);
+  EXPECT_EQ(SampleValue(text, "chinook_customer_invalidation_reconnects_total"), 0);
+  EXPECT_EQ(SampleValue(text, "chinook_customer_l1_bypassed_total"), static_cast<double>(stats.cache.l1_bypassed));
+  EXPECT_EQ(SampleValue(text, "chinook_customer_l1_coherent"), stats.l1_coherent ? 1 : 0);
   EXPECT_EQ(SampleValue(text, "chinook_repository_statements_total"), static_cast<double>(stats.repository_queries));
   EXPECT_GE(SampleValue(text, "chinook_customer_cache_hit_ratio{tier=\"l1\"}"), 0);
 
@@ -78,7 +83,8 @@ TEST(ServiceMetricsTest, ExpositionCarriesCountersPoolAndLatencySummaries) {
     EXPECT_GE(SampleValue(text, family), 0) << family;
   }
   // Every sample line is `name{labels} value` or `name value` (the format a scraper parses).
-  const std::regex line(R"(^(#.*|[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? ([-+0-9.e]+|NaN))$)");
+  // (names as Prometheus allows them: a letter or underscore, then letters, digits, underscores)
+  const std::regex line(R"(^(#.*|[a-z_][a-z0-9_]*(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? ([-+0-9.e]+|NaN))$)");
   size_t start = 0;
   while (start < text.size()) {
     const size_t end = text.find('\n', start);

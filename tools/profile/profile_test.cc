@@ -12,6 +12,7 @@
 #include <regex>
 #include <string>
 
+#include "pg/pg_test_util.h"
 #include "testing/service_env.h"
 
 namespace {
@@ -146,6 +147,31 @@ TEST(ProfileToolTest, ServesMetricsOnLoopbackWhileRunning) {
   std::filesystem::remove_all(dir);
 }
 
+// Every Redis down from the start: the run still completes (reads from PostgreSQL), counts the
+// Redis errors, and attributes the low hit rates to Redis rather than to the L1 size or TTL.
+TEST(ProfileToolTest, RedisDownFromTheStartIsReportedAsRedisNotAsAnL1TooSmall) {
+  CHINOOK_REQUIRE_ENV(dsn, chinook::testing::kPgDsnVar);
+  const std::string dir = TempDir("chinook-profile-noredis");
+  const std::string closed = "redis://127.0.0.1:" + std::to_string(chinook::pg::testing::ClosedPort());
+  const ToolRun run = RunTool("--iterations 20 --batch-size 5 --json --cleanup-timeout 10 --profile-dir " + dir +
+                                  " 2>/dev/null",
+                              "env CHINOOK_REDIS_NODES=" + closed + " CHINOOK_REDIS_URL=" + closed + " ");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  std::smatch errors;
+  ASSERT_TRUE(std::regex_search(run.output, errors, std::regex("\"redis_errors\": ([0-9]+)"))) << run.output;
+  EXPECT_GT(std::stoll(errors[1]), 0) << run.output;
+  EXPECT_NE(run.output.find("\"l1_coherent\": false"), std::string::npos) << run.output;
+  for (const char* op : {"Query Single", "Query Batch"}) {
+    EXPECT_NE(run.output.find("{\"operation\": \"" + std::string(op) + "\", \"metric\": \"redis_unavailable\""),
+              std::string::npos)
+        << op << "\n" << run.output;
+  }
+  EXPECT_EQ(run.output.find("\"metric\": \"cache_hit_rate\""), std::string::npos) << run.output;
+  EXPECT_EQ(run.output.find("larger L1"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("\"schema_dropped\": true"), std::string::npos) << run.output;
+  std::filesystem::remove_all(dir);
+}
+
 TEST(ProfileToolTest, MissingDsnIsNamed) {
   const ToolRun run = RunTool("--iterations 1 2>&1", "env -u CHINOOK_PG_DSN ");
   EXPECT_EQ(run.exit_code, 1) << run.output;
@@ -156,6 +182,8 @@ TEST(ProfileToolTest, BadArgumentsExitTwo) {
   EXPECT_EQ(RunTool("--iterations 0 2>/dev/null").exit_code, 2);
   EXPECT_EQ(RunTool("--serve 70000 2>/dev/null").exit_code, 2);
   EXPECT_EQ(RunTool("--bogus 2>/dev/null").exit_code, 2);
+  EXPECT_EQ(RunTool("--retry-for -1 2>/dev/null").exit_code, 2);
+  EXPECT_EQ(RunTool("--cleanup-timeout x 2>/dev/null").exit_code, 2);
 }
 
 }  // namespace

@@ -31,7 +31,8 @@ ServiceMix::ServiceMix(customer::CustomerService* service, std::vector<customer:
       options_(options),
       ranks_(cache::ZipfTrace(stored_.size(), kZipfSequenceLength, options.zipf_s, options.seed)),
       next_rank_(options.seed % kZipfSequenceLength),
-      generator_({.seed = FreshSeed(options.seed)}) {}
+      create_seed_(FreshSeed(options.seed)),
+      generator_({.seed = create_seed_}) {}
 
 const customer::Customer& ServiceMix::ZipfCustomer() {
   const customer::Customer& c = stored_[ranks_[next_rank_]];
@@ -84,11 +85,13 @@ Result<customer::CustomerPtr> ServiceMix::Step() {
 Result<std::unique_ptr<AssembledService>> AssembleService(const AssembleOptions& options) {
   if (options.pg_dsn.empty()) return InvalidArgumentError("AssembleService: no PostgreSQL DSN");
   if (options.redis_url.empty()) return InvalidArgumentError("AssembleService: no Redis URL");
-  auto pool = pg::ConnectionPool::Create({.dsn = options.pg_dsn, .max_open = options.max_open});
+  auto pool = pg::ConnectionPool::Create(
+      {.dsn = options.pg_dsn, .max_open = options.max_open, .connect_timeout = options.connect_timeout});
   if (!pool.ok()) return pool.status();
   auto repo = repository::NewOptimizedRepository(*pool, {.schema = options.schema});
   if (!repo.ok()) return repo.status();
   auto out = std::make_unique<AssembledService>();
+  out->pool = *pool;
   out->repository = std::move(*repo);
   out->stored = testing::MakeCorpus(options.customers, {.seed = options.corpus_seed});
   // Stored once per schema; AlreadyExists means an earlier run stored the same corpus.

@@ -13,6 +13,7 @@
 #ifndef CHINOOK_TOOLS_SOAK_SERVICE_MIX_H_
 #define CHINOOK_TOOLS_SOAK_SERVICE_MIX_H_
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -20,6 +21,7 @@
 
 #include "chinook/status.h"
 #include "customer/customer_service.h"
+#include "pg/connection_pool.h"
 #include "testing/customer_corpus.h"
 
 namespace chinook::soak {
@@ -54,6 +56,10 @@ class ServiceMix {
   // List), or the service's error; NotFound when a read missed a stored customer.
   [[nodiscard]] Result<customer::CustomerPtr> Step();
 
+  // The seed of the customers Create makes ("cust-<seed>-<n>"), so that a run can remove their
+  // cache keys afterwards.
+  uint64_t create_seed() const { return create_seed_; }
+
  private:
   const customer::Customer& ZipfCustomer();
 
@@ -62,6 +68,7 @@ class ServiceMix {
   const ServiceMixOptions options_;
   const std::vector<uint64_t> ranks_;  // Zipf sequence over stored_, replayed cyclically
   size_t next_rank_ = 0;
+  const uint64_t create_seed_;
   testing::CustomerGenerator generator_;  // new customers for Create, ids unique per seed
   std::string list_cursor_;
   int list_page_ = 0;
@@ -70,6 +77,7 @@ class ServiceMix {
 
 // The service and what it owns, kept alive together.
 struct AssembledService {
+  std::shared_ptr<pg::ConnectionPool> pool;
   std::shared_ptr<repository::CustomerRepository> repository;
   std::shared_ptr<cache::RemoteCache> remote;
   std::unique_ptr<customer::CustomerService> service;
@@ -84,6 +92,8 @@ struct AssembleOptions {
   size_t customers = 5'000;
   uint64_t corpus_seed = 5150;
   int max_open = 4;
+  // The pool's connect timeout; a load run that must notice a restarted server soon sets less.
+  std::chrono::milliseconds connect_timeout = std::chrono::seconds(5);
 };
 [[nodiscard]] Result<std::unique_ptr<AssembledService>> AssembleService(const AssembleOptions& options);
 

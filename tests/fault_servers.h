@@ -1,0 +1,107 @@
+// Servers a test owns, so that it may crash or kill them without disturbing tests running in
+// parallel on the shared servers of ci/services.sh, and tool processes a test starts and watches.
+// Test-only (linked into chinook-tests).
+//
+//   ThrowawayPostgres  initdb into a temporary directory, own port, fsync off; Crash() is
+//                      pg_ctl -m immediate, Start() again reuses the port. As root every command
+//                      runs as the 'postgres' user (PostgreSQL refuses root), as ci/services.sh.
+//   OwnRedis           a foreground redis-server on a free port; Kill() is SIGKILL.
+//   ToolProcess        a binary started with extra environment, stdout and stderr in files, in
+//                      a process group of its own (so that anything it leaves running is found).
+//
+// Thread safety: none of these is thread-safe; use each from one thread.
+#ifndef CHINOOK_TESTS_FAULT_SERVERS_H_
+#define CHINOOK_TESTS_FAULT_SERVERS_H_
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cache/redis_client.h"
+#include "chinook/status.h"
+
+namespace chinook::fault_testing {
+
+// Starts argv[0] (looked up in PATH) with stdout and stderr appended to `log`; its pid or -1.
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& log);
+// Runs argv to completion (the commands used here bound their own time, pg_ctl by -t).
+Status Run(const std::vector<std::string>& argv, const std::string& log);
+
+class ThrowawayPostgres {
+ public:
+  // The server binaries: CHINOOK_PG_BIN, default that of ci/services.sh.
+  static std::string BinDir();
+  // "" when the tests can use a cluster of their own, else why not; `skip` is set when the
+  // reason is an external server without local binaries (a skip), clear when it is a failure.
+  static std::string Unusable(bool* skip);
+
+  ~ThrowawayPostgres();
+  Status Init();
+  // Starts the server; on a port of its own the first time, on the same port afterwards.
+  Status Start();
+  // Kills the server the way a crash does: no checkpoint, connections cut.
+  Status Crash();
+
+  std::string dsn() const;
+  std::string log() const { return dir_ + "/ctl.log"; }
+
+ private:
+  Status Ctl(std::vector<std::string> args);
+
+  std::string dir_;
+  int port_ = 0;
+};
+
+// A redis-server of the test's own, run in the foreground so that its pid is ours to kill.
+class OwnRedis {
+ public:
+  ~OwnRedis() { Kill(); }
+  Status Start(const std::string& log);
+  void Kill();
+  cache::RedisEndpoint endpoint() const;
+  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+// A tool run as a child process: `env` overrides or adds variables of this process's environment.
+class ToolProcess {
+ public:
+  ToolProcess() = default;
+  ~ToolProcess();  // kills the process group if it still runs
+  ToolProcess(const ToolProcess&) = delete;
+  ToolProcess& operator=(const ToolProcess&) = delete;
+
+  Status Start(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+               const std::string& dir);
+  pid_t pid() const { return pid_; }
+  // Whether it still runs (not reaped yet).
+  bool Running();
+  // Waits for the exit until `deadline`, then kills the group; the exit code, or -1 when killed or
+  // signalled. Before returning it counts the processes left in the tool's process group.
+  int Wait(std::chrono::steady_clock::time_point deadline);
+  int processes_left() const { return processes_left_; }
+  std::string Stdout() const;
+  std::string Stderr() const;
+
+ private:
+  pid_t pid_ = -1;
+  int exit_code_ = -1;
+  int processes_left_ = 0;
+  std::string stdout_path_, stderr_path_;
+};
+
+// Processes in process group `pgid` (from /proc), not counting zombies.
+int ProcessesInGroup(pid_t pgid);
+
+// GET http://127.0.0.1:port/path with a plain socket; the whole response, or "" on error.
+std::string HttpGet(int port, const std::string& path);
+
+}  // namespace chinook::fault_testing
+
+#endif  // CHINOOK_TESTS_FAULT_SERVERS_H_
