@@ -11,9 +11,9 @@
 // small shadow W-TinyLFU caches and moves the real window to the configuration that does
 // better. With two shadows probing one step below and one step above the current window, on the
 // same requests at the same time, the comparison is paired: drift cancels, and what remains is
-// decided by a sign test on the requests where exactly one shadow hits (move once the difference
-// exceeds kSignificance standard deviations). Steps double while the direction holds and halve
-// when it turns, so the window crosses the whole range in a few moves and then settles.
+// judged by batch means (the difference of the shadows' hits over successive batches, a move
+// once its mean is two standard errors from zero). Steps double while the direction holds and
+// halve when it turns, so the window crosses the whole range in a few moves and then settles.
 //
 // Sampling is by key hash (as SHARDS, Waldspurger et al., FAST 2015): a key is in the sample or
 // not for its whole life, so each shadow sees the reuse pattern of its keys intact, at a
@@ -58,6 +58,7 @@ class WindowClimber {
 
   void Move(int direction);  // REQUIRES: mu_ held
   void Recenter();           // REQUIRES: mu_ held
+  void ResetEvidence();      // REQUIRES: mu_ held
 
   const uint64_t sample_mask_;
   const size_t shadow_capacity_;
@@ -72,6 +73,9 @@ class WindowClimber {
   uint64_t checks_ = 0;            // GUARDED_BY(mu_): since the last move or reset
   int64_t difference_ = 0;         // GUARDED_BY(mu_): hits of above_ minus hits of below_
   uint64_t discordant_ = 0;        // GUARDED_BY(mu_): requests where exactly one shadow hit
+  int64_t batch_start_difference_ = 0;  // GUARDED_BY(mu_)
+  double batch_sum_ = 0;                // GUARDED_BY(mu_)
+  double batch_sum_sq_ = 0;             // GUARDED_BY(mu_)
   std::atomic<double> fraction_;
   std::atomic<uint64_t> version_{0};
 };
