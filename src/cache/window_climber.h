@@ -42,7 +42,8 @@ class WindowClimber {
 
   // Whether requests for the key with this (well-mixed) hash go to Observe.
   bool Samples(uint64_t hash) const { return ((hash >> kSampleShift) & sample_mask_) == 0; }
-  // One sampled request, hit or miss in the real cache alike. May move the target.
+  // One sampled request, hit or miss in the real cache alike. May move the target. Dropped when
+  // another thread is observing (shards never wait for the climber).
   void Observe(uint64_t hash);
 
   // The window's target share of the capacity, and a number that changes whenever it does.
