@@ -13,9 +13,10 @@ namespace {
 // Caffeine's constants (BoundedLocalCache).
 constexpr int kAdmitHashDosThreshold = 6;     // a candidate this warm may win a lost contest ...
 constexpr uint64_t kRandomAdmitMask = 127;    // ... with probability 1/128
-// A shard reports to the climber after this many requests (fewer for small shards, whose
-// samples are short): one lock per batch instead of one per request.
-constexpr size_t kClimberReportBatch = 1024;
+// A shard looks for a new window target from the climber after this many requests: one atomic
+// load per batch instead of one per request, soon enough that the window follows within a
+// fraction of a small cache's turnover.
+constexpr size_t kClimberCheckBatch = 64;
 
 // An intrusive LRU list with a sentinel: front is least recently used.
 class NodeList {
@@ -85,14 +86,13 @@ class WTinyLfuPolicy final : public EvictionPolicy {
   WTinyLfuPolicy(size_t capacity, const WTinyLfuOptions& options, std::shared_ptr<WindowClimber> climber)
       : capacity_(capacity),
         climber_(std::move(climber)),
-        report_every_(std::clamp<size_t>(capacity, 1, kClimberReportBatch)),
+        check_every_(std::clamp<size_t>(capacity, 1, kClimberCheckBatch)),
+        protected_fraction_(std::clamp(options.protected_fraction, 0.0, 1.0)),
         random_state_(options.seed | 1),
         sketch_(capacity) {
     const double window = std::clamp(options.window_fraction, 0.0, 1.0) * static_cast<double>(capacity);
     window_max_ = std::clamp<size_t>(static_cast<size_t>(window), 1, capacity);
-    const size_t main = capacity - window_max_;
-    protected_max_ = static_cast<size_t>(std::clamp(options.protected_fraction, 0.0, 1.0) *
-                                         static_cast<double>(main));
+    protected_max_ = ProtectedMaxFor(window_max_);
     if (climber_ != nullptr) climber_version_ = climber_->version();
   }
 
@@ -115,13 +115,12 @@ class WTinyLfuPolicy final : public EvictionPolicy {
         assert(false && "hit on a node the policy does not hold");
         break;
     }
-    ++hits_since_report_;
-    MaybeClimb();
+    MaybeClimb(node->hash);
   }
 
   void OnMiss(uint64_t hash) override {
     sketch_.Increment(hash);
-    MaybeClimb();
+    MaybeClimb(hash);
   }
 
   void Add(PolicyNode* node) override {
@@ -165,7 +164,30 @@ class WTinyLfuPolicy final : public EvictionPolicy {
   uint64_t admissions_rejected() const override { return admissions_rejected_; }
   size_t window_capacity() const override { return window_max_; }
 
+  void ResizeWindow(size_t window_entries) override {
+    window_max_ = std::clamp<size_t>(window_entries, 1, std::max<size_t>(capacity_ - 1, 1));
+    protected_max_ = ProtectedMaxFor(window_max_);
+    DemoteFromProtected();
+    // A smaller window pushes its LRU entries into probation; a larger one takes the main area's
+    // LRU entries while the main area holds more than its new share.
+    while (window_.size() > window_max_) {
+      PolicyNode* node = window_.front();
+      window_.Remove(node);
+      probation_.PushBack(node, Queue::kProbation);
+    }
+    while (window_.size() < window_max_ && probation_.size() + protected_.size() > capacity_ - window_max_) {
+      PolicyNode* node = probation_.front();
+      if (node == nullptr) node = protected_.front();
+      Remove(node);
+      window_.PushBack(node, Queue::kWindow);
+    }
+  }
+
  private:
+  size_t ProtectedMaxFor(size_t window) const {
+    return static_cast<size_t>(protected_fraction_ * static_cast<double>(capacity_ - std::min(window, capacity_)));
+  }
+
   NodeList& ListOf(Queue queue) {
     switch (queue) {
       case Queue::kWindow:
@@ -196,60 +218,24 @@ class WTinyLfuPolicy final : public EvictionPolicy {
     }
   }
 
-  // Counts the request for the climber; reports a batch now and then and follows the target.
-  void MaybeClimb() {
-    if (climber_ == nullptr || ++requests_since_report_ < report_every_) return;
-    if (sketch_.initialized()) {  // while filling nothing is evicted: nothing to learn
-      climber_->Record(hits_since_report_, requests_since_report_ - hits_since_report_);
-    }
-    requests_since_report_ = hits_since_report_ = 0;
+  // Feeds a sampled request to the climber; now and then follows the climber's target.
+  void MaybeClimb(uint64_t hash) {
+    if (climber_ == nullptr) return;
+    if (climber_->Samples(hash)) climber_->Observe(hash);
+    if (++requests_since_check_ < check_every_) return;
+    requests_since_check_ = 0;
     const uint64_t version = climber_->version();
     if (version == climber_version_) return;
     climber_version_ = version;
-    const auto target = static_cast<size_t>(
-        std::clamp(std::llround(climber_->window_fraction() * static_cast<double>(capacity_)), 1LL,
-                   static_cast<long long>(capacity_)));
-    if (target > window_max_) {
-      IncreaseWindow(target - window_max_);
-    } else if (target < window_max_) {
-      DecreaseWindow(window_max_ - target);
-    }
-  }
-
-  void IncreaseWindow(size_t amount) {
-    const size_t quota = std::min(amount, protected_max_);
-    if (quota == 0) return;
-    protected_max_ -= quota;
-    window_max_ += quota;
-    DemoteFromProtected();
-    // Entries move from the main area's LRU end into the window so the sizes match the targets.
-    for (size_t moved = 0; moved < quota; ++moved) {
-      PolicyNode* node = probation_.front();
-      if (node == nullptr) node = protected_.front();
-      if (node == nullptr) break;
-      Remove(node);
-      window_.PushBack(node, Queue::kWindow);
-    }
-  }
-
-  void DecreaseWindow(size_t amount) {
-    if (window_max_ <= 1) return;
-    const size_t quota = std::min(amount, window_max_ - 1);
-    window_max_ -= quota;
-    protected_max_ += quota;
-    while (window_.size() > window_max_) {
-      PolicyNode* node = window_.front();
-      window_.Remove(node);
-      probation_.PushBack(node, Queue::kProbation);
-    }
+    ResizeWindow(static_cast<size_t>(std::llround(climber_->window_fraction() * static_cast<double>(capacity_))));
   }
 
   const size_t capacity_;
   const std::shared_ptr<WindowClimber> climber_;  // null: fixed window
-  const size_t report_every_;
+  const size_t check_every_;
+  const double protected_fraction_;
   uint64_t climber_version_ = 0;  // the climber's target this shard last applied
-  size_t requests_since_report_ = 0;
-  size_t hits_since_report_ = 0;
+  size_t requests_since_check_ = 0;
   uint64_t random_state_;
   FrequencySketch sketch_;
   NodeList window_;
@@ -275,10 +261,7 @@ std::unique_ptr<EvictionPolicy> NewLruPolicy(size_t capacity) {
   return std::make_unique<LruPolicy>(std::max<size_t>(capacity, 1));
 }
 
-double MaxWindowFraction(const WTinyLfuOptions& options) {
-  const double window = std::clamp(options.window_fraction, 0.0, 1.0);
-  return window + std::clamp(options.protected_fraction, 0.0, 1.0) * (1.0 - window);
-}
+double MaxWindowFraction(const WTinyLfuOptions&) { return 1.0; }
 
 std::unique_ptr<EvictionPolicy> NewWTinyLfuPolicy(size_t capacity, const WTinyLfuOptions& options,
                                                   std::shared_ptr<WindowClimber> climber) {

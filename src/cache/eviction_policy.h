@@ -11,9 +11,9 @@
 // the shard is full, the candidate is admitted only if the frequency sketch rates it above the
 // probation LRU victim; a warm candidate that loses still wins with probability 1/128, so an
 // attacker cannot pin a hot victim by flooding its sketch counters (hash flooding). A hit in
-// probation promotes to protected; protected overflow demotes back to probation. A hill climber
-// (window_climber.h) resizes the window from the hit rate of successive samples, so recency-biased
-// workloads get a large window and frequency-biased ones a small one.
+// probation promotes to protected; protected overflow demotes back to probation. A climber
+// (window_climber.h) resizes the window by replaying a sample of the requests through shadow
+// caches, so recency-biased workloads get a large window and frequency-biased ones a small one.
 //
 // Thread safety: not thread-safe; a shard calls its policy under the shard's lock.
 #ifndef CHINOOK_CACHE_EVICTION_POLICY_H_
@@ -77,6 +77,10 @@ class EvictionPolicy {
   virtual uint64_t admissions_rejected() const = 0;
   // Current target size of the W-TinyLFU window (0 for LRU); moves with the hill climber.
   virtual size_t window_capacity() const = 0;
+  // Sets the window's target size (clamped to [1, capacity - 1]; the main area keeps the rest,
+  // its protected share as configured) and moves entries so that the sizes match at once. The
+  // climber's shadow caches use it; LocalCache does not. No-op for LRU.
+  virtual void ResizeWindow(size_t /*window_entries*/) {}
 };
 
 // W-TinyLFU's admission rule: admit a candidate rated above the victim; otherwise admit a warm
@@ -92,7 +96,9 @@ std::unique_ptr<EvictionPolicy> NewLruPolicy(size_t capacity);
 // or a climber of its own when none is given.
 std::unique_ptr<EvictionPolicy> NewWTinyLfuPolicy(size_t capacity, const WTinyLfuOptions& options,
                                                   std::shared_ptr<WindowClimber> climber = nullptr);
-// The largest window share the climber may ask for: the window plus all of the protected segment.
+// The largest window share the climber may ask for: all of the cache (the main area keeps one
+// entry). Recency-biased workloads want a window of nearly the whole cache, where W-TinyLFU
+// behaves as LRU; a cap at the protected segment (80%) leaves them below LRU.
 double MaxWindowFraction(const WTinyLfuOptions& options);
 
 }  // namespace internal

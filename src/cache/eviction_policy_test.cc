@@ -8,6 +8,7 @@
 #include "cache/frequency_sketch.h"
 #include "cache/simulation.h"
 #include "cache/trace.h"
+#include "cache/window_climber.h"
 
 namespace chinook::cache {
 namespace {
@@ -151,7 +152,68 @@ TEST(EvictionPolicyTest, HillClimberGrowsTheWindowOnARecencyBiasedTrace) {
   const double adaptive = Simulate(trace, SimulatedPolicy::kWTinyLfu, 2000, one_shard).hit_rate();
   const double lru = Simulate(trace, SimulatedPolicy::kLru, 2000, one_shard).hit_rate();
   EXPECT_GT(adaptive, fixed + 0.10) << "fixed " << fixed << " adaptive " << adaptive;
-  EXPECT_GT(adaptive, lru - 0.06) << "lru " << lru;
+  // Issue 12's floor: not below LRU by more than half a point (Caffeine's climber, capped at an
+  // 80% window, stayed 4 points below here).
+  EXPECT_GE(adaptive, lru - 0.005) << "lru " << lru;
+}
+
+TEST(EvictionPolicyTest, ClimberConvergesWithinAShortRecencyTrace) {
+  // 8,000 requests at a capacity of 500: four samples of Caffeine's climber, which never moved
+  // the window in time. The shadow climber gets most of the way to LRU's hit rate.
+  const std::vector<uint64_t> offsets = ZipfTrace(1000, 8000, 0.8, 10);
+  std::vector<uint64_t> trace(offsets.size());
+  for (size_t i = 0; i < trace.size(); ++i) trace[i] = i / 5 + (1000 - 1 - offsets[i]);
+  const double fixed = Simulate(trace, SimulatedPolicy::kWTinyLfuFixed, 500).hit_rate();
+  const double adaptive = Simulate(trace, SimulatedPolicy::kWTinyLfu, 500).hit_rate();
+  const double lru = Simulate(trace, SimulatedPolicy::kLru, 500).hit_rate();
+  EXPECT_GT(adaptive, fixed + 0.15) << "fixed " << fixed << " adaptive " << adaptive;
+  EXPECT_GE(adaptive, lru - 0.03) << "lru " << lru;
+}
+
+TEST(WindowClimberTest, SamplesByHashSoThatEachShadowKeepsEnoughEntries) {
+  internal::WindowClimber small(1000, 0.01, 1.0);
+  EXPECT_EQ(small.shadow_capacity(), 1000u);  // shadowed whole
+  for (uint64_t k = 0; k < 1000; ++k) EXPECT_TRUE(small.Samples(MixHash(k)));
+  internal::WindowClimber large(1'000'000, 0.01, 1.0);
+  EXPECT_GE(large.shadow_capacity(), 512u);
+  EXPECT_LT(large.shadow_capacity(), 1024u);
+  int sampled = 0;
+  constexpr int kKeys = 1 << 20;
+  for (uint64_t k = 0; k < kKeys; ++k) sampled += large.Samples(MixHash(k));
+  const double expected = kKeys * static_cast<double>(large.shadow_capacity()) / 1e6;
+  EXPECT_NEAR(sampled, expected, 0.1 * expected);
+}
+
+TEST(WindowClimberTest, MovesTowardsTheWindowThatHitsMore) {
+  // Fed directly: a recency-biased stream pulls the window up to (nearly) all of the cache, a
+  // loop larger than the cache, where only the main area's frequency filter keeps anything,
+  // down to the minimum.
+  const std::vector<uint64_t> offsets = ZipfTrace(2000, 100'000, 0.8, 3);
+  internal::WindowClimber recency(500, 0.01, 1.0);
+  for (size_t i = 0; i < offsets.size(); ++i) recency.Observe(MixHash(i / 5 + (2000 - 1 - offsets[i])));
+  EXPECT_GT(recency.window_fraction(), 0.8);
+  EXPECT_GT(recency.version(), 0u);
+
+  internal::WindowClimber loop(500, 0.5, 1.0);
+  for (uint64_t key : LoopTrace(700, 100)) loop.Observe(MixHash(key));
+  EXPECT_LT(loop.window_fraction(), 0.1);
+}
+
+TEST(EvictionPolicyTest, ResizeWindowMovesEntriesAtOnce) {
+  PolicyHarness tlfu(internal::NewWTinyLfuPolicy(100, {.adaptive_window = false}));
+  for (uint64_t k = 0; k < 300; ++k) tlfu.Access(k % 150);
+  ASSERT_EQ(tlfu.policy().size(), 100u);
+  ASSERT_EQ(tlfu.policy().window_capacity(), 1u);
+  tlfu.policy().ResizeWindow(60);
+  EXPECT_EQ(tlfu.policy().window_capacity(), 60u);
+  EXPECT_EQ(tlfu.policy().size(), 100u);
+  for (uint64_t k = 1000; k < 1030; ++k) tlfu.Access(k);  // 30 newcomers all fit in the window
+  for (uint64_t k = 1000; k < 1030; ++k) EXPECT_TRUE(tlfu.Contains(k)) << k;
+  tlfu.policy().ResizeWindow(1000);  // clamped: the main area keeps one entry
+  EXPECT_EQ(tlfu.policy().window_capacity(), 99u);
+  tlfu.policy().ResizeWindow(0);
+  EXPECT_EQ(tlfu.policy().window_capacity(), 1u);
+  EXPECT_EQ(tlfu.policy().size(), 100u);
 }
 
 TEST(EvictionPolicyTest, TinyLfuBeatsLruOnZipfAndOnScans) {

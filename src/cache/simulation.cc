@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "cache/local_cache.h"
+#include "cache/sim/rival_policies.h"
 
 namespace chinook::cache {
 namespace {
@@ -70,15 +71,33 @@ SimulationResult SimulateBelady(const std::vector<uint64_t>& trace, size_t capac
   return result;
 }
 
+SimulationResult SimulateRival(const std::vector<uint64_t>& trace, sim::KeyPolicy& policy) {
+  SimulationResult result;
+  for (uint64_t key : trace) {
+    ++result.requests;
+    result.hits += policy.Access(key) ? 1 : 0;
+  }
+  return result;
+}
+
 }  // namespace
 
+const std::vector<SimulatedPolicy>& AllSimulatedPolicies() {
+  static const std::vector<SimulatedPolicy> kAll = {
+      SimulatedPolicy::kLru,  SimulatedPolicy::kWTinyLfu, SimulatedPolicy::kWTinyLfuFixed,
+      SimulatedPolicy::kBelady, SimulatedPolicy::kArc,    SimulatedPolicy::kLirs,
+      SimulatedPolicy::kS3Fifo, SimulatedPolicy::kSieve};
+  return kAll;
+}
+
 Result<SimulatedPolicy> ParseSimulatedPolicy(std::string_view name) {
-  if (name == "lru") return SimulatedPolicy::kLru;
-  if (name == "wtinylfu") return SimulatedPolicy::kWTinyLfu;
-  if (name == "wtinylfu-fixed") return SimulatedPolicy::kWTinyLfuFixed;
-  if (name == "belady") return SimulatedPolicy::kBelady;
-  return InvalidArgumentError("unknown policy \"" + std::string(name) +
-                              "\" (expected lru, wtinylfu, wtinylfu-fixed or belady)");
+  std::string expected;
+  for (SimulatedPolicy policy : AllSimulatedPolicies()) {
+    if (name == SimulatedPolicyName(policy)) return policy;
+    expected += expected.empty() ? "" : ", ";
+    expected += SimulatedPolicyName(policy);
+  }
+  return InvalidArgumentError("unknown policy \"" + std::string(name) + "\" (expected " + expected + ")");
 }
 
 std::string_view SimulatedPolicyName(SimulatedPolicy policy) {
@@ -91,6 +110,14 @@ std::string_view SimulatedPolicyName(SimulatedPolicy policy) {
       return "wtinylfu-fixed";
     case SimulatedPolicy::kBelady:
       return "belady";
+    case SimulatedPolicy::kArc:
+      return "arc";
+    case SimulatedPolicy::kLirs:
+      return "lirs";
+    case SimulatedPolicy::kS3Fifo:
+      return "s3fifo";
+    case SimulatedPolicy::kSieve:
+      return "sieve";
   }
   return "unknown";
 }
@@ -111,6 +138,14 @@ SimulationResult Simulate(const std::vector<uint64_t>& trace, SimulatedPolicy po
     case SimulatedPolicy::kWTinyLfuFixed:
       cache_options.tinylfu.adaptive_window = false;
       break;
+    case SimulatedPolicy::kArc:
+      return SimulateRival(trace, *sim::NewArcPolicy(capacity));
+    case SimulatedPolicy::kLirs:
+      return SimulateRival(trace, *sim::NewLirsPolicy(capacity));
+    case SimulatedPolicy::kS3Fifo:
+      return SimulateRival(trace, *sim::NewS3FifoPolicy(capacity));
+    case SimulatedPolicy::kSieve:
+      return SimulateRival(trace, *sim::NewSievePolicy(capacity));
   }
   return SimulateLocalCache(trace, cache_options);
 }

@@ -1,6 +1,7 @@
-// Trace replay: the hit rate of LocalCache's real policies on a request sequence, and of Belady's
-// offline optimum (MIN with bypass: evict, or do not admit, whatever is next used furthest in the
-// future) as the ceiling no online policy can pass.
+// Trace replay: the hit rate of LocalCache's real policies on a request sequence, of published
+// rivals (ARC, LIRS, S3-FIFO, SIEVE), and of Belady's offline optimum (MIN with bypass: evict, or
+// do not admit, whatever is next used furthest in the future) as the ceiling no online policy can
+// pass.
 //
 // Thread safety: pure functions.
 #ifndef CHINOOK_CACHE_SIMULATION_H_
@@ -21,11 +22,18 @@ enum class SimulatedPolicy {
   kWTinyLfu,       // LocalCache as in production (adaptive window)
   kWTinyLfuFixed,  // W-TinyLFU with the hill climber off (1% window), to show what it adds
   kBelady,         // offline optimum
+  // Rivals from the literature (cache/sim/rival_policies.h), simulated on keys alone.
+  kArc,
+  kLirs,
+  kS3Fifo,
+  kSieve,
 };
 
-// "lru", "wtinylfu", "wtinylfu-fixed", "belady".
+// "lru", "wtinylfu", "wtinylfu-fixed", "belady", "arc", "lirs", "s3fifo", "sieve".
 Result<SimulatedPolicy> ParseSimulatedPolicy(std::string_view name);
 std::string_view SimulatedPolicyName(SimulatedPolicy policy);
+// Every policy above, in the order of the enum ("--policy all").
+const std::vector<SimulatedPolicy>& AllSimulatedPolicies();
 
 struct SimulationOptions {
   // log2 of LocalCache's shard count; -1 replays through the production default.

@@ -1,16 +1,25 @@
-// The hill climber that sizes W-TinyLFU's window, shared by all shards of one cache.
+// The climber that sizes W-TinyLFU's window, shared by all shards of one cache.
 //
-// Caffeine's climber (BoundedLocalCache.climb): after each sample of 10 x capacity requests,
-// compare the sample's hit rate with the previous one; keep moving the window in the direction
-// that raised it, with a step that decays by 2% per sample, and restart with a step of 6.25% of
-// the capacity when the hit rate jumps by 5 points or more (the workload changed). The first
-// step shrinks the window.
+// Caffeine's climber compares the hit rate of successive samples of 10 x capacity requests and
+// steps the window by decaying 6.25% steps. Two samples at different times differ by the
+// workload's drift as much as by the window, so it needs many samples to find its way: on a trace
+// of 13 samples it cannot, and it never lets the window past 80% of the cache, where
+// recency-biased traces want it (issue 12: below LRU there).
 //
-// A sharded cache climbs once for all its shards, on the hit rate of all their requests: a
-// shard's own sample is shards-times smaller and its hit rate so much noisier that each shard's
-// window would wander at random on a steady workload (on the Zipf benchmark that costs about
-// half a point of hit rate). Shards report their hits and misses in batches and read the target
-// back as a fraction of their own capacity.
+// This climber follows the "minisim" idea of Einziger, Eytan, Friedman and Manes ("Adaptive
+// Software Cache Management", Middleware 2018): it replays a sample of the requests through
+// small shadow W-TinyLFU caches and moves the real window to the configuration that does
+// better. With two shadows probing one step below and one step above the current window, on the
+// same requests at the same time, the comparison is paired: drift cancels, and what remains is
+// judged by batch means (the difference of the shadows' hits over successive batches, a move
+// once its mean is two standard errors from zero). Steps double while the direction holds and
+// halve when it turns, so the window crosses the whole range in a few moves and then settles.
+//
+// Sampling is by key hash (as SHARDS, Waldspurger et al., FAST 2015): a key is in the sample or
+// not for its whole life, so each shadow sees the reuse pattern of its keys intact, at a
+// capacity scaled by the sampling rate. The rate is the largest power of two 1/2^k that leaves
+// each shadow at least kMinShadowEntries entries; a cache smaller than twice that is shadowed
+// whole (three policy updates per request instead of one: the price of adapting on short traces).
 //
 // Thread safety: all methods may be called concurrently.
 #ifndef CHINOOK_CACHE_WINDOW_CLIMBER_H_
@@ -19,6 +28,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 
 namespace chinook::cache::internal {
@@ -26,25 +36,47 @@ namespace chinook::cache::internal {
 class WindowClimber {
  public:
   // `capacity`: entries of the whole cache. The window's share starts at `initial_fraction` and
-  // stays within [0, max_fraction] (max: the window plus all of the protected segment); shards
-  // keep at least one window entry whatever the share.
+  // stays within [0, max_fraction]; shards keep at least one window entry and one main entry.
   WindowClimber(size_t capacity, double initial_fraction, double max_fraction);
+  ~WindowClimber();
 
-  // Adds a shard's requests since its last report; may complete a sample and move the target.
-  void Record(uint64_t hits, uint64_t misses);
+  // Whether requests for the key with this (well-mixed) hash go to Observe.
+  bool Samples(uint64_t hash) const { return ((hash >> kSampleShift) & sample_mask_) == 0; }
+  // One sampled request, hit or miss in the real cache alike. May move the target. Dropped when
+  // another thread is observing (shards never wait for the climber).
+  void Observe(uint64_t hash);
 
   // The window's target share of the capacity, and a number that changes whenever it does.
   double window_fraction() const { return fraction_.load(std::memory_order_relaxed); }
   uint64_t version() const { return version_.load(std::memory_order_acquire); }
+  // Entries of each shadow cache (the capacity times the sampling rate).
+  size_t shadow_capacity() const { return shadow_capacity_; }
 
  private:
-  const double sample_size_;
+  class Shadow;
+  // The sample bits sit above the sketch's (low) and below the shards' (top) bits.
+  static constexpr int kSampleShift = 24;
+
+  void Move(int direction);  // REQUIRES: mu_ held
+  void Recenter();           // REQUIRES: mu_ held
+  void ResetEvidence();      // REQUIRES: mu_ held
+
+  const uint64_t sample_mask_;
+  const size_t shadow_capacity_;
   const double max_fraction_;
+  const uint64_t check_every_;
   std::mutex mu_;
-  uint64_t hits_ = 0;              // GUARDED_BY(mu_)
-  uint64_t misses_ = 0;            // GUARDED_BY(mu_)
-  double previous_hit_rate_ = 0;   // GUARDED_BY(mu_)
-  double step_;                    // GUARDED_BY(mu_): signed share of the capacity
+  std::unique_ptr<Shadow> below_;  // GUARDED_BY(mu_): window at fraction - step
+  std::unique_ptr<Shadow> above_;  // GUARDED_BY(mu_): window at fraction + step
+  double step_;                    // GUARDED_BY(mu_): share of the capacity
+  int last_direction_ = 0;         // GUARDED_BY(mu_)
+  uint64_t requests_ = 0;          // GUARDED_BY(mu_): since the last check
+  uint64_t checks_ = 0;            // GUARDED_BY(mu_): since the last move or reset
+  int64_t difference_ = 0;         // GUARDED_BY(mu_): hits of above_ minus hits of below_
+  uint64_t discordant_ = 0;        // GUARDED_BY(mu_): requests where exactly one shadow hit
+  int64_t batch_start_difference_ = 0;  // GUARDED_BY(mu_)
+  double batch_sum_ = 0;                // GUARDED_BY(mu_)
+  double batch_sum_sq_ = 0;             // GUARDED_BY(mu_)
   std::atomic<double> fraction_;
   std::atomic<uint64_t> version_{0};
 };

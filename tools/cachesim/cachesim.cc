@@ -6,16 +6,20 @@
 #include <optional>
 #include <unordered_set>
 
+#include "cache/sim/workloads.h"
 #include "cache/simulation.h"
 #include "cache/trace.h"
+#include "report.h"
 
 namespace chinook::cachesim {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: chinook-cachesim --trace FILE [--format keys|arc|lirs] --capacity N[,N...]\n"
-    "                        [--policy lru,wtinylfu,wtinylfu-fixed,belady] [--shard-bits N] [--json]\n"
-    "       chinook-cachesim --generate zipf|scan|loop [--keys N] [--requests N] [--zipf-s S] [--seed N]\n";
+    "usage: chinook-cachesim --trace FILE [--format keys|arc|lirs] --capacity|--capacities N[,N...]\n"
+    "                        [--policy all|P[,P...]] [--svg FILE] [--shard-bits N] [--json]\n"
+    "         P: lru wtinylfu wtinylfu-fixed belady arc lirs s3fifo sieve\n"
+    "       chinook-cachesim --generate zipf|scan|loop|recency|phases|two-pools|loop-zipf [--keys N]\n"
+    "                        [--requests N] [--zipf-s S] [--drift N] [--seed N]\n";
 
 struct Flags {
   std::map<std::string, std::string> values;
@@ -24,8 +28,9 @@ struct Flags {
 
 // Parses "--name value" and "--name=value"; --json takes no value.
 Result<Flags> ParseFlags(const std::vector<std::string>& args) {
-  static const std::unordered_set<std::string> kKnown = {"trace", "format", "capacity", "policy", "shard-bits",
-                                                         "generate", "keys", "requests", "zipf-s", "seed"};
+  static const std::unordered_set<std::string> kKnown = {"trace",    "format", "capacity", "capacities", "policy",
+                                                         "svg",      "shard-bits", "generate", "keys", "requests",
+                                                         "zipf-s",   "drift",  "seed"};
   Flags flags;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -97,7 +102,10 @@ int Generate(const Flags& flags, std::ostream& out, std::ostream& err) {
   auto keys = ParsePositive("keys", Get(flags, "keys", "100000"));
   auto requests = ParsePositive("requests", Get(flags, "requests", "1000000"));
   auto seed = ParsePositive("seed", Get(flags, "seed", "42"));
-  for (const Status* s : {&keys.status(), &requests.status(), &seed.status()}) {
+  // recency: one new key enters the hot window every `drift` requests (a fifth of the requests
+  // are first-time keys by default).
+  auto drift = ParsePositive("drift", Get(flags, "drift", "5"));
+  for (const Status* s : {&keys.status(), &requests.status(), &seed.status(), &drift.status()}) {
     if (!s->ok()) {
       err << "chinook-cachesim: " << s->message() << "\n";
       return 2;
@@ -120,8 +128,25 @@ int Generate(const Flags& flags, std::ostream& out, std::ostream& err) {
                                          std::max<uint64_t>(*keys / 5, 1));
   } else if (kind == "loop") {
     trace = cache::LoopTrace(*keys, std::max<uint64_t>(*requests / *keys, 1));
+  } else if (kind == "recency") {
+    trace = cache::sim::RecencyTrace(*keys, *requests, s, *drift, *seed);
+  } else if (kind == "phases") {
+    trace = cache::sim::PhasedZipfTrace(*keys, *requests, s, 4, *seed);
+  } else if (kind == "two-pools") {
+    // Half the requests on a small, very skewed pool (a tenth of the keys, Zipf 1.2), half on a
+    // large, flat one (all the keys, Zipf 0.6).
+    trace = cache::sim::InterleaveTraces(
+        cache::ZipfTrace(std::max<uint64_t>(*keys / 10, 1), *requests / 2, 1.2, *seed),
+        cache::ZipfTrace(*keys, *requests - *requests / 2, 0.6, *seed + 1), *seed + 2);
+  } else if (kind == "loop-zipf") {
+    // A loop over half the keys interleaved with Zipf(s) requests over the other half.
+    const uint64_t half = std::max<uint64_t>(*keys / 2, 1);
+    trace = cache::sim::InterleaveTraces(cache::ZipfTrace(half, *requests / 2, s, *seed),
+                                         cache::LoopTrace(half, std::max<uint64_t>(*requests / 2 / half, 1)),
+                                         *seed + 1);
   } else {
-    err << "chinook-cachesim: --generate: \"" << kind << "\" is not zipf, scan or loop\n";
+    err << "chinook-cachesim: --generate: \"" << kind
+        << "\" is not zipf, scan, loop, recency, phases, two-pools or loop-zipf\n";
     return 2;
   }
   std::string buffer;
@@ -144,8 +169,9 @@ int RunCachesim(const std::vector<std::string>& args, std::ostream& out, std::os
   if (flags->values.count("generate")) return Generate(*flags, out, err);
 
   const std::string path = Get(*flags, "trace", "");
-  if (path.empty() || !flags->values.count("capacity")) {
-    err << "chinook-cachesim: --trace and --capacity are required\n" << kUsage;
+  const std::string capacity_flag = flags->values.count("capacity") ? "capacity" : "capacities";
+  if (path.empty() || !flags->values.count(capacity_flag)) {
+    err << "chinook-cachesim: --trace and --capacity (or --capacities) are required\n" << kUsage;
     return 2;
   }
   auto format = cache::ParseTraceFormat(Get(*flags, "format", "keys"));
@@ -154,8 +180,8 @@ int RunCachesim(const std::vector<std::string>& args, std::ostream& out, std::os
     return 2;
   }
   std::vector<size_t> capacities;
-  for (const std::string& c : SplitCommas(flags->values["capacity"])) {
-    auto v = ParsePositive("capacity", c);
+  for (const std::string& c : SplitCommas(flags->values[capacity_flag])) {
+    auto v = ParsePositive(capacity_flag, c);
     if (!v.ok()) {
       err << "chinook-cachesim: " << v.status().message() << "\n";
       return 2;
@@ -163,13 +189,26 @@ int RunCachesim(const std::vector<std::string>& args, std::ostream& out, std::os
     capacities.push_back(*v);
   }
   std::vector<cache::SimulatedPolicy> policies;
-  for (const std::string& p : SplitCommas(Get(*flags, "policy", "lru,wtinylfu,belady"))) {
+  const std::string policy_list = Get(*flags, "policy", "lru,wtinylfu,belady");
+  for (const std::string& p : policy_list == "all" ? std::vector<std::string>{} : SplitCommas(policy_list)) {
     auto policy = cache::ParseSimulatedPolicy(p);
     if (!policy.ok()) {
       err << "chinook-cachesim: --policy: " << policy.status().message() << "\n";
       return 2;
     }
     policies.push_back(*policy);
+  }
+  if (policy_list == "all") policies = cache::AllSimulatedPolicies();
+  const std::string svg_path = Get(*flags, "svg", "");
+  if (flags->values.count("svg") && svg_path.empty()) {
+    err << "chinook-cachesim: --svg needs a file name\n";
+    return 2;
+  }
+  if (!svg_path.empty()) {
+    if (const Status writable = CheckWritable(svg_path); !writable.ok()) {
+      err << "chinook-cachesim: --svg: " << writable.message() << "\n";
+      return 1;
+    }
   }
   cache::SimulationOptions options;
   if (flags->values.count("shard-bits")) {
@@ -194,12 +233,7 @@ int RunCachesim(const std::vector<std::string>& args, std::ostream& out, std::os
   }
   const size_t distinct = std::unordered_set<uint64_t>(trace->begin(), trace->end()).size();
 
-  struct Row {
-    size_t capacity;
-    cache::SimulatedPolicy policy;
-    cache::SimulationResult result;
-  };
-  std::vector<Row> rows;
+  std::vector<ResultRow> rows;
   for (size_t capacity : capacities) {
     for (cache::SimulatedPolicy policy : policies) {
       rows.push_back({capacity, policy, cache::Simulate(*trace, policy, capacity, options)});
@@ -222,15 +256,17 @@ int RunCachesim(const std::vector<std::string>& args, std::ostream& out, std::os
     out << "  ]\n}\n";
   } else {
     out << "trace " << path << " (" << format_name << "): " << trace->size() << " requests, " << distinct
-        << " distinct keys\n";
-    char line[128];
-    std::snprintf(line, sizeof line, "%10s  %-15s %9s %12s\n", "capacity", "policy", "hit_rate", "hits");
-    out << line;
-    for (const Row& row : rows) {
-      std::snprintf(line, sizeof line, "%10zu  %-15s %9.4f %12llu\n", row.capacity,
-                    std::string(cache::SimulatedPolicyName(row.policy)).c_str(), row.result.hit_rate(),
-                    static_cast<unsigned long long>(row.result.hits));
-      out << line;
+        << " distinct keys\n"
+        << "hit rate by capacity and policy\n"
+        << FormatTable(rows, policies, capacities);
+  }
+  if (!svg_path.empty()) {
+    const std::string title = path + ": " + std::to_string(trace->size()) + " requests, " +
+                              std::to_string(distinct) + " distinct keys";
+    const Status written = WriteFileAtomically(svg_path, RenderSvgChart(title, rows, policies, capacities));
+    if (!written.ok()) {
+      err << "chinook-cachesim: --svg: " << written.message() << "\n";
+      return 1;
     }
   }
   return out ? 0 : 1;

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <regex>
 #include <sstream>
 #include <unistd.h>
@@ -74,6 +75,41 @@ TEST_F(CachesimTest, PrintsATableForEachFormat) {
   const ToolRun a = Cachesim({"--trace", arc, "--format", "arc", "--capacity", "4", "--policy", "belady", "--json"});
   ASSERT_EQ(a.code, 0) << a.err;
   EXPECT_DOUBLE_EQ(HitRate(a.out, "belady", 4), 0.5);
+}
+
+TEST_F(CachesimTest, PolicyAllPrintsEveryPolicyAgainstTheBestRivalAndWritesAChart) {
+  const ToolRun gen = Cachesim({"--generate", "recency", "--keys", "2000", "--requests", "20000", "--seed", "3"});
+  ASSERT_EQ(gen.code, 0) << gen.err;
+  const std::string trace = WriteFile("recency.lirs", gen.out);
+  const std::string svg = ::testing::TempDir() + "cachesim_" + std::to_string(getpid()) + "_chart.svg";
+  paths_.push_back(svg);
+  const ToolRun sim = Cachesim({"--trace", trace, "--format", "lirs", "--capacities", "200,800", "--policy", "all",
+                                "--svg", svg});
+  ASSERT_EQ(sim.code, 0) << sim.err;
+  for (const char* name : {"lru", "wtinylfu", "wtinylfu-fixed", "belady", "arc", "lirs", "s3fifo", "sieve",
+                           "best_rival", "vs_best", "vs_lru"}) {
+    EXPECT_NE(sim.out.find(name), std::string::npos) << name << "\n" << sim.out;
+  }
+  EXPECT_NE(sim.out.find("\n       200 "), std::string::npos) << sim.out;
+  EXPECT_NE(sim.out.find("\n       800 "), std::string::npos) << sim.out;
+  std::ifstream in(svg);
+  const std::string chart((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(chart.rfind("<svg", 0), 0u);
+  EXPECT_NE(chart.find("</svg>"), std::string::npos);
+  size_t lines = 0;
+  for (size_t at = chart.find("<polyline"); at != std::string::npos; at = chart.find("<polyline", at + 1)) ++lines;
+  EXPECT_EQ(lines, 8u);  // one per policy
+  EXPECT_NE(chart.find("<title>s3fifo 800: "), std::string::npos);
+}
+
+TEST_F(CachesimTest, UnwritableChartFailsNamingThePathAndLeavesNothing) {
+  const std::string trace = WriteFile("tiny.lirs", "1\n2\n1\n");
+  const std::string svg = "/nonexistent-dir/chart.svg";
+  const ToolRun r = Cachesim({"--trace", trace, "--format", "lirs", "--capacity", "2", "--svg", svg});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find(svg), std::string::npos) << r.err;
+  EXPECT_FALSE(std::ifstream(svg).good());
+  EXPECT_EQ(Cachesim({"--trace", trace, "--format", "lirs", "--capacity", "2", "--svg="}).code, 2);
 }
 
 TEST_F(CachesimTest, GarbageInTheTraceNamesTheLine) {
