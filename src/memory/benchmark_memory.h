@@ -16,20 +16,22 @@
 // not depend on timing, and the gates file judges them as exact counts (any increase beyond a
 // per-run slack is a change): one extra allocation per op is caught.
 //
-// Which figure is exact for which benchmark:
-//   - deterministic work (serialization, the local cache, the Redis client, the repository's
-//     statements, the pool under contention, the stampede's coordinating thread): bytes_per_op
-//     and allocs_per_op, exact and repeatable.
+// Which figure is exact for which benchmark (measured: identical totals over repetitions and
+// processes, up to the one-off allocations of a run's first iterations):
+//   - deterministic work: bytes_per_op and allocs_per_op, exact and repeatable. BM_Serialize*,
+//     BM_Cache_HitRate_*, BM_LocalCache_Get and BM_MutexUnorderedMap_Get (1 and 2 threads),
+//     BM_Redis_* (the client's thread alone), BM_Repo_* except _Copy, BM_Pool_Contention (8
+//     threads, each counted alone), and BM_Cache_Stampede's coordinating thread.
 //   - work whose allocations depend on other threads' timing (MemoryCounterOptions::
 //     timing_dependent): the same counts are reported as varying_bytes_per_op and
 //     varying_allocs_per_op, which the gates file judges statistically like any *_per_op figure.
-//     Today: the soak pair, whose Redis invalidations (on the listener's thread) evict what the
-//     benchmark thread reads next, and binary COPY of 100,000 rows, whose libpq output buffer grows
-//     as far as the server falls behind.
+//     BM_Soak_ServiceMix and _Leaky, BM_Service_GetByID_Zipf (Redis invalidations, delivered on
+//     the listener's thread, decide whether the benchmark thread's next read hits L1), and
+//     BM_Repo_CreateBatch_Copy (libpq's output buffer grows as far as the server falls behind).
 //   - work done on threads the benchmark starts (MemoryCounterOptions::helper_threads): also
 //     process_allocs_per_op, every thread's calls per iteration, read process-wide after the
 //     helpers exited; it includes any other thread alive in the process, so it varies and is
-//     judged statistically. Today: the stampede, whose 64 loader threads are not Google
+//     judged statistically. BM_Cache_Stampede, whose 64 loader threads are not Google
 //     Benchmark's.
 // Without jemalloc (sanitizer builds) no memory counter is set at all: a figure of 0 would pass
 // every allocation gate in silence; an absent one fails it.
