@@ -20,14 +20,17 @@
 // processes, up to the one-off allocations of a run's first iterations):
 //   - deterministic work: bytes_per_op and allocs_per_op, exact and repeatable. BM_Serialize*,
 //     BM_Cache_HitRate_*, BM_LocalCache_Get and BM_MutexUnorderedMap_Get (1 and 2 threads),
-//     BM_Redis_* (the client's thread alone), BM_Repo_* except _Copy, BM_Pool_Contention (8
-//     threads, each counted alone), and BM_Cache_Stampede's coordinating thread.
+//     BM_Redis_* (the client's thread alone), BM_Repo_* except _Copy, and BM_Cache_Stampede's
+//     coordinating thread.
 //   - work whose allocations depend on other threads' timing (MemoryCounterOptions::
 //     timing_dependent): the same counts are reported as varying_bytes_per_op and
 //     varying_allocs_per_op, which the gates file judges statistically like any *_per_op figure.
 //     BM_Soak_ServiceMix and _Leaky, BM_Service_GetByID_Zipf (Redis invalidations, delivered on
 //     the listener's thread, decide whether the benchmark thread's next read hits L1), and
-//     BM_Repo_CreateBatch_Copy (libpq's output buffer grows as far as the server falls behind).
+//     BM_Repo_CreateBatch_Copy (libpq's output buffer grows as far as the server falls behind),
+//     and BM_Pool_Contention (8 threads, each counted alone, but what waiting for a connection
+//     costs depends on how they interleave: 23.607-23.614 allocations per read over 5
+//     repetitions).
 //   - work done on threads the benchmark starts (MemoryCounterOptions::helper_threads): also
 //     process_allocs_per_op, every thread's calls per iteration, read process-wide after the
 //     helpers exited; it includes any other thread alive in the process, so it varies and is
