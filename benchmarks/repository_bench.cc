@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -227,15 +228,24 @@ class OpReport {
   const RepositoryStats before_;
 };
 
-// A unique id for the n-th written row of this process, rewritten in place. The first call
-// reserves room for the longest id, so that no later call allocates: the counter is
-// process-wide, and an id that grew by a digit in mid-run (whenever the interleaved benchmarks
-// happen to cross a power of ten) would add a one-off allocation to an exact allocs_per_op.
-void SetWrittenId(Customer* c, uint64_t n) {
+const std::string& WrittenIdPrefix() {
   static const std::string prefix = std::string(kWrittenIdPrefix) + std::to_string(getpid()) + "-";
+  return prefix;
+}
+
+// Gives each customer's id room for the longest written id, before the timed loop: the counter
+// is process-wide, and an id that grew by a digit mid-run (whenever the interleaved benchmarks
+// happen to cross a power of ten) would add a one-off allocation to an exact allocs_per_op.
+void ReserveWrittenIds(std::span<Customer> customers) {
   constexpr size_t kMaxDigits = 20;  // of a uint64_t
+  for (Customer& c : customers) c.mutable_id()->reserve(WrittenIdPrefix().size() + kMaxDigits);
+}
+
+// A unique id for the n-th written row of this process, rewritten in place (no allocation after
+// ReserveWrittenIds).
+void SetWrittenId(Customer* c, uint64_t n) {
+  const std::string& prefix = WrittenIdPrefix();
   std::string* id = c->mutable_id();
-  if (id->capacity() < prefix.size() + kMaxDigits) id->reserve(prefix.size() + kMaxDigits);
   id->assign(prefix);
   char digits[24];
   const int len = std::snprintf(digits, sizeof digits, "%llu", static_cast<unsigned long long>(n));
@@ -263,6 +273,7 @@ void CreateOne(benchmark::State& state, CustomerRepository* (BenchEnv::*which)()
   if (env == nullptr) return;
   CustomerRepository* repo = (env->*which)();
   Customer c = ::chinook::testing::MakeCorpus(1, {.seed = 5})[0];
+  ReserveWrittenIds(std::span(&c, 1));
   OpReport report(state, repo);
   {
     memory::ScopedMemoryCounters mem(state);
@@ -290,6 +301,7 @@ void CreateBatch(benchmark::State& state, CustomerRepository* (BenchEnv::*which)
   if (env == nullptr) return;
   CustomerRepository* repo = (env->*which)();
   std::vector<Customer> batch = ::chinook::testing::MakeCorpus(static_cast<size_t>(state.range(0)), {.seed = 6});
+  ReserveWrittenIds(batch);
   OpReport report(state, repo);
   {
     memory::ScopedMemoryCounters mem(state, counter_options);
