@@ -184,7 +184,8 @@ void BM_Cache_Stampede(benchmark::State& state, bool coalesce) {
       }
     });
   }
-  memory::ScopedMemoryCounters mem(state);
+  // The loads run on the 64 workers, joined before `mem` reports: process_allocs_per_op counts them.
+  memory::ScopedMemoryCounters mem(state, {.helper_threads = true});
   for (auto _ : state) {
     key.fetch_add(1);
     finished.store(0, std::memory_order_relaxed);

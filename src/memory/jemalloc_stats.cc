@@ -1,7 +1,10 @@
 #include "memory/jemalloc_stats.h"
 
 #include <cstddef>
+#include <cstdio>
+#include <mutex>
 #include <string>
+#include <vector>
 
 // Declared weak so that this library links into binaries that do not use jemalloc (sanitizer
 // builds); there mallctl is null and every reading is zero.
@@ -12,8 +15,11 @@ namespace chinook::memory {
 namespace {
 
 // MALLCTL_ARENAS_ALL: the pseudo-arena index that sums every arena (jemalloc 5).
-constexpr const char* kSmallRequests = "stats.arenas.4096.small.nrequests";
-constexpr const char* kLargeRequests = "stats.arenas.4096.large.nrequests";
+constexpr unsigned kAllArenas = 4096;
+
+// Buffer for "stats.arenas.<index>.{small,large}.nrequests": formatted in place, because a
+// std::string would allocate inside the measured window.
+constexpr size_t kNameBytes = 64;
 
 template <typename T>
 bool Read(const char* name, T* out) {
@@ -36,6 +42,69 @@ const uint64_t* ThreadCounter(const char* name) {
   return Read(name, &p) ? p : nullptr;
 }
 
+
+// Makes this thread's cached requests visible in its arena's statistics. Fails (harmlessly: every
+// request then reaches the arena directly) when the thread cache is off.
+void FlushThreadCache() {
+  if (mallctl != nullptr) mallctl("thread.tcache.flush", nullptr, nullptr, nullptr, 0);
+}
+
+// small + large nrequests of `arena` (an index or MALLCTL_ARENAS_ALL), after a flush of this
+// thread's cache and an epoch refresh; 0 when any step fails.
+uint64_t ArenaRequests(unsigned arena) {
+  FlushThreadCache();
+  if (!RefreshEpoch()) return 0;
+  char small_name[kNameBytes], large_name[kNameBytes];
+  std::snprintf(small_name, sizeof small_name, "stats.arenas.%u.small.nrequests", arena);
+  std::snprintf(large_name, sizeof large_name, "stats.arenas.%u.large.nrequests", arena);
+  uint64_t small = 0, large = 0;
+  if (!Read(small_name, &small) || !Read(large_name, &large)) return 0;
+  return small + large;
+}
+
+// Manual arenas lent to measured threads. Never destroyed: threads may still hold one at exit.
+class ArenaPool {
+ public:
+  static ArenaPool& Get() {
+    static ArenaPool* pool = new ArenaPool;
+    return *pool;
+  }
+  // An arena no other meter holds, or false when jemalloc refuses to create one.
+  bool Acquire(unsigned* arena) {
+    std::lock_guard lock(mu_);
+    if (!free_.empty()) {
+      *arena = free_.back();
+      free_.pop_back();
+      return true;
+    }
+    if (mallctl == nullptr) return false;
+    size_t len = sizeof(*arena);
+    return mallctl("arenas.create", arena, &len, nullptr, 0) == 0;
+  }
+  void Release(unsigned arena) {
+    std::lock_guard lock(mu_);
+    free_.push_back(arena);
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<unsigned> free_;  // GUARDED_BY(mu_)
+};
+
+// The arena lent to this thread and how many meters on it share the loan.
+struct ThreadLoan {
+  unsigned arena = 0;
+  unsigned previous = 0;  // the thread's arena before the loan, given back when it ends
+  int meters = 0;
+};
+thread_local ThreadLoan t_loan;
+
+// Binds the calling thread to `arena`; stores its previous arena in *previous.
+bool BindThread(unsigned arena, unsigned* previous) {
+  size_t len = sizeof(*previous);
+  return mallctl("thread.arena", previous, &len, &arena, sizeof(arena)) == 0;
+}
+
 }  // namespace
 
 bool Available() {
@@ -53,17 +122,7 @@ uint64_t ThreadDeallocatedBytes() {
   return counter ? *counter : 0;
 }
 
-uint64_t ProcessAllocationRequests() {
-  // Requests served from a thread cache reach the arena statistics only when that cache fills or
-  // flushes; flushing the calling thread's cache makes its count exact (measured: without it, 100
-  // small allocations read as 0). Other threads' caches are not reachable from here.
-  if (mallctl == nullptr || mallctl("thread.tcache.flush", nullptr, nullptr, nullptr, 0) != 0) return 0;
-  if (!RefreshEpoch()) return 0;
-  uint64_t small = 0, large = 0;
-  Read(kSmallRequests, &small);
-  Read(kLargeRequests, &large);
-  return small + large;
-}
+uint64_t ProcessAllocationRequests() { return ArenaRequests(kAllArenas); }
 
 Result<HeapStats> ReadHeapStats() {
   if (!Available()) return FailedPreconditionError("jemalloc statistics are not available in this process");
@@ -79,20 +138,45 @@ Result<HeapStats> ReadHeapStats() {
   return h;
 }
 
-AllocationMeter::AllocationMeter()
-    : allocated0_(ThreadAllocatedBytes()),
-      deallocated0_(ThreadDeallocatedBytes()),
-      requests0_(ProcessAllocationRequests()) {
-  // Re-read the byte counters: the epoch refresh above may itself have allocated.
+AllocationMeter::AllocationMeter() {
+  if (mallctl != nullptr) {
+    if (t_loan.meters > 0) {
+      arena_ = t_loan.arena;
+      ++t_loan.meters;
+    } else {
+      unsigned arena = 0, previous = 0;
+      if (ArenaPool::Get().Acquire(&arena)) {
+        if (BindThread(arena, &previous)) {
+          t_loan = {arena, previous, 1};
+          arena_ = arena;
+        } else {
+          ArenaPool::Get().Release(arena);
+        }
+      }
+    }
+  }
+  if (arena_ != kNoArena) requests0_ = ArenaRequests(arena_);
+  // Last, so that the set-up above (the pool's vector, say) is not counted.
   allocated0_ = ThreadAllocatedBytes();
   deallocated0_ = ThreadDeallocatedBytes();
+}
+
+AllocationMeter::~AllocationMeter() {
+  if (arena_ == kNoArena || --t_loan.meters > 0) return;
+  unsigned lent = 0;
+  // Flushing first puts the thread's cached requests on the lent arena's account before it goes
+  // back to the pool, so that the next borrower's starting snapshot is already settled.
+  FlushThreadCache();
+  if (BindThread(t_loan.previous, &lent)) ArenaPool::Get().Release(arena_);
+  // If rebinding failed the thread keeps the arena and the pool forgets it: no other meter can
+  // borrow an arena a thread still allocates from.
 }
 
 AllocationMeter::Delta AllocationMeter::Take() const {
   Delta d;
   d.bytes_allocated = ThreadAllocatedBytes() - allocated0_;
   d.bytes_freed = ThreadDeallocatedBytes() - deallocated0_;
-  d.allocations = ProcessAllocationRequests() - requests0_;
+  if (arena_ != kNoArena) d.allocations = ArenaRequests(arena_) - requests0_;
   return d;
 }
 
