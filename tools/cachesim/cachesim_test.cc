@@ -7,8 +7,9 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
-#include <sys/wait.h>
 #include <unistd.h>
+
+#include "testing/run_command.h"
 
 namespace chinook::cachesim {
 namespace {
@@ -111,9 +112,9 @@ TEST_F(CachesimTest, UsageErrorsExitWithTwo) {
   };
   for (const auto& args : bad_invocations) {
     const ToolRun r = Cachesim(args);
-    EXPECT_EQ(r.code, 2) << testing::PrintToString(args);
+    EXPECT_EQ(r.code, 2) << ::testing::PrintToString(args);
     EXPECT_NE(r.err.find("chinook-cachesim: "), std::string::npos);
-    EXPECT_NE(r.err.find("usage: chinook-cachesim"), std::string::npos) << testing::PrintToString(args);
+    EXPECT_NE(r.err.find("usage: chinook-cachesim"), std::string::npos) << ::testing::PrintToString(args);
     EXPECT_TRUE(r.out.empty());
   }
   EXPECT_NE(Cachesim({"--trace", "--capacity", "10"}).err.find("--trace needs a value"), std::string::npos);
@@ -232,17 +233,11 @@ TEST_F(CachesimTest, OutOfMemoryWithinTheLimitsIsAnErrorNotAnAbort) {
   std::string text;
   for (uint64_t i = 0; i < 20; ++i) text += std::to_string(i << 16) + " 65536\n";  // 1.3 million new blocks
   const std::string path = WriteFile("big.arc", text);
-  const std::string command = "ulimit -v 65536; exec " + std::string(CHINOOK_CACHESIM_BINARY) + " --trace " + path +
-                              " --format arc --capacity 10 --policy lru --max-memory-mb 100000 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string output;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) output.append(buf, n);
-  const int status = pclose(pipe);
-  ASSERT_TRUE(WIFEXITED(status)) << output;  // not killed by SIGABRT
-  EXPECT_EQ(WEXITSTATUS(status), 1) << output;
+  const chinook::testing::CommandRun run =
+      chinook::testing::RunCommand("ulimit -v 65536; exec " + std::string(CHINOOK_CACHESIM_BINARY) + " --trace " + path +
+                          " --format arc --capacity 10 --policy lru --max-memory-mb 100000 2>&1");
+  const std::string& output = run.output;
+  EXPECT_EQ(run.exit_code, 1) << output;  // -1 would be a signal: SIGABRT from std::terminate
   EXPECT_NE(output.find("chinook-cachesim: out of memory on --trace " + path + " within the limits"),
             std::string::npos)
       << output;

@@ -21,8 +21,10 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -32,6 +34,7 @@
 #include <vector>
 
 #include "memory/jemalloc_stats.h"
+#include "repository/statements.h"
 #include "soak/service_mix.h"
 #include "testing/service_env.h"
 
@@ -52,7 +55,18 @@ struct Flags {
 
 constexpr const char* kUsage =
     "usage: chinook-soak [--threads N] [--ops N] [--warmup N] [--max-rss-slope BYTES] [--interval-ms N] "
-    "[--schema NAME]\n";
+    "[--schema NAME]\n"
+    "  --threads N          worker threads, 1..64 (default 2)\n"
+    "  --ops N              operations per thread, 1000..1000000000000 (default 1000000)\n"
+    "  --warmup N           operations per thread before samples count, below --ops (default: 10%)\n"
+    "  --max-rss-slope B    bound on the resident-memory slope, bytes per 1,000 operations, finite (default 1024)\n"
+    "  --interval-ms N      sampling period, 1..60000 (default 100)\n"
+    "  --schema NAME        schema of the stored corpus, a plain lower-case identifier (default chinook_soak)\n";
+
+// Upper ends of the ranges: ops x threads stays far inside 64 bits; a sample a minute is the
+// coarsest that still draws a curve.
+constexpr uint64_t kMaxOps = 1'000'000'000'000;
+constexpr int kMaxIntervalMs = 60'000;
 
 template <typename T>
 bool ParseNumber(std::string_view text, T* out) {
@@ -65,23 +79,28 @@ std::string ParseFlags(int argc, char** argv, Flags* flags) {
   for (int i = 1; i < argc; ++i) {
     const std::string_view name = argv[i];
     if (name == "--help" || name == "-h") return "help";
-    if (i + 1 >= argc) return std::string(name) + " needs a value";
+    if (name != "--threads" && name != "--ops" && name != "--warmup" && name != "--max-rss-slope" &&
+        name != "--interval-ms" && name != "--schema") {
+      return "unknown flag " + std::string(name);
+    }
+    // A value that starts with "--" is the next flag: this one's value is missing.
+    if (i + 1 >= argc || std::string_view(argv[i + 1]).starts_with("--")) return std::string(name) + " needs a value";
     const std::string_view value = argv[++i];
     bool ok = true;
     if (name == "--threads") {
       ok = ParseNumber(value, &flags->threads) && flags->threads >= 1 && flags->threads <= 64;
     } else if (name == "--ops") {
-      ok = ParseNumber(value, &flags->ops) && flags->ops >= 1'000;
+      ok = ParseNumber(value, &flags->ops) && flags->ops >= 1'000 && flags->ops <= kMaxOps;
     } else if (name == "--warmup") {
       ok = ParseNumber(value, &flags->warmup) && flags->warmup >= 0;
     } else if (name == "--max-rss-slope") {
-      ok = ParseNumber(value, &flags->max_rss_slope) && flags->max_rss_slope >= 0;
+      ok = ParseNumber(value, &flags->max_rss_slope) && std::isfinite(flags->max_rss_slope) &&
+           flags->max_rss_slope >= 0;
     } else if (name == "--interval-ms") {
-      ok = ParseNumber(value, &flags->interval_ms) && flags->interval_ms >= 1;
-    } else if (name == "--schema") {
+      ok = ParseNumber(value, &flags->interval_ms) && flags->interval_ms >= 1 && flags->interval_ms <= kMaxIntervalMs;
+    } else {  // --schema
       flags->schema = value;
-    } else {
-      return "unknown flag " + std::string(name);
+      if (const Status s = repository::ValidateSchemaName(value); !s.ok()) return "--schema: " + s.message();
     }
     if (!ok) return "bad value '" + std::string(value) + "' for " + std::string(name);
   }
@@ -222,4 +241,12 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace chinook::soak
 
-int main(int argc, char** argv) { return chinook::soak::Main(argc, argv); }
+// The last resort: no failure (a thread that cannot start, memory) ends in std::terminate.
+int main(int argc, char** argv) {
+  try {
+    return chinook::soak::Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "chinook-soak: internal error: %s\n", e.what());
+    return 2;
+  }
+}
