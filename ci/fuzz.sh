@@ -31,7 +31,8 @@ for fuzzer in "${fuzzers[@]}"; do
   name=${fuzzer##*/chinook-fuzz-}
   # libFuzzer enforces -malloc_limit_mb through the sanitizer allocator's hooks only; without them
   # the limit is silently off and a bomb below the RSS limit would pass.
-  if ! nm "$fuzzer" 2>/dev/null | grep -q ' __sanitizer_install_malloc_and_free_hooks$'; then
+  # (grep reads all of nm's output: with -q it would stop early and pipefail would see nm's SIGPIPE.)
+  if ! nm "$fuzzer" 2>/dev/null | grep ' __sanitizer_install_malloc_and_free_hooks$' >/dev/null; then
     echo "fuzz: $name has no sanitizer allocator, so -malloc_limit_mb would not apply; rebuild $build with -DCHINOOK_FUZZ=ON" >&2
     exit 2
   fi

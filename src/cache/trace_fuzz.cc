@@ -5,8 +5,8 @@
 // within every limit with dense ids (0..distinct_keys-1, each first used after the one before);
 // every rejection names the source and line, and a limit's rejection names the limit.
 //
-// The limits are the defaults scaled down 1024x (so that the fuzzer's memory stays small while
-// expansion still runs into every one of them), with the line limit taken from the first byte
+// The limits are the defaults scaled down (so that inputs of a few KB run into every one of them
+// and each run stays fast), with the line limit taken from the first byte
 // so that lines straddle the reader's buffer in every way. Seeds (fuzz_seeds/trace/) include the
 // bomb shapes: ARC lines of millions of blocks, sums of modest lines, huge block numbers, all-new
 // keys, a file without a newline.
@@ -32,11 +32,11 @@ void Check(bool ok) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   TraceLimits limits;
-  limits.max_requests = TraceLimits{}.max_requests >> 10;            // 65,536
-  limits.max_distinct_keys = TraceLimits{}.max_distinct_keys >> 10;  // 16,384
-  limits.max_blocks_per_line = TraceLimits{}.max_blocks_per_line >> 4;
-  limits.max_line_bytes = size_t{16} << (data[0] % 9);  // 16 .. 4096
-  limits.max_memory_bytes = 4 << 20;
+  limits.max_requests = TraceLimits{}.max_requests >> 14;               // 4,096
+  limits.max_distinct_keys = TraceLimits{}.max_distinct_keys >> 14;     // 1,024
+  limits.max_blocks_per_line = TraceLimits{}.max_blocks_per_line >> 8;  // 256
+  limits.max_line_bytes = size_t{16} << (data[0] % 7);                  // 16 .. 1,024
+  limits.max_memory_bytes = 256 << 10;  // Belady's model reaches it at ~3,600 requests
   limits.replay = {.bytes_per_request = 56, .bytes_per_key = 112};  // Belady's (tools/cachesim)
   const std::string text(reinterpret_cast<const char*>(data) + 1, size - 1);
   for (auto format : {TraceFormat::kKeys, TraceFormat::kArc, TraceFormat::kLirs}) {
