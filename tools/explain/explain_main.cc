@@ -1,6 +1,6 @@
 // chinook-explain: the query plan of every statement the customer repositories issue.
 //
-//   chinook-explain [--dsn DSN] [--schema NAME | --temporary-schema] [--rows N]
+//   chinook-explain [--dsn DSN] [--schema NAME | --temporary-schema] [--rows N] [--help]
 //
 // Fills <schema>.customers to N rows (default 100,000; by COPY, reused when already filled),
 // VACUUM ANALYZEs it, then for each statement runs EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) under

@@ -14,7 +14,8 @@
 // over hundreds of samples averages out. Over 2,000,000 operations the bound allows 2 MiB.
 //
 // Reads CHINOOK_PG_DSN and CHINOOK_REDIS_URL (ci/services.sh). Exit status: 0 flat, 1 not flat
-// or an operation failed, 2 bad arguments or the service could not be assembled.
+// or an operation failed, 2 bad arguments (named, with the usage; checked before any server is
+// touched) or the service could not be assembled. --help prints the usage and the ranges.
 #include <unistd.h>
 
 #include <algorithm>
