@@ -126,6 +126,27 @@ int WriteLirs(const std::vector<uint64_t>& trace, std::ostream& out) {
   return out.flush() ? 0 : 1;
 }
 
+// A scan as long as a fifth of the key space after every tenth of the key space of requests.
+uint64_t ScanEvery(uint64_t keys) { return std::max<uint64_t>(keys / 10, 1); }
+uint64_t ScanLength(uint64_t keys) { return std::max<uint64_t>(keys / 5, 1); }
+uint64_t LoopRepeats(uint64_t keys, uint64_t requests) { return std::max<uint64_t>(requests / keys, 1); }
+
+// The size of the trace `--generate kind` will build, known before it is built so that the
+// reader's limits refuse it first. A generator whose trace is longer than --requests or has more
+// keys than --keys states it here; the others are --requests requests over --keys keys.
+struct GeneratedSize {
+  uint64_t requests, keys;
+};
+GeneratedSize SizeOfGenerated(const std::string& kind, uint64_t keys, uint64_t requests) {
+  if (kind == "scan") {
+    const uint64_t scanned = Saturate(static_cast<unsigned __int128>(requests / ScanEvery(keys)) * ScanLength(keys));
+    return {Saturate(static_cast<unsigned __int128>(requests) + scanned),
+            Saturate(static_cast<unsigned __int128>(keys) + scanned)};
+  }
+  if (kind == "loop") return {Saturate(static_cast<unsigned __int128>(keys) * LoopRepeats(keys, requests)), keys};
+  return {requests, keys};
+}
+
 int Generate(const Flags& flags, const RunLimits& limits, std::ostream& out, std::ostream& err) {
   auto keys = ParsePositive("keys", Get(flags, "keys", "100000"));
   auto requests = ParsePositive("requests", Get(flags, "requests", "1000000"));
@@ -140,35 +161,27 @@ int Generate(const Flags& flags, const RunLimits& limits, std::ostream& out, std
     return UsageError(err, "--zipf-s: \"" + s_text + "\" is not a number in (0, 10]");
   }
   const std::string kind = Get(flags, "generate", "");
-  // The trace's size before it is built: what the reader would accept, the generator may write.
-  uint64_t total = *requests, distinct = *keys;
-  // A scan as long as a fifth of the key space after every tenth of the key space of requests.
-  const uint64_t scan_every = std::max<uint64_t>(*keys / 10, 1), scan_length = std::max<uint64_t>(*keys / 5, 1);
-  const uint64_t loop_repeats = std::max<uint64_t>(*requests / *keys, 1);
-  if (kind == "scan") {
-    const uint64_t scanned = Saturate(static_cast<unsigned __int128>(*requests / scan_every) * scan_length);
-    total = Saturate(static_cast<unsigned __int128>(*requests) + scanned);
-    distinct = Saturate(static_cast<unsigned __int128>(*keys) + scanned);
-  } else if (kind == "loop") {
-    total = Saturate(static_cast<unsigned __int128>(*keys) * loop_repeats);
-  } else if (kind != "zipf") {
-    return UsageError(err, "--generate: \"" + kind + "\" is not zipf, scan or loop");
-  }
-  // The generator holds the trace (8 B per request) and the Zipf CDF (8 B per key).
+  // Generators hold the trace (8 B per request) and a Zipf CDF (8 B per key) under the limits
+  // of a read: --keys and --requests are refused before anything is allocated.
   cache::TraceLimits size_limits = limits.trace;
   size_limits.max_memory_bytes = limits.max_memory_mb << 20;
   size_limits.replay = {.bytes_per_request = 0, .bytes_per_key = 8, .fixed_bytes = 0};
-  if (Status st = cache::CheckTraceSize(total, distinct, size_limits, "--generate " + kind); !st.ok()) {
-    return UsageError(err, st.message() + " (--keys " + std::to_string(*keys) + ", --requests " +
-                               std::to_string(*requests) + "; " + DescribeLimits(limits, 1) + ")");
+  const GeneratedSize size = SizeOfGenerated(kind, *keys, *requests);
+  if (Status st = cache::CheckTraceSize(std::max(size.requests, *requests), std::max(size.keys, *keys), size_limits,
+                                        "--generate " + kind);
+      !st.ok()) {
+    return UsageError(err, st.message() + " (from --keys " + std::to_string(*keys) + " --requests " +
+                               std::to_string(*requests) + "; raise --max-requests, --max-keys or --max-memory-mb)");
   }
   std::vector<uint64_t> trace;
   if (kind == "zipf") {
     trace = cache::ZipfTrace(*keys, *requests, s, *seed);
   } else if (kind == "scan") {
-    trace = cache::ScanPollutedZipfTrace(*keys, *requests, s, *seed, scan_every, scan_length);
+    trace = cache::ScanPollutedZipfTrace(*keys, *requests, s, *seed, ScanEvery(*keys), ScanLength(*keys));
+  } else if (kind == "loop") {
+    trace = cache::LoopTrace(*keys, LoopRepeats(*keys, *requests));
   } else {
-    trace = cache::LoopTrace(*keys, loop_repeats);
+    return UsageError(err, "--generate: \"" + kind + "\" is not zipf, scan or loop");
   }
   return WriteLirs(trace, out);
 }
