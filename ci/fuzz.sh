@@ -44,7 +44,7 @@ for fuzzer in "${fuzzers[@]}"; do
   for d in "$root"/src/*/fuzz_seeds/"$name" "$root"/tools/*/fuzz_seeds/"$name"; do
     seeds+=("$d")
     if [ -f "$d.limits" ]; then
-      limits=$(grep -v '^#' "$d.limits")
+      limits=$(grep -v '^#' "$d.limits" || true)
       [[ $limits =~ rss_mb=([0-9]+) ]] && rss_mb=${BASH_REMATCH[1]}
       [[ $limits =~ malloc_mb=([0-9]+) ]] && malloc_mb=${BASH_REMATCH[1]}
     fi

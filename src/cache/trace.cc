@@ -42,12 +42,14 @@ bool ParseU64(std::string_view s, uint64_t* out) {
   return ec == std::errc() && end == s.data() + s.size();
 }
 
-Status LineError(std::string_view source, size_t line_number, std::string_view line, std::string_view why) {
+// "source:line: why: \"line\"" (the line shortened); a limit crossed is ResourceExhausted.
+Status LineError(std::string_view source, size_t line_number, std::string_view line, std::string_view why,
+                 StatusCode code = StatusCode::kInvalidArgument) {
   constexpr size_t kShown = 80;
   std::string shown(line.substr(0, kShown));
   if (line.size() > kShown) shown += "...";
-  return InvalidArgumentError(std::string(source) + ":" + std::to_string(line_number) + ": " +
-                              std::string(why) + ": \"" + shown + "\"");
+  return Status(code, std::string(source) + ":" + std::to_string(line_number) + ": " + std::string(why) + ": \"" +
+                         shown + "\"");
 }
 
 // The reader's read size; the buffer holds at most one line plus one chunk.
@@ -233,7 +235,7 @@ class TraceBuilder {
   }
 
   Status Exhausted(size_t line_number, std::string_view line, const std::string& why) const {
-    return Status(StatusCode::kResourceExhausted, LineError(source_, line_number, line, why).message());
+    return LineError(source_, line_number, line, why, StatusCode::kResourceExhausted);
   }
 
   std::string_view source_;
@@ -339,11 +341,10 @@ Result<Trace> ReadTrace(std::istream& in, TraceFormat format, std::string_view s
         }
         if (count == 0) return LineError(source, line_number, line, "block count must be at least 1");
         if (count > limits.max_blocks_per_line) {
-          return Status(StatusCode::kResourceExhausted,
-                        LineError(source, line_number, line,
-                                  "block count " + std::to_string(count) + " is over the limit of " +
-                                      std::to_string(limits.max_blocks_per_line) + " blocks per line")
-                            .message());
+          return LineError(source, line_number, line,
+                           "block count " + std::to_string(count) + " is over the limit of " +
+                               std::to_string(limits.max_blocks_per_line) + " blocks per line",
+                           StatusCode::kResourceExhausted);
         }
         if (start > UINT64_MAX - (count - 1)) {
           return LineError(source, line_number, line, "block range overflows 64 bits");
