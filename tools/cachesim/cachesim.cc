@@ -225,17 +225,18 @@ int RunUnguarded(const std::vector<std::string>& args, std::ostream& out, std::o
     options.num_shard_bits = static_cast<int>(*bits);
   }
   const uint64_t runs = capacities.size() * policies.size();
-  if (runs > limits->max_replayed_requests) {
-    return UsageError(err, std::to_string(runs) + " simulations (capacities x policies) exceed --max-replayed " +
-                               std::to_string(limits->max_replayed_requests));
-  }
   // LocalCache uses at most 64 shards unless told otherwise.
   const uint64_t shard_count = options.num_shard_bits >= 0 ? uint64_t{1} << options.num_shard_bits : 64;
+  if (RequestsPerSimulation(*limits, runs, shard_count) == 0) {
+    return UsageError(err, std::to_string(runs) + " simulations (capacities x policies) of " +
+                               std::to_string(shard_count) + " shards each exceed --max-replayed " +
+                               std::to_string(limits->max_replayed_requests));
+  }
 
   auto trace = cache::ReadTraceFile(path, *format, ReaderLimits(*limits, policies, runs, shard_count));
   if (!trace.ok()) {
     err << "chinook-cachesim: " << trace.status().message() << "\n";
-    if (trace.status().code() == StatusCode::kResourceExhausted) err << DescribeLimits(*limits, runs) << "\n";
+    if (trace.status().code() == StatusCode::kResourceExhausted) err << DescribeLimits(*limits, runs, shard_count) << "\n";
     return 1;
   }
   if (trace->requests.empty()) {

@@ -175,25 +175,34 @@ TEST_F(CachesimTest, MemoryLimitOfThePoliciesStopsTheLineThatPassesIt) {
   EXPECT_NE(lru.out.find("64000 requests, 64 distinct keys"), std::string::npos) << lru.out;
 }
 
-// --max-replayed bounds requests x simulations (the run's time): six simulations of a 1,000-request
-// trace need 6,000.
+// --max-replayed bounds requests x simulations (the run's time), each simulation's shard set-up
+// counted as kShardSetupRequests per shard: six simulations of a 1,000-request trace on one shard
+// need 6 x (1,000 + 16).
 TEST_F(CachesimTest, ReplayLimitDividesAmongTheSimulations) {
   std::string text;
   for (int i = 0; i < 1000; ++i) text += std::to_string(i % 100) + "\n";
   const std::string path = WriteFile("t.lirs", text);
-  const std::vector<std::string> args = {"--trace", path, "--format", "lirs", "--capacity", "10,20"};
+  const std::vector<std::string> args = {"--trace", path, "--format", "lirs", "--capacity", "10,20", "--shard-bits", "0"};
   auto with = [&](const char* replayed) {
     std::vector<std::string> a = args;
     a.insert(a.end(), {"--max-replayed", replayed});
     return Cachesim(a);
   };
-  EXPECT_EQ(with("6000").code, 0);
-  const ToolRun r = with("5999");
+  EXPECT_EQ(with("6096").code, 0);
+  const ToolRun r = with("6095");
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("t.lirs:1000: the trace would have 1000 requests, over the limit of 999 requests"),
             std::string::npos)
       << r.err;
-  EXPECT_NE(r.err.find("(999 for 6 simulations under --max-replayed 5999)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("(999 for 6 simulations under --max-replayed 6095)"), std::string::npos) << r.err;
+  // 65,536 shards per simulation cost time before the first request: 12 simulations of them do
+  // not fit 4,000,000 whatever the trace.
+  const ToolRun shards = Cachesim({"--trace", path, "--format", "lirs", "--capacity", "1,2,3,4", "--shard-bits", "16",
+                                   "--max-replayed", "4000000"});
+  EXPECT_EQ(shards.code, 2);
+  EXPECT_NE(shards.err.find("12 simulations (capacities x policies) of 65536 shards each exceed --max-replayed 4000000"),
+            std::string::npos)
+      << shards.err;
 }
 
 // A file without a newline is refused after --max-line-bytes, not read whole.

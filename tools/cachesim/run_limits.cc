@@ -47,7 +47,8 @@ const char kLimitsUsage[] =
     "  --max-memory-mb N        memory by the model: max(24 B/request + 80 B/key while reading,\n"
     "                           16 B/request + the policies' largest footprint replaying; Belady's is\n"
     "                           56 B/request + 112 B/key, LocalCache's 160 B/key) (default 4096)\n"
-    "  --max-replayed N         requests x simulations (capacities x policies), the run's time at\n"
+    "  --max-replayed N         requests x simulations (capacities x policies), each simulation's\n"
+    "                           shard set-up counted as 16 requests per shard: the run's time at\n"
     "                           ~0.1-0.5 us each (default 1073741824)\n";
 
 bool IsLimitFlag(std::string_view name) {
@@ -103,10 +104,16 @@ cache::MemoryModel ReplayFootprint(cache::SimulatedPolicy policy, uint64_t shard
   }
 }
 
+uint64_t RequestsPerSimulation(const RunLimits& limits, uint64_t runs, uint64_t shard_count) {
+  const uint64_t share = limits.max_replayed_requests / std::max<uint64_t>(runs, 1);
+  const uint64_t setup = shard_count * kShardSetupRequests;  // shard_count <= 2^16
+  return share > setup ? share - setup : 0;
+}
+
 cache::TraceLimits ReaderLimits(const RunLimits& limits, const std::vector<cache::SimulatedPolicy>& policies,
                                 uint64_t runs, uint64_t shard_count) {
   cache::TraceLimits reader = limits.trace;
-  reader.max_requests = std::min(reader.max_requests, limits.max_replayed_requests / std::max<uint64_t>(runs, 1));
+  reader.max_requests = std::min(reader.max_requests, RequestsPerSimulation(limits, runs, shard_count));
   reader.max_memory_bytes = limits.max_memory_mb << 20;
   // Simulations run one after another, so the largest footprint is the one that counts; the
   // per-request and per-key maxima may come from different policies, which only overestimates.
@@ -119,8 +126,8 @@ cache::TraceLimits ReaderLimits(const RunLimits& limits, const std::vector<cache
   return reader;
 }
 
-std::string DescribeLimits(const RunLimits& limits, uint64_t runs) {
-  const uint64_t by_time = limits.max_replayed_requests / std::max<uint64_t>(runs, 1);
+std::string DescribeLimits(const RunLimits& limits, uint64_t runs, uint64_t shard_count) {
+  const uint64_t by_time = RequestsPerSimulation(limits, runs, shard_count);
   std::string s = "limits: --max-requests " + std::to_string(limits.trace.max_requests);
   if (by_time < limits.trace.max_requests) {
     s += " (" + std::to_string(by_time) + " for " + std::to_string(runs) + " simulations under --max-replayed " +

@@ -10,7 +10,7 @@
 // --max-requests / --max-keys / --max-blocks-per-line / --max-line-bytes. Its time is
 // O(input bytes + requests) to read plus R x requests replayed (~0.1-0.5 us each here: LocalCache
 // policies at the low end, Belady's heap at the high end); --max-replayed bounds R x requests by
-// lowering the request limit to --max-replayed / R.
+// lowering the request limit to --max-replayed / R (less each simulation's shard set-up).
 //
 // Thread safety: pure functions.
 #ifndef CHINOOK_TOOLS_CACHESIM_RUN_LIMITS_H_
@@ -55,15 +55,22 @@ Result<uint64_t> ParseFlagInteger(std::string_view flag, std::string_view text, 
 // vector while it doubles, a hash table while it rehashes). `shard_count`: LocalCache's shards.
 cache::MemoryModel ReplayFootprint(cache::SimulatedPolicy policy, uint64_t shard_count);
 
+// The requests each of `runs` simulations may replay under --max-replayed: its share, less what
+// building its `shard_count` LocalCache shards costs (counted as kShardSetupRequests each, so that
+// 2^16 shards x many capacities is bounded too). 0: not even one request fits.
+uint64_t RequestsPerSimulation(const RunLimits& limits, uint64_t runs, uint64_t shard_count);
+// Building one shard (its maps, policy, sketch header) takes about as long as replaying this many
+// requests here: 65,536 shards took 0.27 s.
+inline constexpr uint64_t kShardSetupRequests = 16;
+
 // The reader's limits for a run of `runs` simulations through `policies`: the request limit
-// lowered to max_replayed / runs, the memory budget applied to the policies' largest footprint.
-// REQUIRES: runs >= 1.
+// lowered to RequestsPerSimulation, the memory budget applied to the policies' largest footprint.
 cache::TraceLimits ReaderLimits(const RunLimits& limits, const std::vector<cache::SimulatedPolicy>& policies,
                                 uint64_t runs, uint64_t shard_count);
 
 // "limits: --max-requests 67108864 (29826161 for 36 simulations under --max-replayed ...), ...":
 // printed under a refusal so that it says which flag to raise.
-std::string DescribeLimits(const RunLimits& limits, uint64_t runs);
+std::string DescribeLimits(const RunLimits& limits, uint64_t runs, uint64_t shard_count);
 
 // The limit flags' part of the usage text.
 extern const char kLimitsUsage[];
