@@ -14,6 +14,11 @@ export BENCH_FILTER BENCH_REPS
 # Seconds each fuzz target runs under `make fuzz`, and in the smoke run that `make test` includes.
 FUZZ_SECONDS ?= 120
 FUZZ_SMOKE_SECONDS ?= 10
+# Memory limits of every fuzz target (ci/fuzz.sh): resident MiB and the largest single allocation,
+# so that a memory bomb is a finding, not a pass.
+FUZZ_RSS_LIMIT_MB ?= 1024
+FUZZ_MALLOC_LIMIT_MB ?= 256
+export FUZZ_RSS_LIMIT_MB FUZZ_MALLOC_LIMIT_MB
 
 .PHONY: all deps build test test-quick test-asan fuzz profile bench pr-check baseline ab-trials services-up services-down clean
 
@@ -47,7 +52,8 @@ test-asan: deps
 	  CHINOOK_BUILD_DIR=$(abspath $(BUILD_DIR))-asan ci/with-services.sh \
 	  ctest --test-dir $(BUILD_DIR)-asan --output-on-failure -j $(JOBS)
 
-# Every libFuzzer target (clang) for FUZZ_SECONDS each, from the committed seeds.
+# Every libFuzzer target (clang, with ASan + UBSan) for FUZZ_SECONDS each, from the committed
+# seeds, under FUZZ_RSS_LIMIT_MB / FUZZ_MALLOC_LIMIT_MB.
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B $(BUILD_DIR)-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHINOOK_FUZZ=ON
 	cmake --build $(BUILD_DIR)-fuzz -j $(JOBS) --target chinook-fuzzers

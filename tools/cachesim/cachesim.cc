@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdio>
 #include <map>
+#include <new>
 #include <optional>
 #include <unordered_set>
 
@@ -10,6 +11,7 @@
 #include "cache/simulation.h"
 #include "cache/trace.h"
 #include "report.h"
+#include "run_limits.h"
 
 namespace chinook::cachesim {
 namespace {
@@ -24,9 +26,18 @@ constexpr const char* kUsage =
 struct Flags {
   std::map<std::string, std::string> values;
   bool json = false;
+  bool help = false;
 };
 
-// Parses "--name value" and "--name=value"; --json takes no value.
+// Prints a usage error and the usage; returns the exit status of one.
+int UsageError(std::ostream& err, const std::string& message) {
+  err << "chinook-cachesim: " << message << "\n" << kUsage << kLimitsUsage;
+  return 2;
+}
+
+// Parses "--name value" and "--name=value"; --json and --help take no value. A value may not
+// start with "--" (that is the next flag, and this one's value is missing) unless given as
+// --name=value.
 Result<Flags> ParseFlags(const std::vector<std::string>& args) {
   static const std::unordered_set<std::string> kKnown = {"trace",    "format", "capacity", "capacities", "policy",
                                                          "svg",      "shard-bits", "generate", "keys", "requests",
@@ -38,30 +49,32 @@ Result<Flags> ParseFlags(const std::vector<std::string>& args) {
       flags.json = true;
       continue;
     }
+    if (arg == "--help" || arg == "-h") {
+      flags.help = true;
+      continue;
+    }
     if (arg.rfind("--", 0) != 0) return InvalidArgumentError("unexpected argument \"" + arg + "\"");
     std::string name = arg.substr(2);
     std::string value;
-    if (const size_t eq = name.find('='); eq != std::string::npos) {
+    const size_t eq = name.find('=');
+    if (eq != std::string::npos) {
       value = name.substr(eq + 1);
       name.resize(eq);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      return InvalidArgumentError("--" + name + " needs a value");
     }
-    if (!kKnown.count(name)) return InvalidArgumentError("unknown flag --" + name);
+    if (!kKnown.count(name) && !IsLimitFlag(name)) return InvalidArgumentError("unknown flag --" + name);
+    if (eq == std::string::npos) {
+      if (i + 1 >= args.size() || args[i + 1].rfind("--", 0) == 0) {
+        return InvalidArgumentError("--" + name + " needs a value");
+      }
+      value = args[++i];
+    }
     flags.values[name] = value;
   }
   return flags;
 }
 
 Result<uint64_t> ParsePositive(const std::string& flag, const std::string& text) {
-  uint64_t v = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || v == 0) {
-    return InvalidArgumentError("--" + flag + ": \"" + text + "\" is not a positive integer");
-  }
-  return v;
+  return ParseFlagInteger(flag, text, 1, UINT64_MAX);
 }
 
 std::vector<std::string> SplitCommas(const std::string& s) {
@@ -98,7 +111,53 @@ std::string JsonEscape(const std::string& s) {
   return out;
 }
 
-int Generate(const Flags& flags, std::ostream& out, std::ostream& err) {
+// Requests a generated trace will have, computed before it is built so that the reader's limits
+// refuse it first (the sizes are up to 2^64 - 1 each: no wrap-around).
+uint64_t Saturate(unsigned __int128 v) { return v > UINT64_MAX ? UINT64_MAX : static_cast<uint64_t>(v); }
+
+// Writes `trace` in LIRS format, a chunk at a time (not one string of the whole trace).
+int WriteLirs(const std::vector<uint64_t>& trace, std::ostream& out) {
+  constexpr size_t kChunkBytes = 1 << 16;
+  std::string buffer;
+  for (uint64_t key : trace) {
+    buffer += std::to_string(key);
+    buffer += '\n';
+    if (buffer.size() >= kChunkBytes) {
+      if (!(out << buffer)) return 1;
+      buffer.clear();
+    }
+  }
+  out << buffer;
+  return out.flush() ? 0 : 1;
+}
+
+// A scan as long as a fifth of the key space after every tenth of the key space of requests.
+uint64_t ScanEvery(uint64_t keys) { return std::max<uint64_t>(keys / 10, 1); }
+uint64_t ScanLength(uint64_t keys) { return std::max<uint64_t>(keys / 5, 1); }
+uint64_t LoopRepeats(uint64_t keys, uint64_t requests) { return std::max<uint64_t>(requests / keys, 1); }
+
+// The size of the trace `--generate kind` will build, known before it is built so that the
+// reader's limits refuse it first. A generator whose trace is longer than --requests or has more
+// keys than --keys states it here; the others are --requests requests over --keys keys.
+struct GeneratedSize {
+  uint64_t requests, keys;
+};
+GeneratedSize SizeOfGenerated(const std::string& kind, uint64_t keys, uint64_t requests) {
+  if (kind == "scan") {
+    const uint64_t scanned = Saturate(static_cast<unsigned __int128>(requests / ScanEvery(keys)) * ScanLength(keys));
+    return {Saturate(static_cast<unsigned __int128>(requests) + scanned),
+            Saturate(static_cast<unsigned __int128>(keys) + scanned)};
+  }
+  if (kind == "loop") return {Saturate(static_cast<unsigned __int128>(keys) * LoopRepeats(keys, requests)), keys};
+  // recency brings a new key in every --drift requests; phases moves the hot set across phases:
+  // both bounded, generously, by a key per request on top of --keys. loop-zipf's loop may round
+  // up to a whole pass over half the keys.
+  if (kind == "recency" || kind == "phases") return {requests, Saturate(static_cast<unsigned __int128>(keys) + requests)};
+  if (kind == "loop-zipf") return {Saturate(static_cast<unsigned __int128>(requests) + keys), keys};
+  return {requests, keys};
+}
+
+int Generate(const Flags& flags, const RunLimits& limits, std::ostream& out, std::ostream& err) {
   auto keys = ParsePositive("keys", Get(flags, "keys", "100000"));
   auto requests = ParsePositive("requests", Get(flags, "requests", "1000000"));
   auto seed = ParsePositive("seed", Get(flags, "seed", "42"));
@@ -106,28 +165,34 @@ int Generate(const Flags& flags, std::ostream& out, std::ostream& err) {
   // are first-time keys by default).
   auto drift = ParsePositive("drift", Get(flags, "drift", "5"));
   for (const Status* s : {&keys.status(), &requests.status(), &seed.status(), &drift.status()}) {
-    if (!s->ok()) {
-      err << "chinook-cachesim: " << s->message() << "\n";
-      return 2;
-    }
+    if (!s->ok()) return UsageError(err, s->message());
   }
   const std::string s_text = Get(flags, "zipf-s", "0.99");
   char* end = nullptr;
   const double s = std::strtod(s_text.c_str(), &end);
   if (end == s_text.c_str() || *end != '\0' || !(s > 0) || s > 10) {
-    err << "chinook-cachesim: --zipf-s: \"" << s_text << "\" is not a number in (0, 10]\n";
-    return 2;
+    return UsageError(err, "--zipf-s: \"" + s_text + "\" is not a number in (0, 10]");
   }
   const std::string kind = Get(flags, "generate", "");
+  // Generators hold the trace (8 B per request) and a Zipf CDF (8 B per key) under the limits
+  // of a read: --keys and --requests are refused before anything is allocated.
+  cache::TraceLimits size_limits = limits.trace;
+  size_limits.max_memory_bytes = limits.max_memory_mb << 20;
+  size_limits.replay = {.bytes_per_request = 0, .bytes_per_key = 8, .fixed_bytes = 0};
+  const GeneratedSize size = SizeOfGenerated(kind, *keys, *requests);
+  if (Status st = cache::CheckTraceSize(std::max(size.requests, *requests), std::max(size.keys, *keys), size_limits,
+                                        "--generate " + kind);
+      !st.ok()) {
+    return UsageError(err, st.message() + " (from --keys " + std::to_string(*keys) + " --requests " +
+                               std::to_string(*requests) + "; raise --max-requests, --max-keys or --max-memory-mb)");
+  }
   std::vector<uint64_t> trace;
   if (kind == "zipf") {
     trace = cache::ZipfTrace(*keys, *requests, s, *seed);
   } else if (kind == "scan") {
-    // A scan as long as a fifth of the key space after every tenth of the key space of requests.
-    trace = cache::ScanPollutedZipfTrace(*keys, *requests, s, *seed, std::max<uint64_t>(*keys / 10, 1),
-                                         std::max<uint64_t>(*keys / 5, 1));
+    trace = cache::ScanPollutedZipfTrace(*keys, *requests, s, *seed, ScanEvery(*keys), ScanLength(*keys));
   } else if (kind == "loop") {
-    trace = cache::LoopTrace(*keys, std::max<uint64_t>(*requests / *keys, 1));
+    trace = cache::LoopTrace(*keys, LoopRepeats(*keys, *requests));
   } else if (kind == "recency") {
     trace = cache::sim::RecencyTrace(*keys, *requests, s, *drift, *seed);
   } else if (kind == "phases") {
@@ -145,57 +210,43 @@ int Generate(const Flags& flags, std::ostream& out, std::ostream& err) {
                                          cache::LoopTrace(half, std::max<uint64_t>(*requests / 2 / half, 1)),
                                          *seed + 1);
   } else {
-    err << "chinook-cachesim: --generate: \"" << kind
-        << "\" is not zipf, scan, loop, recency, phases, two-pools or loop-zipf\n";
-    return 2;
+    return UsageError(err, "--generate: \"" + kind + "\" is not zipf, scan, loop, recency, phases, two-pools or loop-zipf");
   }
-  std::string buffer;
-  for (uint64_t key : trace) {
-    buffer += std::to_string(key);
-    buffer += '\n';
-  }
-  out << buffer;
-  return out ? 0 : 1;
+  return WriteLirs(trace, out);
 }
 
-}  // namespace
-
-int RunCachesim(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+// The tool; RunCachesim below adds the last-resort guard.
+int RunUnguarded(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   auto flags = ParseFlags(args);
-  if (!flags.ok()) {
-    err << "chinook-cachesim: " << flags.status().message() << "\n" << kUsage;
-    return 2;
+  if (!flags.ok()) return UsageError(err, flags.status().message());
+  if (flags->help) {
+    out << kUsage << kLimitsUsage;
+    return out ? 0 : 1;
   }
-  if (flags->values.count("generate")) return Generate(*flags, out, err);
+  auto limits = ParseRunLimits(flags->values);
+  if (!limits.ok()) return UsageError(err, limits.status().message());
+  if (flags->values.count("generate")) return Generate(*flags, *limits, out, err);
 
   const std::string path = Get(*flags, "trace", "");
   const std::string capacity_flag = flags->values.count("capacity") ? "capacity" : "capacities";
   if (path.empty() || !flags->values.count(capacity_flag)) {
-    err << "chinook-cachesim: --trace and --capacity (or --capacities) are required\n" << kUsage;
-    return 2;
+    return UsageError(err, "--trace and --capacity (or --capacities) are required");
   }
   auto format = cache::ParseTraceFormat(Get(*flags, "format", "keys"));
-  if (!format.ok()) {
-    err << "chinook-cachesim: --format: " << format.status().message() << "\n";
-    return 2;
-  }
+  if (!format.ok()) return UsageError(err, "--format: " + format.status().message());
   std::vector<size_t> capacities;
   for (const std::string& c : SplitCommas(flags->values[capacity_flag])) {
-    auto v = ParsePositive(capacity_flag, c);
-    if (!v.ok()) {
-      err << "chinook-cachesim: " << v.status().message() << "\n";
-      return 2;
-    }
+    // A cache larger than the most keys a trace may have holds them all: the limit keeps a
+    // policy that sizes a structure by its capacity inside the key limit's bound.
+    auto v = ParseFlagInteger(capacity_flag, c, 1, limits->trace.max_distinct_keys);
+    if (!v.ok()) return UsageError(err, v.status().message() + " (the upper end is --max-keys)");
     capacities.push_back(*v);
   }
   std::vector<cache::SimulatedPolicy> policies;
   const std::string policy_list = Get(*flags, "policy", "lru,wtinylfu,belady");
   for (const std::string& p : policy_list == "all" ? std::vector<std::string>{} : SplitCommas(policy_list)) {
     auto policy = cache::ParseSimulatedPolicy(p);
-    if (!policy.ok()) {
-      err << "chinook-cachesim: --policy: " << policy.status().message() << "\n";
-      return 2;
-    }
+    if (!policy.ok()) return UsageError(err, "--policy: " + policy.status().message());
     policies.push_back(*policy);
   }
   if (policy_list == "all") policies = cache::AllSimulatedPolicies();
@@ -212,38 +263,42 @@ int RunCachesim(const std::vector<std::string>& args, std::ostream& out, std::os
   }
   cache::SimulationOptions options;
   if (flags->values.count("shard-bits")) {
-    const std::string text = flags->values["shard-bits"];
-    int bits = -1;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), bits);
-    if (ec != std::errc() || end != text.data() + text.size() || bits < 0 || bits > 16) {
-      err << "chinook-cachesim: --shard-bits: \"" << text << "\" is not an integer in [0, 16]\n";
-      return 2;
-    }
-    options.num_shard_bits = bits;
+    auto bits = ParseFlagInteger("shard-bits", flags->values["shard-bits"], 0, 16);
+    if (!bits.ok()) return UsageError(err, bits.status().message());
+    options.num_shard_bits = static_cast<int>(*bits);
+  }
+  const uint64_t runs = capacities.size() * policies.size();
+  // LocalCache uses at most 64 shards unless told otherwise.
+  const uint64_t shard_count = options.num_shard_bits >= 0 ? uint64_t{1} << options.num_shard_bits : 64;
+  if (RequestsPerSimulation(*limits, runs, shard_count) == 0) {
+    return UsageError(err, std::to_string(runs) + " simulations (capacities x policies) of " +
+                               std::to_string(shard_count) + " shards each exceed --max-replayed " +
+                               std::to_string(limits->max_replayed_requests));
   }
 
-  auto trace = cache::ReadTraceFile(path, *format);
+  auto trace = cache::ReadTraceFile(path, *format, ReaderLimits(*limits, policies, runs, shard_count));
   if (!trace.ok()) {
     err << "chinook-cachesim: " << trace.status().message() << "\n";
+    if (trace.status().code() == StatusCode::kResourceExhausted) err << DescribeLimits(*limits, runs, shard_count) << "\n";
     return 1;
   }
-  if (trace->empty()) {
+  if (trace->requests.empty()) {
     err << "chinook-cachesim: " << path << ": the trace has no requests\n";
     return 1;
   }
-  const size_t distinct = std::unordered_set<uint64_t>(trace->begin(), trace->end()).size();
+  const uint64_t distinct = trace->distinct_keys;
 
   std::vector<ResultRow> rows;
   for (size_t capacity : capacities) {
     for (cache::SimulatedPolicy policy : policies) {
-      rows.push_back({capacity, policy, cache::Simulate(*trace, policy, capacity, options)});
+      rows.push_back({capacity, policy, cache::Simulate(trace->requests, policy, capacity, options)});
     }
   }
 
   const std::string format_name(Get(*flags, "format", "keys"));
   if (flags->json) {
     out << "{\n  \"trace\": \"" << JsonEscape(path) << "\",\n  \"format\": \"" << format_name
-        << "\",\n  \"requests\": " << trace->size() << ",\n  \"distinct_keys\": " << distinct
+        << "\",\n  \"requests\": " << trace->requests.size() << ",\n  \"distinct_keys\": " << distinct
         << ",\n  \"results\": [\n";
     for (size_t i = 0; i < rows.size(); ++i) {
       char rate[32];
@@ -255,13 +310,13 @@ int RunCachesim(const std::vector<std::string>& args, std::ostream& out, std::os
     }
     out << "  ]\n}\n";
   } else {
-    out << "trace " << path << " (" << format_name << "): " << trace->size() << " requests, " << distinct
+    out << "trace " << path << " (" << format_name << "): " << trace->requests.size() << " requests, " << distinct
         << " distinct keys\n"
         << "hit rate by capacity and policy\n"
         << FormatTable(rows, policies, capacities);
   }
   if (!svg_path.empty()) {
-    const std::string title = path + ": " + std::to_string(trace->size()) + " requests, " +
+    const std::string title = path + ": " + std::to_string(trace->requests.size()) + " requests, " +
                               std::to_string(distinct) + " distinct keys";
     const Status written = WriteFileAtomically(svg_path, RenderSvgChart(title, rows, policies, capacities));
     if (!written.ok()) {
@@ -270,6 +325,30 @@ int RunCachesim(const std::vector<std::string>& args, std::ostream& out, std::os
     }
   }
   return out ? 0 : 1;
+}
+
+}  // namespace
+
+// No input ends the process with std::bad_alloc or std::terminate: the limits are meant to
+// prevent both, and this says so if they did not (the model above undercounting, or a machine
+// with less memory than --max-memory-mb).
+int RunCachesim(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  auto input = [&] {
+    for (size_t i = 0; i + 1 < args.size(); ++i) {
+      if (args[i] == "--trace" || args[i] == "--generate") return args[i] + " " + args[i + 1];
+    }
+    return std::string("the input");
+  };
+  try {
+    return RunUnguarded(args, out, err);
+  } catch (const std::bad_alloc&) {
+    err << "chinook-cachesim: out of memory on " << input()
+        << " within the limits (the memory model under --max-memory-mb, default 4096, assumes that much is"
+           " available): lower --max-memory-mb, --max-requests or --max-keys, or use fewer policies\n";
+  } catch (const std::exception& e) {
+    err << "chinook-cachesim: internal error on " << input() << ": " << e.what() << "\n";
+  }
+  return 1;
 }
 
 }  // namespace chinook::cachesim

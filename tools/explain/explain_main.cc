@@ -1,6 +1,6 @@
 // chinook-explain: the query plan of every statement the customer repositories issue.
 //
-//   chinook-explain [--dsn DSN] [--schema NAME | --temporary-schema] [--rows N]
+//   chinook-explain [--dsn DSN] [--schema NAME | --temporary-schema] [--rows N] [--help]
 //
 // Fills <schema>.customers to N rows (default 100,000; by COPY, reused when already filled),
 // VACUUM ANALYZEs it, then for each statement runs EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) under
@@ -16,9 +16,11 @@
 #include <libpq-fe.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -51,23 +53,31 @@ struct Flags {
   std::string without_index;
 };
 
-void Usage() {
-  std::fprintf(stderr,
+constexpr int64_t kMaxRows = 100'000'000;
+
+void Usage(FILE* to) {
+  std::fprintf(to,
                "usage: chinook-explain [--dsn DSN] [--schema NAME | --temporary-schema] [--rows N]\n"
                "  --dsn               libpq connection string (default: $CHINOOK_PG_DSN)\n"
                "  --schema            schema holding the customers table (default chinook_explain; kept)\n"
                "  --temporary-schema  use a fresh schema of this process and drop it afterwards\n"
                "  --rows              rows to fill the table with (default 100000, at least 20000)\n"
                "  --without-index IX  what-if: explain as if index IX did not exist (dropped in a\n"
-               "                      transaction that is rolled back)\n");
+               "                      transaction that is rolled back)\n"
+               "  --help              this text\n");
 }
 
-bool ParseFlags(int argc, char** argv, Flags* flags) {
+enum class Parsed { kRun, kHelp, kError };
+
+// Reads the flags; on kError the message has been printed (the caller adds the usage).
+Parsed ParseFlags(int argc, char** argv, Flags* flags) {
   if (const char* env = std::getenv("CHINOOK_PG_DSN")) flags->dsn = env;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") return Parsed::kHelp;
+    // A value that starts with "--" is the next flag: this one's value is missing.
     auto value = [&](const char* name) -> const char* {
-      if (i + 1 >= argc) {
+      if (i + 1 >= argc || std::strncmp(argv[i + 1], "--", 2) == 0) {
         std::fprintf(stderr, "chinook-explain: %s needs a value\n", name);
         return nullptr;
       }
@@ -75,45 +85,49 @@ bool ParseFlags(int argc, char** argv, Flags* flags) {
     };
     if (arg == "--dsn") {
       const char* v = value("--dsn");
-      if (!v) return false;
+      if (!v) return Parsed::kError;
       flags->dsn = v;
     } else if (arg == "--schema") {
       const char* v = value("--schema");
-      if (!v) return false;
+      if (!v) return Parsed::kError;
       flags->schema = v;
+      if (const Status s = repository::ValidateSchemaName(v); !s.ok()) {
+        std::fprintf(stderr, "chinook-explain: --schema: %s\n", s.message().c_str());
+        return Parsed::kError;
+      }
     } else if (arg == "--without-index") {
       const char* v = value("--without-index");
-      if (!v) return false;
+      if (!v) return Parsed::kError;
       flags->without_index = v;
       if (!repository::ValidateSchemaName(v).ok()) {  // the same identifier rules
         std::fprintf(stderr, "chinook-explain: --without-index must be a plain lower-case identifier\n");
-        return false;
+        return Parsed::kError;
       }
     } else if (arg == "--temporary-schema") {
       flags->temporary_schema = true;
     } else if (arg == "--rows") {
       const char* v = value("--rows");
-      if (!v) return false;
-      char* end = nullptr;
-      flags->rows = std::strtoll(v, &end, 10);
+      if (!v) return Parsed::kError;
+      const std::string_view text(v);
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), flags->rows);
       // Below ~10,000 rows a sequential scan is honestly the cheapest plan for a 100-id GetMany,
       // and the check would flag the table's size rather than a missing index.
-      if (*end != '\0' || flags->rows < kMinRows || flags->rows > 100000000) {
-        std::fprintf(stderr, "chinook-explain: --rows must be an integer in [%lld, 100000000]\n",
-                     static_cast<long long>(kMinRows));
-        return false;
+      if (ec != std::errc() || end != text.data() + text.size() || flags->rows < kMinRows || flags->rows > kMaxRows) {
+        std::fprintf(stderr, "chinook-explain: --rows: '%s' is not an integer in [%lld, %lld]\n", v,
+                     static_cast<long long>(kMinRows), static_cast<long long>(kMaxRows));
+        return Parsed::kError;
       }
     } else {
       std::fprintf(stderr, "chinook-explain: unknown argument '%s'\n", arg.c_str());
-      return false;
+      return Parsed::kError;
     }
   }
   if (flags->dsn.empty()) {
     std::fprintf(stderr, "chinook-explain: no server: pass --dsn or set CHINOOK_PG_DSN\n");
-    return false;
+    return Parsed::kError;
   }
   if (flags->temporary_schema) flags->schema = "chinook_explain_" + std::to_string(getpid());
-  return true;
+  return Parsed::kRun;
 }
 
 const char* TypeName(unsigned oid) {
@@ -393,10 +407,23 @@ int Run(const Flags& flags) {
 }  // namespace chinook::explain
 
 int main(int argc, char** argv) {
-  chinook::explain::Flags flags;
-  if (!chinook::explain::ParseFlags(argc, argv, &flags)) {
-    chinook::explain::Usage();
-    return chinook::explain::kExitError;
+  namespace explain = chinook::explain;
+  explain::Flags flags;
+  switch (explain::ParseFlags(argc, argv, &flags)) {
+    case explain::Parsed::kHelp:
+      explain::Usage(stdout);
+      return 0;
+    case explain::Parsed::kError:
+      explain::Usage(stderr);
+      return explain::kExitError;
+    case explain::Parsed::kRun:
+      break;
   }
-  return chinook::explain::Run(flags);
+  // The last resort: no failure ends in std::terminate; errors are exit status 2 like the others.
+  try {
+    return explain::Run(flags);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "chinook-explain: internal error on schema %s: %s\n", flags.schema.c_str(), e.what());
+    return explain::kExitError;
+  }
 }

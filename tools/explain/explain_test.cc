@@ -1,33 +1,20 @@
 // Runs the built chinook-explain against the test server: the repository's statements use
 // indexes, and the check really fails when an index they need is missing.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <string>
+#include <utility>
 
+#include "testing/run_command.h"
 #include "testing/service_env.h"
 
 namespace {
 
-struct ToolRun {
-  int exit_code = -1;
-  std::string output;
-};
+using ToolRun = ::chinook::testing::CommandRun;
 
 // Runs chinook-explain with `args` (trusted, no quoting needed) and collects stdout and stderr.
-ToolRun Explain(const std::string& args) {
-  ToolRun run;
-  const std::string command = std::string(CHINOOK_EXPLAIN_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) run.output.append(buf.data(), n);
-  const int status = pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+ToolRun Explain(const std::string& args, const std::string& env = "") {
+  return ::chinook::testing::RunCommand(env + std::string(CHINOOK_EXPLAIN_BINARY) + " " + args + " 2>&1");
 }
 
 // 20,000 rows (the tool's minimum) keep the test quick; the tool VACUUM ANALYZEs them, so the
@@ -56,6 +43,34 @@ TEST(ExplainToolTest, BadArgumentsExitTwo) {
   EXPECT_EQ(Explain("--rows 10").exit_code, 2);
   EXPECT_EQ(Explain("--bogus").exit_code, 2);
   EXPECT_EQ(Explain("--schema 'Bad-Name' --rows 20000").exit_code, 2);
+}
+
+// Argument errors are found before any connection (the server variable is unset here, so a bad
+// argument that slipped through would say "no server" instead), each named, with the usage.
+TEST(ExplainToolTest, ArgumentErrorsNameTheArgumentAndPrintTheUsage) {
+  const std::string no_server = "env -u CHINOOK_PG_DSN ";
+  const std::pair<const char*, const char*> cases[] = {
+      {"--rows 10", "--rows: '10' is not an integer in [20000, 100000000]"},
+      {"--rows 99999999999999999999", "--rows: '99999999999999999999' is not an integer"},
+      {"--rows ''", "--rows: '' is not an integer"},
+      {"--rows ' 20000'", "--rows: ' 20000' is not an integer"},
+      {"--rows 20000x", "--rows: '20000x' is not an integer"},
+      {"--rows", "--rows needs a value"},
+      {"--dsn --rows 20000", "--dsn needs a value"},
+      {"--schema 'Bad-Name'", "--schema: "},
+      {"--without-index 'x;drop'", "--without-index must be a plain lower-case identifier"},
+      {"--bogus", "unknown argument '--bogus'"},
+  };
+  for (const auto& [args, message] : cases) {
+    const ToolRun run = Explain(args, no_server);
+    EXPECT_EQ(run.exit_code, 2) << args;
+    EXPECT_NE(run.output.find(std::string("chinook-explain: ") + message), std::string::npos) << args << "\n"
+                                                                                            << run.output;
+    EXPECT_NE(run.output.find("usage: chinook-explain"), std::string::npos) << args;
+  }
+  const ToolRun help = Explain("--help", no_server);
+  EXPECT_EQ(help.exit_code, 0) << help.output;
+  EXPECT_NE(help.output.find("usage: chinook-explain"), std::string::npos);
 }
 
 }  // namespace

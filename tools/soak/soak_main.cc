@@ -33,6 +33,8 @@
 // Reads CHINOOK_PG_DSN and CHINOOK_REDIS_URL (ci/services.sh). Exit status: 0 flat, every
 // operation succeeded, nothing left behind; 1 not flat, an operation failed, the run stopped
 // early, or its clean-up left something; 2 bad arguments or the service could not be assembled.
+// Bad arguments are named with the usage, checked before any server is touched; --help
+// prints the usage and the ranges.
 #include <unistd.h>
 
 #include <algorithm>
@@ -40,8 +42,10 @@
 #include <charconv>
 #include <chrono>
 #include <csignal>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -56,6 +60,7 @@
 #include "memory/jemalloc_stats.h"
 #include "pg/pool_metrics.h"
 #include "profile/metrics_server.h"
+#include "repository/statements.h"
 #include "soak/service_mix.h"
 #include "testing/service_env.h"
 
@@ -85,7 +90,23 @@ struct Flags {
 constexpr const char* kUsage =
     "usage: chinook-soak [--threads N] [--ops N] [--seconds N] [--warmup N] [--max-rss-slope BYTES]\n"
     "                    [--interval-ms N] [--schema NAME] [--json] [--serve PORT] [--retry-for SECONDS]\n"
-    "                    [--cleanup-timeout SECONDS]\n";
+    "                    [--cleanup-timeout SECONDS]\n"
+    "  --threads N          worker threads, 1..64 (default 2)\n"
+    "  --ops N              operations per thread, 1000..1000000000000 (default 1000000)\n"
+    "  --seconds N          end the run after N seconds (default 0: no time limit)\n"
+    "  --warmup N           operations per thread before samples count, below --ops (default: 10%)\n"
+    "  --max-rss-slope B    bound on the resident-memory slope, bytes per 1,000 operations, finite (default 1024)\n"
+    "  --interval-ms N      sampling period, 1..60000 (default 100)\n"
+    "  --schema NAME        schema of the stored corpus, a plain lower-case identifier, kept (default: chinook_soak_<pid>, dropped)\n"
+    "  --json               the report as JSON on stdout\n"
+    "  --serve PORT         Prometheus metrics on http://127.0.0.1:PORT/metrics during the run\n"
+    "  --retry-for S        seconds of consecutive transient failures a thread rides out, 0..3600 (default 30)\n"
+    "  --cleanup-timeout S  seconds to keep retrying the clean-up, 0..3600 (default 60)\n";
+
+// Upper ends of the ranges: ops x threads stays far inside 64 bits; a sample a minute is the
+// coarsest that still draws a curve.
+constexpr uint64_t kMaxOps = 1'000'000'000'000;
+constexpr int kMaxIntervalMs = 60'000;
 
 template <typename T>
 bool ParseNumber(std::string_view text, T* out) {
@@ -102,24 +123,26 @@ std::string ParseFlags(int argc, char** argv, Flags* flags) {
       flags->json = true;
       continue;
     }
-    if (i + 1 >= argc) return std::string(name) + " needs a value";
+    // A value that starts with "--" is the next flag: this one's value is missing.
+    if (i + 1 >= argc || std::string_view(argv[i + 1]).starts_with("--")) return std::string(name) + " needs a value";
     const std::string_view value = argv[++i];
     bool ok = true;
     if (name == "--threads") {
       ok = ParseNumber(value, &flags->threads) && flags->threads >= 1 && flags->threads <= 64;
     } else if (name == "--ops") {
-      ok = ParseNumber(value, &flags->ops) && flags->ops >= 1'000;
+      ok = ParseNumber(value, &flags->ops) && flags->ops >= 1'000 && flags->ops <= kMaxOps;
     } else if (name == "--seconds") {
       ok = ParseNumber(value, &flags->seconds) && flags->seconds >= 0;
     } else if (name == "--warmup") {
       ok = ParseNumber(value, &flags->warmup) && flags->warmup >= 0;
     } else if (name == "--max-rss-slope") {
-      ok = ParseNumber(value, &flags->max_rss_slope) && flags->max_rss_slope >= 0;
+      ok = ParseNumber(value, &flags->max_rss_slope) && std::isfinite(flags->max_rss_slope) &&
+           flags->max_rss_slope >= 0;
     } else if (name == "--interval-ms") {
-      ok = ParseNumber(value, &flags->interval_ms) && flags->interval_ms >= 1;
+      ok = ParseNumber(value, &flags->interval_ms) && flags->interval_ms >= 1 && flags->interval_ms <= kMaxIntervalMs;
     } else if (name == "--schema") {
-      ok = !value.empty();
       flags->schema = value;
+      if (const Status s = repository::ValidateSchemaName(value); !s.ok()) return "--schema: " + s.message();
     } else if (name == "--serve") {
       ok = ParseNumber(value, &flags->serve_port) && flags->serve_port >= 0 && flags->serve_port <= 65535;
     } else if (name == "--retry-for") {
@@ -390,4 +413,12 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace chinook::soak
 
-int main(int argc, char** argv) { return chinook::soak::Main(argc, argv); }
+// The last resort: no failure (a thread that cannot start, memory) ends in std::terminate.
+int main(int argc, char** argv) {
+  try {
+    return chinook::soak::Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "chinook-soak: internal error: %s\n", e.what());
+    return 2;
+  }
+}
