@@ -8,7 +8,8 @@
 //   chinook-trials-neighbour [--threads N] [--burst-ms MIN:MAX] [--pause-ms MIN:MAX]
 //                            [--memory-mb MB] [--seconds S] [--seed N]
 //
-// Runs until SIGTERM or SIGINT (or --seconds), then prints what it did to stderr and exits 0.
+// Prints "ready" on stdout once every thread has built its array; runs until SIGTERM or SIGINT
+// (or --seconds), then prints what it did to stderr and exits 0.
 // Bad arguments: a message naming the argument, exit 2.
 #include <atomic>
 #include <chrono>
@@ -38,7 +39,8 @@ struct NeighbourOptions {
 };
 
 std::atomic<bool> stop{false};
-std::atomic<uint64_t> busy_ms{0};
+std::atomic<int> ready{0};  // workers whose array is built
+std::atomic<uint64_t> busy_us{0};
 
 void OnSignal(int) { stop.store(true); }
 
@@ -70,16 +72,23 @@ uint64_t Burst(std::vector<uint32_t>& array, chinook::trials::Rng& rng, Clock::t
 
 void Worker(const NeighbourOptions& o, int index) {
   chinook::trials::Rng rng(o.seed * 1000003 + static_cast<uint64_t>(index));
-  // A random cyclic permutation (Sattolo), so that the walk visits the whole array.
-  std::vector<uint32_t> array(static_cast<size_t>(o.memory_mb) * 1024 * 1024 / sizeof(uint32_t));
-  for (size_t i = 0; i < array.size(); ++i) array[i] = static_cast<uint32_t>(i);
-  for (size_t i = array.size() - 1; i > 0; --i) std::swap(array[i], array[rng.Below(i)]);
+  // One cycle through the whole array with a constant stride of about 0.62 of its length: a
+  // power-of-two length and an odd stride visit every element, the stride crosses pages so no
+  // prefetcher follows it, and building it is one sequential pass (a random permutation would
+  // take seconds of cache misses before the first burst).
+  size_t length = 1;
+  while (length * 2 * sizeof(uint32_t) <= static_cast<size_t>(o.memory_mb) << 20) length *= 2;
+  const size_t stride = static_cast<size_t>(static_cast<double>(length) * 0.618) | 1;
+  std::vector<uint32_t> array(length);
+  for (size_t i = 0; i < length; ++i) array[i] = static_cast<uint32_t>((i + stride) & (length - 1));
+  ++ready;
   auto between = [&rng](int lo, int hi) { return std::chrono::milliseconds(lo + static_cast<int>(rng.Below(hi - lo + 1))); };
   uint64_t sink = 0;
   while (!stop.load()) {
-    const auto burst = between(o.burst_min_ms, o.burst_max_ms);
-    sink += Burst(array, rng, Clock::now() + burst);
-    busy_ms += static_cast<uint64_t>(burst.count());
+    const auto burst_start = Clock::now();
+    sink += Burst(array, rng, burst_start + between(o.burst_min_ms, o.burst_max_ms));
+    busy_us += static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - burst_start).count());
     const auto pause_until = Clock::now() + between(o.pause_min_ms, o.pause_max_ms);
     while (!stop.load() && Clock::now() < pause_until) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -134,13 +143,20 @@ int main(int argc, char** argv) {
   const auto start = Clock::now();
   std::vector<std::thread> workers;
   for (int t = 0; t < o.threads; ++t) workers.emplace_back(Worker, std::cref(o), t);
+  bool announced = false;
   while (!stop.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (!announced && ready.load() == o.threads) {
+      // The caller may wait for this line, so that measurements start beside a working neighbour.
+      std::printf("ready\n");
+      std::fflush(stdout);
+      announced = true;
+    }
     if (o.seconds > 0 && Clock::now() - start > std::chrono::duration<double>(o.seconds)) stop.store(true);
   }
   for (std::thread& w : workers) w.join();
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   std::fprintf(stderr, "chinook-trials-neighbour: %d threads, %.0f s, busy %.0f%% of thread time\n", o.threads, elapsed,
-               elapsed > 0 ? 100.0 * static_cast<double>(busy_ms.load()) / 1000 / (elapsed * o.threads) : 0.0);
+               elapsed > 0 ? 100.0 * static_cast<double>(busy_us.load()) / 1e6 / (elapsed * o.threads) : 0.0);
   return 0;
 }
