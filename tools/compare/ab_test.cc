@@ -31,7 +31,8 @@ class AbEndToEndTest : public ::testing::Test {
 
   static AbOptions Options() {
     AbOptions o;
-    o.rounds = 15;
+    o.max_rounds = 15;
+    o.fixed_rounds = true;
     o.benchmark_args = {"--benchmark_min_time=0.01", "--benchmark_repetitions=3"};
     o.run_timeout_seconds = 120;
     return o;
@@ -82,13 +83,24 @@ TEST_F(AbEndToEndTest, ArgumentsReachBothProgramsAndFilesAreKept) {
   const std::string dir = TempPath("ab_args");
   std::filesystem::remove_all(dir);
   AbOptions o = Options();
-  o.rounds = 2;
+  o.max_rounds = 2;
   o.benchmark_args = {"--benchmark_filter=BM_Spin", "--benchmark_min_time=0.01"};
   o.work_dir = dir;
   Result<AbRuns> runs = RunInterleaved(CHINOOK_TESTBENCH_BASE, CHINOOK_TESTBENCH_SLOW, o);
   ASSERT_TRUE(runs.ok()) << runs.status().ToString();
-  EXPECT_EQ(runs->base[0].benchmarks.size(), 3u);  // the filter applied
+  EXPECT_EQ(runs->benchmarks.size(), 3u);  // the filter chose what is listed
+  EXPECT_EQ(runs->base[0].benchmarks.size(), 3u);
   EXPECT_EQ(runs->head[1].benchmarks.size(), 3u);
+  for (const char* f : {"round001-base-b000.json", "round001-head-b001.json", "round002-head-b002.log",
+                        "list-base.log"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir + "/" + f)) << f;
+  }
+  // The whole program per process, as before.
+  std::filesystem::remove_all(dir);
+  o.per_benchmark = false;
+  runs = RunInterleaved(CHINOOK_TESTBENCH_BASE, CHINOOK_TESTBENCH_SLOW, o);
+  ASSERT_TRUE(runs.ok()) << runs.status().ToString();
+  EXPECT_EQ(runs->base[0].benchmarks.size(), 3u);
   for (const char* f : {"round01-base.json", "round01-head.json", "round02-head.log", "round02-base.json"}) {
     EXPECT_TRUE(std::filesystem::exists(dir + "/" + f)) << f;
   }

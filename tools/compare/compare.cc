@@ -90,6 +90,7 @@ struct Estimate {
   stats::Interval interval;  // on the analysis scale (log ratio, or raw difference)
   bool log_scale = true;
   double scale = 1;          // |base median| when not on the log scale
+  std::vector<double> d;     // paired: the per-round differences on the analysis scale
 };
 
 Estimate EstimateIndependent(std::span<const double> x, std::span<const double> y, double confidence) {
@@ -116,6 +117,7 @@ Estimate EstimatePaired(std::span<const double> a, std::span<const double> b, do
   if (!e.log_scale) e.scale = std::fabs(stats::Median(a));
   e.test = stats::WilcoxonSignedRank(d);
   e.interval = stats::HodgesLehmannPaired(d, confidence);
+  e.d = std::move(d);
   return e;
 }
 
@@ -285,6 +287,16 @@ class Engine {
       c.judged = false;
       return c;
     }
+    bool varying_count = false;
+    if (c.rule.exact && !(stats::IsConstant(x) && stats::IsConstant(y))) {
+      // Not a count that repeats (other threads allocate meanwhile, or one-off allocations spread
+      // over a varying number of iterations): judged by a test, as a sampled metric, with the
+      // tolerance per iteration as its threshold. Identical code gives no systematic shift.
+      c.rule.exact = false;
+      varying_count = true;
+      c.note = "count varies between repetitions of one binary: tested, threshold " +
+               std::to_string(c.rule.tolerance) + " per iteration";
+    }
     if (c.rule.exact) {
       c.n_base = static_cast<int>(x.size());
       c.n_head = static_cast<int>(y.size());
@@ -295,6 +307,10 @@ class Engine {
       return c;
     }
     c.threshold = config_.ThresholdFor(name, metric);
+    if (varying_count) {
+      const double tolerance = std::max(c.rule.tolerance, 1e-9);
+      c.threshold = tolerance / std::max(std::fabs(c.base_median), tolerance);
+    }
     Estimate e;
     if (paired_) {
       std::vector<double> a, b;
@@ -408,25 +424,65 @@ class Engine {
       report_.warnings.push_back(buf);
     }
 
+    // Sequential analysis: each metric's look, and the level that look may spend.
+    const SequentialPlan& plan = options_.sequential;
+    const bool sequential = paired_ && plan.enabled;
+    const int first_look = sequential ? plan.FirstLook(static_cast<int>(family.size()), config_.alpha) : 0;
+    const double z_power = stats::NormalQuantile(0.8);
+
     // estimates_ holds one entry per metric with a p-value, in this same traversal order.
     size_t next = 0;
     for (BenchmarkComparison& b : report_.benchmarks) {
       for (MetricComparison& c : b.metrics) {
         if (c.rule.exact || std::isnan(c.p_value)) continue;
-        const Estimate& e = estimates_[next++];
+        Estimate& e = estimates_[next++];
         if (!c.judged) {
           c.verdict = Verdict::kInfo;
           continue;
         }
+        double alpha = config_.alpha, confidence = config_.confidence;
+        if (sequential) {
+          c.look = plan.LookIndex(c.n_base, first_look, &c.at_look);
+          if (c.look == 0) {
+            c.verdict = Verdict::kInconclusive;
+            c.needed = first_look;
+            continue;
+          }
+          const double spend = SequentialPlan::Spend(c.look);
+          alpha *= spend;
+          confidence = 1 - (1 - confidence) * spend;
+          e.interval = stats::HodgesLehmannPaired(e.d, confidence);
+          c.change = Relative(e.interval.estimate, e.log_scale, e.scale);
+          c.ci_low = Relative(e.interval.low, e.log_scale, e.scale);
+          c.ci_high = Relative(e.interval.high, e.log_scale, e.scale);
+          c.ci_level = e.interval.level;
+        }
         const double p_adj = std::isnan(c.p_adjusted) ? 1.0 : c.p_adjusted;
-        c.verdict = Decide(c.change, c.ci_low, c.ci_high, c.ci_level, p_adj, c.threshold, c.rule.direction,
-                           config_.alpha, config_.confidence);
+        c.verdict = Decide(c.change, c.ci_low, c.ci_high, c.ci_level, p_adj, c.threshold, c.rule.direction, alpha,
+                           confidence);
+        // The smallest change this sample flags 80% of the time: (z_alpha + z_power) standard
+        // errors, the standard error read off the interval's width; out of reach when no sample
+        // of this size can be significant at this level.
+        const double alpha_one = alpha / std::max<size_t>(1, family.size());
+        const double floor = paired_ ? stats::MinimumSignedRankP(c.n_base) : stats::MinimumMannWhitneyP(c.n_base, c.n_head);
+        const double z_level = stats::NormalQuantile(1 - (1 - std::min(c.ci_level, 1 - 1e-12)) / 2);
+        const double se = (e.interval.high - e.interval.low) / (2 * z_level);
+        if (floor >= alpha_one) {
+          c.mde = kInf;
+        } else if (std::isfinite(se) && z_level > 0) {
+          const double shift = (stats::NormalQuantile(1 - alpha_one / 2) + z_power) * se;
+          c.mde = e.log_scale ? std::expm1(shift) : (e.scale > 0 ? shift / e.scale : kInf);
+        }
         if (c.verdict == Verdict::kInconclusive) {
-          c.needed = NeededSamples(e, std::min(c.n_base, c.n_head), c.threshold, alpha_family, config_.confidence,
-                                   paired_);
+          c.needed = NeededSamples(e, std::min(c.n_base, c.n_head), c.threshold, alpha_family * (alpha / config_.alpha),
+                                   confidence, paired_);
         }
       }
       Summarize(&b);
+      b.settled = b.verdict != Verdict::kInconclusive;
+      for (const MetricComparison& c : b.metrics) {
+        if (c.judged && !c.rule.exact && !std::isnan(c.p_value) && !c.at_look) b.settled = false;
+      }
     }
   }
 
@@ -540,6 +596,35 @@ class Engine {
 
 }  // namespace
 
+int SequentialPlan::FirstLook(int tests, double alpha) const {
+  const double level = alpha * Spend(1) / std::max(1, tests);
+  int n = std::max(2, min_rounds);
+  while (n < kNeededCap && stats::MinimumSignedRankP(n) >= level) ++n;
+  return n;
+}
+
+int SequentialPlan::LookIndex(int n, int first_look, bool* at_look) const {
+  *at_look = false;
+  if (n < first_look) return 0;
+  int k = 1;
+  double look = first_look;
+  while (true) {
+    if (static_cast<int>(look) == n) {
+      *at_look = true;
+      return k;
+    }
+    const double following = std::max(look + 1, std::round(look * growth));
+    if (following > n) return k + 1;
+    look = following;
+    ++k;
+  }
+}
+
+double SequentialPlan::Spend(int k) {
+  constexpr double kPi = 3.14159265358979323846;
+  return 6 / (kPi * kPi * static_cast<double>(k) * static_cast<double>(k));
+}
+
 std::string_view DeclaredTimeMetric(std::string_view benchmark) {
   // Google Benchmark joins the name's parts with '/': ".../manual_time/threads:2".
   size_t start = 0;
@@ -575,8 +660,9 @@ Verdict Decide(double change, double low, double high, double level, double p_ad
   const bool significant = p_adjusted < alpha;
   if (significant && worse > threshold) return Verdict::kRegression;
   if (significant && worse < -threshold) return Verdict::kImprovement;
-  if (significant) return Verdict::kUnchanged;  // real, but smaller than the threshold
-  // The tolerance absorbs rounding in the achieved level of exact intervals.
+  // Unchanged only when the interval rules out a change beyond the threshold, significant or not:
+  // a real change of 3% whose interval reaches 11% may be a regression. The tolerance absorbs
+  // rounding in the achieved level of exact intervals.
   if (level >= confidence - 1e-9 && worse_low > -threshold && worse_high < threshold) return Verdict::kUnchanged;
   return Verdict::kInconclusive;
 }

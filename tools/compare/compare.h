@@ -15,13 +15,25 @@
 //   regression   significant after the multiple-testing correction (Holm by default, over every
 //                tested metric of every benchmark) AND worse by more than its threshold;
 //   improvement  the same, better;
-//   unchanged    the interval lies within +-threshold (a settled "no change beyond threshold"), or
-//                the change is significant but smaller than the threshold;
+//   unchanged    the interval lies within +-threshold: a settled "no change beyond threshold",
+//                significant or not (a significant change whose interval still reaches past the
+//                threshold is inconclusive: it may be a regression);
 //   inconclusive anything else: the data cannot tell; `needed` estimates the repetitions (rounds
 //                in ab mode) per side that would settle it.
-// Exact metrics (allocation counts) skip the test: an increase per iteration that the run's total
-// confirms is a regression, however small (gates.h explains the tolerance and slack). A
-// benchmark takes the worst verdict of its metrics.
+// Exact metrics (allocation counts) skip the test while they repeat exactly on each side: an
+// increase per iteration that the run's total confirms is a regression, however small (gates.h
+// explains the tolerance and slack). One that varies between repetitions of the same binary
+// (counts taken while other threads allocate) is no longer exact: it is tested like a sampled
+// metric, and a significant shift beyond the tolerance per iteration is a regression, which
+// identical code does not produce. A benchmark takes the worst verdict of its metrics.
+//
+// Sequential analysis (ab mode's adaptive sampling, CompareOptions::sequential): the data are
+// looked at after n_1, n_2, ... rounds (n_1 the first count at which the signed-rank test can
+// reach the first look's corrected level at all, then growing by `growth`), and look k spends
+// alpha * 6/(pi^2 k^2) of the false-alarm rate (the spends sum to alpha) and the same share of
+// 1 - confidence for the interval that may settle a metric as unchanged. A benchmark stopped at a
+// look keeps that look's verdict; one the budget stopped between looks is analysed as the next
+// look. So sampling until a verdict appears cannot inflate the false-alarm rate.
 //
 // Thread safety: pure functions over values.
 #ifndef CHINOOK_TOOLS_COMPARE_COMPARE_H_
@@ -74,6 +86,12 @@ struct MetricComparison {
   double threshold = 0;     // fraction for statistical metrics; the tolerance per op for exact ones
   Verdict verdict = Verdict::kInfo;
   int needed = 0;           // inconclusive: samples per side to settle it; -1 beyond kNeededCap
+  // Minimum detectable effect: the smallest relative change this sample would flag as
+  // significant 80% of the time at the level applied (NaN when there is no interval). With an
+  // "unchanged" verdict, the change is within +-max(|ci_low|, |ci_high|).
+  double mde = std::numeric_limits<double>::quiet_NaN();
+  int look = 0;             // sequential analysis: the look this verdict belongs to (0: not yet one)
+  bool at_look = true;      // sequential analysis: n is exactly a scheduled look
   std::string note;
 };
 
@@ -82,6 +100,8 @@ struct BenchmarkComparison {
   Verdict verdict = Verdict::kUnchanged;
   bool gated = false;
   int needed = 0;  // the largest `needed` of its inconclusive metrics
+  // Decided at a look of the sequential plan (or not sequential): needs no more samples.
+  bool settled = false;
   std::vector<MetricComparison> metrics;
   std::vector<std::string> notes;
 };
@@ -101,7 +121,10 @@ struct Report {
   Mode mode = Mode::kFiles;
   std::string base_label;
   std::string head_label;
-  int rounds = 0;  // ab mode
+  int rounds = 0;  // ab mode: the most rounds any benchmark got
+  double seconds = 0;         // ab mode: wall time of the sampling
+  double budget_seconds = 0;  // ab mode: the budget it had (0: none)
+  bool budget_exhausted = false;  // ab mode: the budget stopped it with benchmarks unsettled
   int benchmarks_read = 0;  // check mode: benchmarks in the file
   double alpha = 0.05;
   double confidence = 0.95;
@@ -125,6 +148,21 @@ struct Report {
   int ExitCode() const;
 };
 
+// When to look at the data of an adaptive ab run (see the top of this file).
+struct SequentialPlan {
+  bool enabled = false;
+  int min_rounds = 6;    // no look before this many rounds, whatever the family size
+  double growth = 1.25;  // n_{k+1} = max(n_k + 1, round(n_k * growth))
+
+  // The first look for a family of `tests` tests at level `alpha`.
+  int FirstLook(int tests, double alpha) const;
+  // 1-based look of a sample of n rounds: the last look at or before n, plus one when n falls
+  // between looks (a final analysis there spends the next look's share); 0 before the first.
+  int LookIndex(int n, int first_look, bool* at_look) const;
+  // The share of alpha (and of 1 - confidence) look k spends: 6 / (pi^2 k^2).
+  static double Spend(int k);
+};
+
 struct CompareOptions {
   // The time metrics that carry verdicts. Empty (the default) means each benchmark's own clock,
   // as Google Benchmark itself uses it to size the run: real_time for benchmarks registered with
@@ -135,7 +173,8 @@ struct CompareOptions {
   bool advisory = false;              // regressions are reported but do not fail
   bool fail_on_inconclusive = false;
   uint64_t seed = 20240501;           // bootstrap seed: reports are reproducible
-  int bootstrap_resamples = 2000;     // enough for stable 95% percentile intervals
+  int bootstrap_resamples = 2000;     // enough for stable 95% percentile intervals; 0: no geomean
+  SequentialPlan sequential;          // paired comparisons only
 };
 
 Report CompareFiles(const BenchmarkRun& base, const BenchmarkRun& head, const GatesConfig& config,

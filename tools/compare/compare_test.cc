@@ -61,6 +61,9 @@ TEST(DecideTest, Table) {
   EXPECT_EQ(decide(0.10, 0.07, 0.13, 0.001, Direction::kHigherIsBetter), Verdict::kImprovement);
   // Significant but below the threshold: real, and small enough not to matter.
   EXPECT_EQ(decide(0.03, 0.02, 0.04, 0.001), Verdict::kUnchanged);
+  // Significant, below the threshold, but the interval reaches twice past it: may be a
+  // regression, so not "unchanged" (an 8% slowdown measured as +4.5% [+1.0%, +11.3%]).
+  EXPECT_EQ(decide(0.045, 0.010, 0.113, 0.047), Verdict::kInconclusive);
   // Not significant, the interval inside +-5%: settled, unchanged.
   EXPECT_EQ(decide(0.01, -0.02, 0.03, 0.4), Verdict::kUnchanged);
   // Not significant, the interval reaching past 5%: cannot tell.

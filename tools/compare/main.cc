@@ -14,6 +14,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -56,11 +57,20 @@ options:
   --all-metrics           text/markdown: also show metrics that carry no verdict
   --color WHEN            auto | always | never (default auto: only on a terminal)
   --seed N                bootstrap seed (default fixed: reports are reproducible)
-ab mode:
-  --rounds N              interleaved rounds (default 15)
+ab mode (adaptive: each round runs every unsettled benchmark once per side, one short process
+each, base and head back to back; a sequential test decides after each look, so benchmarks stop
+as soon as they are settled and the rest get the remaining time):
+  --budget DURATION       wall-clock budget, e.g. 300, 90s, 5m, 1h (default 5m); when it runs
+                          out, what is unsettled is reported inconclusive with its MDE
+  --max-rounds N          at most N rounds per benchmark (default 100)
+  --rounds N              exactly N rounds of every benchmark, no adaptive stopping or budget
+  --interleave WHAT       benchmark (default: one process per benchmark and side) or program
+                          (the whole program per process, as before)
   --timeout SECONDS       deadline for one run of one program (default 1800)
   --work-dir DIR          keep per-round JSON and logs in DIR
   --quiet                 no progress lines on stderr
+  Unless the arguments after -- set them, each process runs --benchmark_repetitions=3
+  --benchmark_min_time=0.05 (the per-round figure is the median of the three).
 
 exit status: 0 pass, 1 regression or failed gate, 2 bad usage or bad input.
 )";
@@ -78,7 +88,10 @@ struct Args {
   bool fail_on_inconclusive = false, advisory = false, allow_absent = false, all_metrics = false, quiet = false;
   std::string color = "auto";
   std::optional<uint64_t> seed;
-  int rounds = AbOptions().rounds;
+  int max_rounds = AbOptions().max_rounds;
+  bool fixed_rounds = false;
+  double budget = AbOptions().budget_seconds;
+  bool per_benchmark = true;
   double timeout = AbOptions().run_timeout_seconds;
   std::string work_dir;
 };
@@ -182,11 +195,19 @@ Result<Args> ParseArgs(int argc, char** argv) {
       Result<double> d = ParseDouble(arg, *v);
       if (!d.ok()) return d.status();
       a.seed = static_cast<uint64_t>(*d);
-    } else if (arg == "--rounds") {
+    } else if (arg == "--rounds" || arg == "--max-rounds") {
       Result<double> d = ParseDouble(arg, *v);
       if (!d.ok()) return d.status();
-      if (*d < 2 || *d > 1000 || *d != static_cast<int>(*d)) return UsageError("--rounds must be a whole number from 2 to 1000");
-      a.rounds = static_cast<int>(*d);
+      if (*d < 2 || *d > 1000 || *d != static_cast<int>(*d)) return UsageError(arg + " must be a whole number from 2 to 1000");
+      a.max_rounds = static_cast<int>(*d);
+      a.fixed_rounds = arg == "--rounds";
+    } else if (arg == "--budget") {
+      Result<double> d = ParseDuration(*v);
+      if (!d.ok()) return UsageError("--budget: " + std::string(d.status().message()));
+      a.budget = *d;
+    } else if (arg == "--interleave") {
+      if (*v != "benchmark" && *v != "program") return UsageError("--interleave must be benchmark or program");
+      a.per_benchmark = *v == "benchmark";
     } else if (arg == "--timeout") {
       Result<double> d = ParseDouble(arg, *v);
       if (!d.ok()) return d.status();
@@ -258,16 +279,45 @@ int Main(int argc, char** argv) {
     report = CheckRun(*run, config, options);
   } else if (a.mode == "ab") {
     AbOptions ab;
-    ab.rounds = a.rounds;
+    ab.max_rounds = a.max_rounds;
+    ab.fixed_rounds = a.fixed_rounds;
+    ab.budget_seconds = a.budget;
+    ab.per_benchmark = a.per_benchmark;
     ab.benchmark_args = a.benchmark_args;
     ab.work_dir = a.work_dir;
     ab.run_timeout_seconds = a.timeout;
+    if (a.seed) ab.seed = *a.seed;
     if (!a.quiet) ab.progress = [](const std::string& line) { std::cerr << "chinook-compare ab: " << line << "\n"; };
+    options.sequential.enabled = !a.fixed_rounds;
+    // After each round: the engine's verdicts at the sequential plan's looks say which benchmarks
+    // are settled (no bootstrap: the geometric mean is not needed for that).
+    CompareOptions interim = options;
+    interim.bootstrap_resamples = 0;
+    ab.settled = [&](const AbRuns& so_far) {
+      std::set<std::string> settled;
+      const Report interim_report = ComparePaired(so_far.base, so_far.head, config, interim);
+      for (const BenchmarkComparison& b : interim_report.benchmarks) {
+        if (b.settled) settled.insert(b.name);
+      }
+      return settled;
+    };
     Result<AbRuns> runs = RunInterleaved(a.positional[0], a.positional[1], ab);
     if (!runs.ok()) return Fail(runs.status());
     report = ComparePaired(runs->base, runs->head, config, options);
     report.base_label = a.positional[0];
     report.head_label = a.positional[1];
+    report.seconds = runs->seconds;
+    report.budget_seconds = a.fixed_rounds ? 0 : a.budget;
+    report.budget_exhausted = runs->budget_exhausted;
+    for (const std::string& n : runs->notes) report.warnings.push_back(n);
+    if (runs->budget_exhausted) {
+      std::string names;
+      for (const std::string& n : runs->unsettled) names += (names.empty() ? "" : ", ") + n;
+      report.warnings.push_back("the budget (" + std::to_string(static_cast<long>(a.budget)) + " s) ran out after " +
+                                std::to_string(report.rounds) + " rounds with " +
+                                std::to_string(runs->unsettled.size()) + " benchmark(s) unsettled: " + names +
+                                "; their MDE says what this sample could see; a longer --budget may settle them");
+    }
   } else {
     Result<BenchmarkRun> base = ReadBenchmarkFile(a.positional[0]);
     if (!base.ok()) return Fail(base.status());

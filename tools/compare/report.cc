@@ -73,6 +73,13 @@ std::string IntervalText(const Report& r, const MetricComparison& c) {
   return s;
 }
 
+// The smallest change the sample could have flagged (see MetricComparison::mde).
+std::string MdeText(const MetricComparison& c) {
+  if (c.rule.exact || Untestable(c) || std::isnan(c.mde)) return "";
+  if (!std::isfinite(c.mde)) return "n/a";
+  return Printf("%.1f%%", std::fabs(c.mde) * 100);
+}
+
 std::string PText(const MetricComparison& c) {
   if (std::isnan(c.p_value) || Untestable(c)) return "";
   if (std::isnan(c.p_adjusted)) return FormatPValue(c.p_value) + " (raw)";
@@ -89,7 +96,7 @@ struct Row {
 
 const std::vector<std::string>& Header() {
   static const std::vector<std::string> header = {"Benchmark", "Metric", "Base", "Head", "Change",
-                                                  "Interval", "p (adj)", "n", "Verdict"};
+                                                  "Interval", "MDE", "p (adj)", "n", "Verdict"};
   return header;
 }
 
@@ -107,6 +114,7 @@ std::vector<Row> Rows(const Report& r, const RenderOptions& o) {
                    FormatValue(c.metric, c.head_median),
                    ChangeText(c),
                    IntervalText(r, c),
+                   MdeText(c),
                    PText(c),
                    std::to_string(c.n_base) + "/" + std::to_string(c.n_head),
                    VerdictText(r, c.verdict, c.needed)};
@@ -119,7 +127,7 @@ std::vector<Row> Rows(const Report& r, const RenderOptions& o) {
       row.gated = b.gated;
       std::string verdict = VerdictText(r, b.verdict, b.needed);
       if (b.verdict == Verdict::kMissing && b.gated) verdict = "MISSING (gated)";
-      row.cells = {b.name, "", "", "", "", "", "", "", verdict};
+      row.cells = {b.name, "", "", "", "", "", "", "", "", verdict};
       rows.push_back(std::move(row));
     }
   }
@@ -129,8 +137,13 @@ std::vector<Row> Rows(const Report& r, const RenderOptions& o) {
 std::string MethodText(const Report& r) {
   std::string s;
   if (r.mode == Report::Mode::kAb) {
-    s = "Wilcoxon signed-rank test on the per-round ratios of " + std::to_string(r.rounds) +
-        " interleaved rounds (A B B A ...); change = Hodges-Lehmann estimate";
+    s = "Wilcoxon signed-rank test on the per-round ratios of up to " + std::to_string(r.rounds) +
+        " interleaved rounds (A B / B A, one process per benchmark and side)";
+    if (r.seconds > 0) {
+      s += Printf(" in %.0f s", r.seconds);
+      if (r.budget_seconds > 0) s += Printf(" of a %.0f s budget", r.budget_seconds);
+    }
+    s += "; change = Hodges-Lehmann estimate; MDE = the smallest change the sample would flag 80% of the time";
   } else {
     s = "Mann-Whitney U test on repetitions; change = Hodges-Lehmann estimate of head/base";
   }
@@ -171,6 +184,11 @@ std::string ResultText(const Report& r) {
   std::string s = code == 0 ? "PASS" : code == 1 ? "FAIL" : "ERROR";
   s += " (exit " + std::to_string(code) + ")";
   if (r.advisory && r.Count(Verdict::kRegression) > 0) s += "; regressions are advisory here";
+  if (const int n = r.Count(Verdict::kInconclusive); n > 0 && !r.fail_on_inconclusive) {
+    s += "; NOT SETTLED: " + std::to_string(n) + (n == 1 ? " benchmark is" : " benchmarks are") +
+         " inconclusive" + (r.budget_exhausted ? " when the budget ran out" : "") +
+         " (--fail-on-inconclusive makes that fail)";
+  }
   return s;
 }
 
@@ -262,7 +280,7 @@ std::string RenderText(const Report& r, const RenderOptions& o) {
         std::string cell = cells[i];
         const std::string pad(width[i] - Width(cell), ' ');
         // Figures right-aligned, words left-aligned.
-        const bool right = i >= 2 && i <= 7;
+        const bool right = i >= 2 && i <= 8;
         cell = right ? pad + cell : cell + (i + 1 < cells.size() ? pad : "");
         if (i + 1 == cells.size()) cell = Paint(cell, color, o.color);
         l += cell + (i + 1 < cells.size() ? "  " : "");
@@ -328,7 +346,7 @@ std::string RenderMarkdown(const Report& r, const RenderOptions& o) {
     const std::vector<std::string>& header = Header();
     out += "|";
     for (const std::string& h : header) out += " " + h + " |";
-    out += "\n|---|---|---:|---:|---:|---:|---:|---:|---|\n";
+    out += "\n|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n";
     for (const Row& row : rows) {
       out += "|";
       for (size_t i = 0; i < row.cells.size(); ++i) {
@@ -413,6 +431,8 @@ std::string RenderJson(const Report& r) {
           {"threshold", Num(c.threshold)},
           {"verdict", Value::String(std::string(VerdictName(c.verdict)))},
           {"needed", Value::Number(c.needed)},
+          {"mde", Num(c.mde)},
+          {"look", Value::Number(c.look)},
           {"note", Value::String(c.note)},
       }));
     }
@@ -458,6 +478,9 @@ std::string RenderJson(const Report& r) {
       {"base", Value::String(r.base_label)},
       {"head", Value::String(r.head_label)},
       {"rounds", Value::Number(r.rounds)},
+      {"seconds", Num(r.seconds)},
+      {"budget_seconds", Num(r.budget_seconds)},
+      {"budget_exhausted", Value::Bool(r.budget_exhausted)},
       {"alpha", Num(r.alpha)},
       {"confidence", Num(r.confidence)},
       {"correction", Value::String(std::string(CorrectionName(r.correction)))},
@@ -585,7 +608,7 @@ std::string RenderHtml(const Report& r, const RenderOptions& o) {
       out += "<tr>";
       for (size_t i = 0; i < row.cells.size(); ++i) {
         const bool last = i + 1 == row.cells.size();
-        out += std::string("<td") + (i >= 2 && i <= 7 ? " class=\"n\"" : "") +
+        out += std::string("<td") + (i >= 2 && i <= 8 ? " class=\"n\"" : "") +
                (last ? " class=\"" + std::string(VerdictName(row.verdict)) + "\"" : "") + ">" + Html(row.cells[i]) +
                "</td>";
       }
