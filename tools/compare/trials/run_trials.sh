@@ -13,6 +13,7 @@
 #        PROGRAMS ("records containers text"), EFFECTS ("0 2 5 10")
 #        EFFECT_PROCESSES (16)       processes per build for the true effects (0: skip)
 #        AB_ARGS ("")                more chinook-compare arguments (none: what a user gets)
+#        COMPARE (BUILD_DIR/chinook-compare)  the chinook-compare to measure, e.g. an older build
 #        LABEL (default)             names this set in the log BUILD_DIR/trials/ab-trials.jsonl
 #        VARIANCE=1                  first measure where the variance lives (20 processes x 5
 #                                    repetitions of each program's base build, both conditions)
@@ -30,4 +31,4 @@ if [ "${VARIANCE:-0}" = 1 ]; then
   python3 "$trials_py" variance "${common[@]}"
 fi
 exec python3 "$trials_py" ab "${common[@]}" --trials "${TRIALS:-4}" --effect-processes "${EFFECT_PROCESSES:-16}" \
-  --ab-args "${AB_ARGS:-}" --label "${LABEL:-default}"
+  --ab-args "${AB_ARGS:-}" --label "${LABEL:-default}" ${COMPARE:+--compare "$COMPARE"}

@@ -187,7 +187,7 @@ def bootstrap_ratio(base, head, rng, resamples=2000):
 
 
 def binaries_stamp(a, program):
-    return {str(p): os.path.getmtime(binary(a.build, program, p)) for p in a.effects}
+    return {str(p): os.path.getmtime(binary(a.build, program, p)) for p in a.measured_effects}
 
 
 def measure_effects(a, cache_path):
@@ -202,13 +202,13 @@ def measure_effects(a, cache_path):
                 continue
             stamp = binaries_stamp(a, program)
             entry = cache.get(program)
-            if entry and entry.get("stamp") == stamp and entry.get("processes", 0) >= a.effect_processes and \
-                    set(entry["medians"]) >= {str(p) for p in a.effects}:
+            if entry and all(entry["stamp"].get(k) == v for k, v in stamp.items()) and \
+                    entry.get("processes", 0) >= a.effect_processes:
                 continue
-            medians = {str(p): [] for p in a.effects}
+            medians = {str(p): [] for p in a.measured_effects}
             start = time.time()
             for i in range(a.effect_processes):
-                order = list(a.effects)
+                order = list(a.measured_effects)
                 order = order[i % len(order):] + order[:i % len(order)]  # rotate: no build always first
                 for p in order:
                     t = run_benchmark(binary(a.build, program, p),
@@ -241,7 +241,7 @@ def cmd_effects(a):
     print("|---|---|---|---|---|---|")
     for program in a.programs:
         e = cache[program]
-        for p in a.effects:
+        for p in a.measured_effects:
             x = e["effects"][str(p)]
             print("| %s | %s | +%s%% | %s | [%s, %s] | %.1f%% |" % (program, e["target"], p, pct_text(x["change"]),
                                                                 pct_text(x["ci_low"]), pct_text(x["ci_high"]),
@@ -272,7 +272,7 @@ def one_comparison(a, program, pct, cond, trial, tmp):
         judged = [m for m in b["metrics"] if m.get("judged")]
         m = judged[0] if judged else {}
         benchmarks[b["name"]] = {"verdict": b["verdict"], "change": m.get("change"), "ci_low": m.get("ci_low"),
-                                 "ci_high": m.get("ci_high"), "needed": b.get("needed"),
+                                 "ci_high": m.get("ci_high"), "needed": b.get("needed"), "n": m.get("n_head"),
                                  # what a newer chinook-compare reports beyond the fields above, e.g.
                                  # the minimum detectable effect, is kept as it comes
                                  "extra": {k: v for k, v in m.items() if k not in (
@@ -291,9 +291,9 @@ def describe(r):
     others = ["%s %s" % (n, b["verdict"]) for n, b in r["benchmarks"].items()
               if n != r["target"] and b["verdict"] in ("regression", "improvement")]
     extra = "".join(" %s=%s" % kv for kv in t["extra"].items() if not isinstance(kv[1], (dict, list)))
-    return ("%-10s +%-2s%% %-9s trial %d: exit %d, %s %s %s [%s, %s]%s, rounds %s, other flags: %s, %.0f s, load %.1f" %
+    return ("%-10s +%-2s%% %-9s trial %d: exit %d, %s %s %s [%s, %s]%s, n %s, other flags: %s, %.0f s, load %.1f" %
             (r["program"], r["pct"], r["condition"], r["trial"], r["exit"], r["target"], t["verdict"],
-             pct_text(t["change"]), pct_text(t["ci_low"]), pct_text(t["ci_high"]), extra, r["rounds"],
+             pct_text(t["change"]), pct_text(t["ci_low"]), pct_text(t["ci_high"]), extra, t.get("n"),
              ", ".join(others) or "none", r["seconds"], (r["load_before"] + r["load_after"]) / 2))
 
 
@@ -398,12 +398,13 @@ def main():
     p.add_argument("--effect-processes", type=int, default=16, help="effects: processes per build (0: skip)")
     p.add_argument("--effect-min-time", type=float, default=0.2, help="effects: --benchmark_min_time")
     p.add_argument("--ab-args", default="", help="extra chinook-compare arguments")
+    p.add_argument("--compare", help="the chinook-compare binary (BUILD/chinook-compare)")
     p.add_argument("--label", default="default", help="names this set of comparisons in the log")
     p.add_argument("--log", help="JSON-lines log of comparisons (BUILD/trials/ab-trials.jsonl)")
     p.add_argument("--output", help="variance: JSON output (BUILD/trials/variance.json)")
     a = p.parse_args()
     a.build = os.path.abspath(a.build)
-    a.compare = os.path.join(a.build, "chinook-compare")
+    a.compare = os.path.abspath(a.compare) if a.compare else os.path.join(a.build, "chinook-compare")
     if not os.access(a.compare, os.X_OK):
         fail(a.compare + " missing: build chinook-compare first")
     a.programs = a.programs.split()
@@ -414,8 +415,8 @@ def main():
         a.effects = [int(x) for x in a.effects.split()]
     except ValueError:
         fail("--effects must be whole percentages, got %r" % a.effects)
-    if 0 not in a.effects:
-        a.effects = [0] + a.effects
+    # The true effects need the base build measured too; the ab trials run only what was asked.
+    a.measured_effects = a.effects if 0 in a.effects else [0] + a.effects
     a.ab_args = a.ab_args.split()
     a.effects_file = os.path.join(a.build, "trials", "effects.json")
     a.log = a.log or os.path.join(a.build, "trials", "ab-trials.jsonl")
