@@ -135,7 +135,19 @@ def pct_text(x):
 # variance
 
 
+def robust_cv(values):
+    """1.4826 MAD / median: the CV a normal sample would have, blind to a few disturbed processes."""
+    m = statistics.median(values)
+    return 1.4826 * statistics.median(abs(v - m) for v in values) / m if m else float("nan")
+
+
 def cmd_variance(a):
+    if a.reprint:
+        with open(a.output) as f:
+            doc = json.load(f)
+        a.processes, a.repetitions, a.min_time = doc["processes"], doc["repetitions"], doc["min_time"]
+        print_variance(doc["rows"], a)
+        return
     rows = []
     for cond in conditions(a.neighbour):
         with Neighbour(a.build, a.neighbour_threads, cond == "neighbour"), tempfile.TemporaryDirectory() as tmp:
@@ -167,13 +179,13 @@ def print_variance(rows, a):
     print("\nWhere the variance lives: %d processes x %d repetitions of --benchmark_min_time=%g per benchmark "
           "(cpu_time, base builds)\n" % (a.processes, a.repetitions, a.min_time))
     print("| condition | program | benchmark | within-process CV | between-process CV of medians | between/within | "
-          "process medians min / median / max (ns) |")
-    print("|---|---|---|---|---|---|---|")
+          "robust between (MAD) | process medians min / median / max (ns) |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         ratio = r["between_cv"] / r["within_cv"] if r["within_cv"] > 0 else float("nan")
-        print("| %s | %s | %s | %.2f%% | %.2f%% | %.1fx | %.0f / %.0f / %.0f |" %
+        print("| %s | %s | %s | %.2f%% | %.2f%% | %.1fx | %.2f%% | %.0f / %.0f / %.0f |" %
               (r["condition"], r["program"], r["benchmark"], 100 * r["within_cv"], 100 * r["between_cv"], ratio,
-               r["min"], r["median"], r["max"]))
+               100 * robust_cv(r["medians"]), r["min"], r["median"], r["max"]))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -333,8 +345,8 @@ def summarize(a):
     missed = []
     print("\nchinook-compare ab, default settings (%s): %d comparisons" % (a.label, len(results)))
     print("\n| effect | condition | trials | target flagged | false alarms | true effect | inconclusive target | "
-          "seconds per comparison (median, max) | load |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "target MDE (median) | seconds per comparison (median, max) | load |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for pct in sorted({r["pct"] for r in results}):
         for cond in ("quiet", "neighbour"):
             cell = [r for r in results if r["pct"] == pct and r["condition"] == cond]
@@ -353,10 +365,13 @@ def summarize(a):
                                                          for r in cell if r["program"] == p),
                                                      sum(r["program"] == p for r in cell))
                                     for p in sorted({r["program"] for r in cell}))
-            print("| +%d%% | %s | %d | %s | %d of %d | %s | %d | %.0f, %.0f | %.1f |" %
+            # The minimum detectable effect, where the chinook-compare measured reports one.
+            mdes = [abs(r["benchmarks"][r["target"]]["extra"]["mde"]) for r in cell
+                    if isinstance(r["benchmarks"][r["target"]]["extra"].get("mde"), (int, float))]
+            print("| +%d%% | %s | %d | %s | %d of %d | %s | %d | %s | %.0f, %.0f | %.1f |" %
                   (pct, cond, len(cell), "%d of %d (%s)" % (detected, len(cell), per_program) if pct else "-",
-                   alarms, len(cell),
-                   ", ".join(true) or "not measured", inconclusive if pct else 0, statistics.median(secs), max(secs),
+                   alarms, len(cell), ", ".join(true) or "not measured", inconclusive if pct else 0,
+                   "%.1f%%" % (100 * statistics.median(mdes)) if mdes else "-", statistics.median(secs), max(secs),
                    load))
             if pct >= 10 and detected < len(cell):
                 missed.append("+%d%% %s: flagged in %d of %d trials (goal: every trial)" % (pct, cond, detected, len(cell)))
@@ -402,6 +417,7 @@ def main():
     p.add_argument("--label", default="default", help="names this set of comparisons in the log")
     p.add_argument("--log", help="JSON-lines log of comparisons (BUILD/trials/ab-trials.jsonl)")
     p.add_argument("--output", help="variance: JSON output (BUILD/trials/variance.json)")
+    p.add_argument("--reprint", action="store_true", help="variance: print the table of --output again")
     a = p.parse_args()
     a.build = os.path.abspath(a.build)
     a.compare = os.path.abspath(a.compare) if a.compare else os.path.join(a.build, "chinook-compare")
