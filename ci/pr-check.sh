@@ -4,9 +4,10 @@
 #   ci/pr-check.sh [BASE_REF]
 #
 # Builds BASE_REF (default origin/main, falling back to HEAD~1) in a git worktree next to the
-# working tree's build, then runs `chinook-compare ab` on the two chinook-bench binaries:
-# interleaved rounds (A B B A ...) against the same services, compared round by round so that the
-# machine's drift cancels. Writes build/bench/pr-report.md (for a PR comment; also appended to
+# working tree's build, then runs `chinook-compare ab` on the two chinook-bench binaries against
+# the same services: every benchmark in short processes, base and head back to back, round after
+# round, each benchmark sampled until the sequential test settles it, the whole within a time
+# budget (what is left of PR_TOTAL after the builds), so the samples go where the uncertainty is. Writes build/bench/pr-report.md (for a PR comment; also appended to
 # $GITHUB_STEP_SUMMARY when set), pr-report.html and pr-report.json, and keeps the per-round JSON
 # and logs under build/bench/pr-ab/.
 #
@@ -14,9 +15,10 @@
 #   CHINOOK_BUILD_DIR  the working tree's build directory (default build/); the base is built in
 #                      <build>/pr-base
 #   BENCH_FILTER       regex: compare only the matching benchmarks
-#   PR_ROUNDS          interleaved rounds (default 15)
-#   PR_REPS            repetitions per run (default 3; the per-round figure is their median)
-#   PR_MIN_TIME        seconds per repetition (default 0.05: many short runs beat few long ones)
+#   PR_TOTAL           wall-clock budget of the whole check, builds included (default 20m); the
+#                      comparison gets what the builds leave of it, less a minute for the report
+#   PR_REPS            repetitions per process (default 3; the per-round figure is their median)
+#   PR_MIN_TIME        seconds per repetition (default 0.05: many short processes beat few long ones)
 #   JOBS               build parallelism (default: number of CPUs)
 #
 # Exit status is chinook-compare's: 0 no regression and every gate passes, 1 a regression, a
@@ -27,11 +29,23 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${CHINOOK_BUILD_DIR:-$root/build}
 out=$build/bench
 jobs=${JOBS:-$(nproc)}
-rounds=${PR_ROUNDS:-15}
+total=${PR_TOTAL:-20m}
 reps=${PR_REPS:-3}
 min_time=${PR_MIN_TIME:-0.05}
 
 die() { echo "pr-check: error: $*" >&2; exit 2; }
+started=$(date +%s)
+# "20m", "1h", "900s", "900" -> seconds.
+seconds_of() {
+  case "$1" in
+    *h) echo $(( ${1%h} * 3600 )) ;;
+    *m) echo $(( ${1%m} * 60 )) ;;
+    *s) echo "${1%s}" ;;
+    *) echo "$1" ;;
+  esac
+}
+total_s=$(seconds_of "$total") 2>/dev/null || die "PR_TOTAL: not a duration: $total"
+[[ "$total_s" =~ ^[0-9]+$ ]] || die "PR_TOTAL: not a whole number of seconds, minutes or hours: $total"
 log() { echo "pr-check: $*" >&2; }
 
 cd "$root"
@@ -74,7 +88,9 @@ base_bench=$base_build/chinook-bench
 [ -x "$base_bench" ] || die "the base build produced no chinook-bench"
 
 bench_args=(--benchmark_min_time="$min_time" --benchmark_repetitions="$reps")
-compare_args=(--gates "$root/benchmarks/gates.json" --rounds "$rounds" --work-dir "$out/pr-ab"
+budget=$(( total_s - ($(date +%s) - started) - 60 ))
+[ "$budget" -ge 180 ] || budget=180
+compare_args=(--gates "$root/benchmarks/gates.json" --budget "${budget}s" --work-dir "$out/pr-ab"
               --markdown "$out/pr-report.md" --html "$out/pr-report.html" --json "$out/pr-report.json")
 if [ -n "${BENCH_FILTER:-}" ]; then
   bench_args+=(--benchmark_filter="$BENCH_FILTER")
@@ -82,7 +98,7 @@ if [ -n "${BENCH_FILTER:-}" ]; then
 fi
 mkdir -p "$out"
 rm -rf "$out/pr-ab"
-log "$rounds interleaved rounds of $reps repetitions x ${min_time}s per benchmark"
+log "builds took $(( $(date +%s) - started )) s; comparing for at most $budget s: per benchmark and round one process a side, $reps repetitions x ${min_time}s"
 set +e
 "$compare" ab "$base_bench" "$head_bench" "${compare_args[@]}" -- "${bench_args[@]}"
 code=$?

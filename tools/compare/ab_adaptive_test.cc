@@ -49,21 +49,22 @@ pid_t ReadPid(const std::string& path) {
 TEST(SequentialPlanTest, LooksAndSpending) {
   SequentialPlan plan;
   plan.enabled = true;
-  // 7 tests at alpha 0.05: the first look spends 0.61 of alpha, 0.0043 per test; the signed-rank
-  // test's smallest p-value is 2/2^n, below that from n = 9.
-  EXPECT_EQ(plan.FirstLook(7, 0.05), 9);
-  EXPECT_EQ(plan.FirstLook(1, 0.05), 7);  // 2/2^6 = 0.031 is just above 0.05 * 0.61
-  plan.min_rounds = 10;
-  EXPECT_EQ(plan.FirstLook(1, 0.05), 10);  // never before min_rounds
-  plan.min_rounds = 6;
+  std::vector<int> looks;
+  for (int k = 1; k <= 6; ++k) looks.push_back(plan.LookAt(k));
+  EXPECT_EQ(looks, (std::vector<int>{7, 9, 11, 14, 18, 23}));
   bool at = false;
-  EXPECT_EQ(plan.LookIndex(8, 9, &at), 0);
-  EXPECT_EQ(plan.LookIndex(9, 9, &at), 1);
+  EXPECT_EQ(plan.LookIndex(6, &at), 0);
+  EXPECT_EQ(plan.LookIndex(7, &at), 1);
   EXPECT_TRUE(at);
-  EXPECT_EQ(plan.LookIndex(10, 9, &at), 2);  // between looks: analysed as the next one
+  EXPECT_EQ(plan.LookIndex(8, &at), 2);  // between looks: analysed as the next one
   EXPECT_FALSE(at);
-  EXPECT_EQ(plan.LookIndex(11, 9, &at), 2);  // 9 * 1.25 rounds to 11
+  EXPECT_EQ(plan.LookIndex(9, &at), 2);
   EXPECT_TRUE(at);
+  // Spending alpha starts where significance is possible: 7 tests at alpha 0.05 need
+  // 2/2^n < 0.05 * 0.61 / 7, n >= 9 (look 2); 40 tests need n >= 12 (look 4, 14 rounds).
+  EXPECT_EQ(plan.FirstSignificantLook(7, 0.05), 2);
+  EXPECT_EQ(plan.FirstSignificantLook(40, 0.05), 4);
+  EXPECT_EQ(plan.FirstSignificantLook(1, 0.05), 1);
   double total = 0;
   for (int k = 1; k <= 100000; ++k) total += SequentialPlan::Spend(k);
   EXPECT_LE(total, 1.0);
@@ -322,6 +323,29 @@ TEST(VaryingCountTest, TestedWhenItVariesExactWhenItRepeats) {
   }
   r = ComparePaired(base, head, GatesConfig(), CompareOptions());
   EXPECT_EQ(r.Count(Verdict::kRegression), 1);
+}
+
+}  // namespace
+}  // namespace chinook::compare
+
+namespace chinook::compare {
+namespace {
+
+TEST(SingleRepetitionTest, IsWarnedAbout) {
+  BenchmarkRun base, head;
+  base.source = "base.json";
+  head.source = "head.json";
+  for (BenchmarkRun* r : {&base, &head}) {
+    Measurements m;
+    m.name = "BM_Once";
+    m.samples["cpu_time"] = {100};
+    m.metric_order = {"cpu_time"};
+    r->benchmarks.push_back(m);
+  }
+  const Report r = CompareFiles(base, head, GatesConfig(), CompareOptions());
+  int warned = 0;
+  for (const std::string& w : r.warnings) warned += w.find("one repetition") != std::string::npos;
+  EXPECT_EQ(warned, 2);
 }
 
 }  // namespace

@@ -170,6 +170,7 @@ class Engine {
     report_.base_provenance = Provenance(base_.front());
     report_.head_provenance = Provenance(head_.front());
 
+    if (!paired_) WarnSingleRepetitions();
     for (const std::string& name : AllNames()) report_.benchmarks.push_back(CompareBenchmark(name));
     AdjustAndDecide();
     if (options_.time_metrics.empty()) {
@@ -194,6 +195,27 @@ class Engine {
       if (kv.first.rfind("chinook_", 0) == 0) out.push_back(kv);
     }
     return out;
+  }
+
+  // One repetition a side leaves nothing to test: say so instead of a quiet "inconclusive".
+  void WarnSingleRepetitions() {
+    for (const auto& [side, runs] : {std::pair{"baseline", base_}, std::pair{"current run", head_}}) {
+      int single = 0, total = 0;
+      for (const BenchmarkRun& r : runs) {
+        for (const Measurements& m : r.benchmarks) {
+          if (!m.ok()) continue;
+          ++total;
+          const std::vector<double>* t = m.Find(DeclaredTimeMetric(m.name));
+          if (t != nullptr && t->size() < 2) ++single;
+        }
+      }
+      if (single > 0) {
+        report_.warnings.push_back(std::string("the ") + side + " (" + runs.front().source + ") has one repetition of " +
+                                   std::to_string(single) + " of its " + std::to_string(total) +
+                                   " benchmarks: no test can be significant there; record with "
+                                   "--benchmark_repetitions=10 or more, or compare programs with `ab`");
+      }
+    }
   }
 
   // Base order first, then what only the head has, in its order.
@@ -336,6 +358,7 @@ class Engine {
       c.p_value = x.front() == y.front() ? 1.0 : 0.0;
       c.exact_test = true;
       c.note = "deterministic: the same value in every repetition";
+      c.deterministic = true;
     }
     c.change = Relative(e.interval.estimate, e.log_scale, e.scale);
     c.ci_low = Relative(e.interval.low, e.log_scale, e.scale);
@@ -390,7 +413,8 @@ class Engine {
         if (c.rule.exact || std::isnan(c.p_value)) continue;
         // With one sample on a side no test can be significant; counting it would only make
         // the correction harsher on the others.
-        if (c.judged && c.n_base >= 2 && c.n_head >= 2) {
+        if (c.deterministic) c.p_adjusted = c.p_value;  // known, not tested: no correction
+        if (c.judged && c.n_base >= 2 && c.n_head >= 2 && !c.deterministic) {
           family.push_back(&c);
           p.push_back(c.p_value);
         }
@@ -427,7 +451,8 @@ class Engine {
     // Sequential analysis: each metric's look, and the level that look may spend.
     const SequentialPlan& plan = options_.sequential;
     const bool sequential = paired_ && plan.enabled;
-    const int first_look = sequential ? plan.FirstLook(static_cast<int>(family.size()), config_.alpha) : 0;
+    const int first_significant =
+        sequential ? plan.FirstSignificantLook(static_cast<int>(family.size()), config_.alpha) : 0;
     const double z_power = stats::NormalQuantile(0.8);
 
     // estimates_ holds one entry per metric with a p-value, in this same traversal order.
@@ -442,15 +467,17 @@ class Engine {
         }
         double alpha = config_.alpha, confidence = config_.confidence;
         if (sequential) {
-          c.look = plan.LookIndex(c.n_base, first_look, &c.at_look);
+          c.look = plan.LookIndex(c.n_base, &c.at_look);
           if (c.look == 0) {
             c.verdict = Verdict::kInconclusive;
-            c.needed = first_look;
+            c.needed = plan.first_look;
             continue;
           }
-          const double spend = SequentialPlan::Spend(c.look);
-          alpha *= spend;
-          confidence = 1 - (1 - confidence) * spend;
+          // Deterministic metrics need no test: they keep the plain alpha.
+          if (!c.deterministic) {
+            alpha = c.look >= first_significant ? alpha * SequentialPlan::Spend(c.look - first_significant + 1) : 0;
+          }
+          confidence = 1 - (1 - confidence) * SequentialPlan::Spend(c.look);
           e.interval = stats::HodgesLehmannPaired(e.d, confidence);
           c.change = Relative(e.interval.estimate, e.log_scale, e.scale);
           c.ci_low = Relative(e.interval.low, e.log_scale, e.scale);
@@ -463,7 +490,11 @@ class Engine {
         // The smallest change this sample flags 80% of the time: (z_alpha + z_power) standard
         // errors, the standard error read off the interval's width; out of reach when no sample
         // of this size can be significant at this level.
-        const double alpha_one = alpha / std::max<size_t>(1, family.size());
+        const double alpha_one =
+            sequential && !c.deterministic
+                ? config_.alpha * SequentialPlan::Spend(std::max(1, c.look - first_significant + 1)) /
+                      std::max<size_t>(1, family.size())
+                : alpha / std::max<size_t>(1, family.size());
         const double floor = paired_ ? stats::MinimumSignedRankP(c.n_base) : stats::MinimumMannWhitneyP(c.n_base, c.n_head);
         const double z_level = stats::NormalQuantile(1 - (1 - std::min(c.ci_level, 1 - 1e-12)) / 2);
         const double se = (e.interval.high - e.interval.low) / (2 * z_level);
@@ -474,8 +505,7 @@ class Engine {
           c.mde = e.log_scale ? std::expm1(shift) : (e.scale > 0 ? shift / e.scale : kInf);
         }
         if (c.verdict == Verdict::kInconclusive) {
-          c.needed = NeededSamples(e, std::min(c.n_base, c.n_head), c.threshold, alpha_family * (alpha / config_.alpha),
-                                   confidence, paired_);
+          c.needed = NeededSamples(e, std::min(c.n_base, c.n_head), c.threshold, alpha_one, confidence, paired_);
         }
       }
       Summarize(&b);
@@ -596,28 +626,29 @@ class Engine {
 
 }  // namespace
 
-int SequentialPlan::FirstLook(int tests, double alpha) const {
-  const double level = alpha * Spend(1) / std::max(1, tests);
-  int n = std::max(2, min_rounds);
-  while (n < kNeededCap && stats::MinimumSignedRankP(n) >= level) ++n;
-  return n;
+int SequentialPlan::LookAt(int k) const {
+  double look = std::max(2, first_look);
+  for (int i = 1; i < k; ++i) look = std::max(look + 1, std::round(look * growth));
+  return static_cast<int>(look);
 }
 
-int SequentialPlan::LookIndex(int n, int first_look, bool* at_look) const {
+int SequentialPlan::LookIndex(int n, bool* at_look) const {
   *at_look = false;
-  if (n < first_look) return 0;
-  int k = 1;
-  double look = first_look;
-  while (true) {
-    if (static_cast<int>(look) == n) {
+  for (int k = 1;; ++k) {
+    const int look = LookAt(k);
+    if (look == n) {
       *at_look = true;
       return k;
     }
-    const double following = std::max(look + 1, std::round(look * growth));
-    if (following > n) return k + 1;
-    look = following;
-    ++k;
+    if (look > n) return k - 1 == 0 ? 0 : k;
   }
+}
+
+int SequentialPlan::FirstSignificantLook(int tests, double alpha) const {
+  const double level = alpha * Spend(1) / std::max(1, tests);
+  int k = 1;
+  while (LookAt(k) < kNeededCap && stats::MinimumSignedRankP(LookAt(k)) >= level) ++k;
+  return k;
 }
 
 double SequentialPlan::Spend(int k) {

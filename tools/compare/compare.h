@@ -28,12 +28,14 @@
 // identical code does not produce. A benchmark takes the worst verdict of its metrics.
 //
 // Sequential analysis (ab mode's adaptive sampling, CompareOptions::sequential): the data are
-// looked at after n_1, n_2, ... rounds (n_1 the first count at which the signed-rank test can
-// reach the first look's corrected level at all, then growing by `growth`), and look k spends
-// alpha * 6/(pi^2 k^2) of the false-alarm rate (the spends sum to alpha) and the same share of
-// 1 - confidence for the interval that may settle a metric as unchanged. A benchmark stopped at a
-// look keeps that look's verdict; one the budget stopped between looks is analysed as the next
-// look. So sampling until a verdict appears cannot inflate the false-alarm rate.
+// looked at after n_1, n_2, ... rounds (n_1 = first_look, then growing by `growth`). Look k
+// spends 6/(pi^2 k^2) of 1 - confidence on the interval that may settle a metric as unchanged.
+// The false-alarm rate alpha is spent the same way, but only from the first look at which the
+// signed-rank test over the whole family can reach significance at all (with 40 tests, 12
+// rounds), so that early looks, which can only settle "unchanged", waste none of it. The spends
+// sum to at most 1, so sampling until a verdict appears cannot inflate the error rates. A
+// benchmark stopped at a look keeps that look's verdict; one the budget stopped between looks is
+// analysed as the next look. Metrics that repeat exactly (deterministic) are outside the family.
 //
 // Thread safety: pure functions over values.
 #ifndef CHINOOK_TOOLS_COMPARE_COMPARE_H_
@@ -91,6 +93,7 @@ struct MetricComparison {
   // "unchanged" verdict, the change is within +-max(|ci_low|, |ci_high|).
   double mde = std::numeric_limits<double>::quiet_NaN();
   int look = 0;             // sequential analysis: the look this verdict belongs to (0: not yet one)
+  bool deterministic = false;  // the same value in every repetition on each side: no test needed
   bool at_look = true;      // sequential analysis: n is exactly a scheduled look
   std::string note;
 };
@@ -151,15 +154,20 @@ struct Report {
 // When to look at the data of an adaptive ab run (see the top of this file).
 struct SequentialPlan {
   bool enabled = false;
-  int min_rounds = 6;    // no look before this many rounds, whatever the family size
-  double growth = 1.25;  // n_{k+1} = max(n_k + 1, round(n_k * growth))
+  // Rounds at the first look: the exact signed-rank interval at the first look's level (98%)
+  // needs about 7 pairs to exist at all.
+  int first_look = 7;
+  double growth = 1.25;  // n_{k+1} = max(n_k + 1, round(n_k * growth)): 7, 9, 11, 14, 18, 23, ...
 
-  // The first look for a family of `tests` tests at level `alpha`.
-  int FirstLook(int tests, double alpha) const;
+  // Rounds at look k (1-based).
+  int LookAt(int k) const;
   // 1-based look of a sample of n rounds: the last look at or before n, plus one when n falls
   // between looks (a final analysis there spends the next look's share); 0 before the first.
-  int LookIndex(int n, int first_look, bool* at_look) const;
-  // The share of alpha (and of 1 - confidence) look k spends: 6 / (pi^2 k^2).
+  int LookIndex(int n, bool* at_look) const;
+  // The first look at which a family of `tests` signed-rank tests can reach significance at
+  // level alpha times that look's spend; alpha is spent from there on.
+  int FirstSignificantLook(int tests, double alpha) const;
+  // The share look k (counted from where spending starts) spends: 6 / (pi^2 k^2).
   static double Spend(int k);
 };
 

@@ -25,6 +25,9 @@
 #include "report.h"
 
 namespace chinook::compare {
+
+int HistoryMain(const std::vector<std::string>& args);  // history_cli.cc
+
 namespace {
 
 constexpr int kExitUsage = 2;
@@ -33,6 +36,7 @@ constexpr char kUsage[] = R"(usage:
   chinook-compare [options] BASELINE.json CURRENT.json
   chinook-compare ab [options] BASE_BINARY HEAD_BINARY [-- BENCHMARK_ARGS...]
   chinook-compare check [options] RESULTS.json
+  chinook-compare history add|detect|report|baseline|classes ...   (history --help)
 
 Compares Google Benchmark JSON results: per benchmark and metric the median change, its
 Hodges-Lehmann interval and a Mann-Whitney U p-value (Wilcoxon signed-rank on paired rounds in
@@ -243,6 +247,7 @@ int Fail(const Status& s) {
 }
 
 int Main(int argc, char** argv) {
+  if (argc >= 2 && std::string(argv[1]) == "history") return HistoryMain(std::vector<std::string>(argv + 2, argv + argc));
   Result<Args> parsed = ParseArgs(argc, argv);
   if (!parsed.ok()) {
     std::cerr << "chinook-compare: " << parsed.status().message() << "\n";

@@ -636,6 +636,8 @@ std::string RenderHtml(const Report& r, const RenderOptions& o) {
 
 }  // namespace
 
+std::string HtmlEscape(std::string_view s) { return Html(s); }
+
 Result<Format> ParseFormat(std::string_view name) {
   if (name == "text") return Format::kText;
   if (name == "markdown" || name == "md") return Format::kMarkdown;

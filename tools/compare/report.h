@@ -30,6 +30,8 @@ std::string Render(const Report& report, Format format, const RenderOptions& opt
 std::string FormatTime(double nanoseconds);
 std::string FormatPercent(double fraction);
 std::string FormatPValue(double p);
+// Text for HTML element content and attribute values.
+std::string HtmlEscape(std::string_view s);
 
 }  // namespace chinook::compare
 
