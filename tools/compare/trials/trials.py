@@ -302,11 +302,14 @@ def describe(r):
     t = r["benchmarks"][r["target"]]
     others = ["%s %s" % (n, b["verdict"]) for n, b in r["benchmarks"].items()
               if n != r["target"] and b["verdict"] in ("regression", "improvement")]
-    extra = "".join(" %s=%s" % kv for kv in t["extra"].items() if not isinstance(kv[1], (dict, list)))
-    return ("%-10s +%-2s%% %-9s trial %d: exit %d, %s %s %s [%s, %s]%s, n %s, other flags: %s, %.0f s, load %.1f" %
+    unsettled = sum(n != r["target"] and b["verdict"] == "inconclusive" for n, b in r["benchmarks"].items())
+    mde = t["extra"].get("mde")
+    return ("%-10s +%-2s%% %-9s trial %d: exit %d, %s %s %s [%s, %s]%s, n %s, other flags: %s, others inconclusive: %d, "
+            "%.0f s, load %.1f" %
             (r["program"], r["pct"], r["condition"], r["trial"], r["exit"], r["target"], t["verdict"],
-             pct_text(t["change"]), pct_text(t["ci_low"]), pct_text(t["ci_high"]), extra, t.get("n"),
-             ", ".join(others) or "none", r["seconds"], (r["load_before"] + r["load_after"]) / 2))
+             pct_text(t["change"]), pct_text(t["ci_low"]), pct_text(t["ci_high"]),
+             ", MDE %.1f%%" % (100 * abs(mde)) if isinstance(mde, (int, float)) else "", t.get("n"),
+             ", ".join(others) or "none", unsettled, r["seconds"], (r["load_before"] + r["load_after"]) / 2))
 
 
 def cmd_ab(a):
@@ -344,6 +347,10 @@ def summarize(a):
             effects = json.load(f)
     missed = []
     print("\nchinook-compare ab, default settings (%s): %d comparisons" % (a.label, len(results)))
+    if a.command == "summary":
+        print()
+        for r in results:
+            print("    " + describe(r))
     print("\n| effect | condition | trials | target flagged | false alarms | true effect | inconclusive target | "
           "target MDE (median) | seconds per comparison (median, max) | load |")
     print("|---|---|---|---|---|---|---|---|---|---|")
