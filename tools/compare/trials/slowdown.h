@@ -1,11 +1,20 @@
-// The compile-time slowdown of the trial programs, and their seeded data.
+// The slowdown of the trial programs, and their seeded data.
 //
-// Each trial program is built several times (tools/compare/trials/CMakeLists.txt): with
-// CHINOOK_TRIALS_SLOWDOWN_PCT = 0 (the base build), 2, 5 and 10. Exactly one benchmark of each
-// program, its target, calls Scaled() or ExtraOps and so does that much more of its own work; the
-// other benchmarks are the same code in every build. More work is rarely exactly that much more
-// time (caches, branch predictors, the allocator), so the trial script measures the true effect of
-// each build over many processes instead of assuming it.
+// Each trial program is built several times (tools/compare/trials/CMakeLists.txt): with 0 (the
+// base build), 2, 5 and 10 percent. Exactly one benchmark of each program, its target, calls
+// Scaled() or ExtraOps and so does that much more of its own work; the other benchmarks are the
+// same code in every build.
+//
+// The same code, also to the byte: the percentage is a constant defined in slowdown_pct.cc, the
+// only file compiled per build (CHINOOK_TRIALS_SLOWDOWN_PCT), so the program's own object and the
+// whole .text are identical in every build. With the percentage a compile-time constant in the
+// program's source, each build laid its code out differently and the layout alone moved an
+// untouched benchmark by 12.7% (BM_Parse_Ints, text-10 against text-0, 16 processes each: every
+// process of one build faster than every process of the other), which `ab` rightly flagged.
+//
+// More work is rarely exactly that much more time (caches, branch predictors, the allocator), so
+// the trial script measures the true effect of each build over many processes instead of
+// assuming it.
 //
 // Thread safety: Scaled() and Rng are plain functions/values; an ExtraOps belongs to one thread.
 #ifndef CHINOOK_TOOLS_COMPARE_TRIALS_SLOWDOWN_H_
@@ -14,20 +23,15 @@
 #include <cstddef>
 #include <cstdint>
 
-#ifndef CHINOOK_TRIALS_SLOWDOWN_PCT
-#define CHINOOK_TRIALS_SLOWDOWN_PCT 0
-#endif
-
 namespace chinook::trials {
 
-// Extra work of the target benchmark in this build, percent of its own work.
-inline constexpr int kSlowdownPct = CHINOOK_TRIALS_SLOWDOWN_PCT;
-static_assert(kSlowdownPct >= 0 && kSlowdownPct <= 100, "CHINOOK_TRIALS_SLOWDOWN_PCT out of range");
+// Extra work of the target benchmark in this build, percent of its own work (0-100).
+extern const int kSlowdownPct;
 
 // Items the target processes per iteration when the base build processes n: n plus kSlowdownPct
 // percent of n, rounded to the nearest item. REQUIRES: n large enough (>= 50) that the rounding
 // does not change the effect much.
-constexpr size_t Scaled(size_t n) { return n + (n * kSlowdownPct + 50) / 100; }
+inline size_t Scaled(size_t n) { return n + (n * static_cast<size_t>(kSlowdownPct) + 50) / 100; }
 
 // For a target whose iteration is one operation: Next() says whether this iteration repeats the
 // operation once more, so that over many iterations kSlowdownPct percent of them do.
