@@ -313,8 +313,7 @@ def describe(r):
 
 
 def cmd_ab(a):
-    if a.effect_processes > 0:
-        measure_effects(a, a.effects_file)
+    effects = measure_effects(a, a.effects_file) if a.effect_processes > 0 else {}
     with tempfile.TemporaryDirectory() as tmp, open(a.log, "a") as log:
         for cond in conditions(a.neighbour):
             with Neighbour(a.build, a.neighbour_threads, cond == "neighbour"):
@@ -323,6 +322,8 @@ def cmd_ab(a):
                         for pct in a.effects:
                             r = one_comparison(a, program, pct, cond, trial, tmp)
                             r["label"] = a.label
+                            # The true effect of these very binaries, kept with the comparison.
+                            r["true_effect"] = effects.get(program, {}).get("effects", {}).get(str(pct))
                             log.write(json.dumps(r) + "\n")
                             log.flush()
                             print(describe(r), flush=True)
@@ -345,6 +346,10 @@ def summarize(a):
     if os.path.exists(a.effects_file):
         with open(a.effects_file) as f:
             effects = json.load(f)
+
+    def true_effect(r):  # as recorded with the comparison, else from the current effects file
+        e = r.get("true_effect") or effects.get(r["program"], {}).get("effects", {}).get(str(r["pct"]))
+        return e
     missed = []
     print("\nchinook-compare ab, default settings (%s): %d comparisons" % (a.label, len(results)))
     if a.command == "summary":
@@ -364,8 +369,9 @@ def summarize(a):
             alarms = sum(any(flagged(b) for n, b in r["benchmarks"].items() if n != r["target"] or pct == 0)
                          for r in cell)
             inconclusive = sum(r["benchmarks"][r["target"]]["verdict"] == "inconclusive" for r in cell)
-            true = ["%s %s" % (p, pct_text(effects[p]["effects"][str(pct)]["change"]))
-                    for p in sorted({r["program"] for r in cell}) if p in effects and str(pct) in effects[p]["effects"]]
+            true = ["%s %s" % (p, pct_text(true_effect(next(r for r in cell if r["program"] == p))["change"]))
+                    for p in sorted({r["program"] for r in cell})
+                    if true_effect(next(r for r in cell if r["program"] == p))]
             secs = [r["seconds"] for r in cell]
             load = statistics.fmean((r["load_before"] + r["load_after"]) / 2 for r in cell)
             per_program = ", ".join("%s %d/%d" % (p, sum(r["benchmarks"][r["target"]]["verdict"] == "regression"
@@ -387,8 +393,8 @@ def summarize(a):
             if max(secs) > GOAL_SECONDS:
                 missed.append("+%d%% %s: a comparison took %.0f s (goal: %d)" % (pct, cond, max(secs), GOAL_SECONDS))
             for program in {r["program"] for r in cell}:
-                e = effects.get(program, {}).get("effects", {}).get(str(pct))
                 runs = [r for r in cell if r["program"] == program]
+                e = true_effect(runs[0])
                 hits = sum(r["benchmarks"][r["target"]]["verdict"] == "regression" for r in runs)
                 # Only where the true effect is surely that large: its interval's lower end.
                 if e and e["ci_low"] >= 1.5 * THRESHOLD_PCT / 100 and hits < GOAL_RATE_AT_1_5X * len(runs):
@@ -426,6 +432,7 @@ def main():
     p.add_argument("--label", default="default", help="names this set of comparisons in the log")
     p.add_argument("--log", help="JSON-lines log of comparisons (BUILD/trials/ab-trials.jsonl)")
     p.add_argument("--output", help="variance: JSON output (BUILD/trials/variance.json)")
+    p.add_argument("--effects-file", help="true effects cache (BUILD/trials/effects.json)")
     p.add_argument("--reprint", action="store_true", help="variance: print the table of --output again")
     a = p.parse_args()
     a.build = os.path.abspath(a.build)
@@ -443,7 +450,7 @@ def main():
     # The true effects need the base build measured too; the ab trials run only what was asked.
     a.measured_effects = a.effects if 0 in a.effects else [0] + a.effects
     a.ab_args = a.ab_args.split()
-    a.effects_file = os.path.join(a.build, "trials", "effects.json")
+    a.effects_file = a.effects_file or os.path.join(a.build, "trials", "effects.json")
     a.log = a.log or os.path.join(a.build, "trials", "ab-trials.jsonl")
     a.output = a.output or os.path.join(a.build, "trials", "variance.json")
     # SIGTERM ends the run like Ctrl-C, so that the neighbour's group is stopped on the way out.
