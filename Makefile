@@ -68,10 +68,12 @@ pr-check: build
 baseline: build
 	ci/with-services.sh ci/refresh-baseline.sh
 
-# Measures chinook-compare ab on this machine: identical binaries vs a 10% slowdown, several trials
-# (about a minute each; not part of make test).
+# Measures chinook-compare ab on this machine with realistic programs slowed by 0/2/5/10% in one
+# benchmark, quiet and beside a bursty neighbour (minutes per comparison; not part of make test).
+# TRIALS, NEIGHBOUR=0|1|both, PROGRAMS, EFFECTS, VARIANCE=1: tools/compare/trials/README.md.
 ab-trials: build
-	tools/compare/ab_trials.sh $(BUILD_DIR)
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target chinook-trials
+	tools/compare/trials/run_trials.sh $(BUILD_DIR)
 
 # chinook-profile against throwaway servers: per-operation time, allocations, CPU profiles in
 # build/profile/, and recommendations computed from the figures. PROFILE_ARGS='--json' etc.
