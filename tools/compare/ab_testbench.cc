@@ -5,7 +5,7 @@
 // benchmarks). Two ways to run:
 //   - real (default): each benchmark spins on integer work sized to take about a microsecond or
 //     more, timed by the library as usual (judged on cpu_time). For measuring false alarms and detection
-//     on a real, noisy machine (ci/ab-trials.sh).
+//     on a real, noisy machine (tools/compare/trials/run_trials.sh measures the realistic programs).
 //   - simulated (CHINOOK_TESTBENCH_MODE=simulated): no work; each benchmark reports a manual time
 //     drawn from a seeded lognormal noise model with a per-round drift shared by both sides, so the
 //     ab end-to-end test is deterministic and fast. The seed and the round come from the
