@@ -350,3 +350,32 @@ TEST(SingleRepetitionTest, IsWarnedAbout) {
 
 }  // namespace
 }  // namespace chinook::compare
+
+namespace chinook::compare {
+namespace {
+
+// A filtered run (--allow-absent) leaves gated benchmarks out: missing from it, they do not fail
+// it; without --allow-absent they do.
+TEST(AllowAbsentTest, GatedBenchmarksAFilteredRunLeftOutDoNotFailIt) {
+  const std::string gates_path = ::testing::TempDir() + "/" + std::to_string(getpid()) + "_absent_gates.json";
+  std::ofstream(gates_path) << R"({"bounds": [{"id": "b", "benchmark": "BM_Gated", "metric": "cpu_time",
+      "max": 1e9, "reason": "test"}]})";
+  Result<GatesConfig> config = LoadGates(gates_path);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  BenchmarkRun base, head;
+  for (const char* name : {"BM_Gated", "BM_Other"}) {
+    Measurements m;
+    m.name = name;
+    m.samples["cpu_time"] = {100, 101, 99};
+    m.metric_order = {"cpu_time"};
+    base.benchmarks.push_back(m);
+    if (std::string(name) == "BM_Other") head.benchmarks.push_back(m);
+  }
+  CompareOptions options;
+  EXPECT_EQ(CompareFiles(base, head, *config, options).ExitCode(), 1);
+  options.allow_absent = true;
+  EXPECT_EQ(CompareFiles(base, head, *config, options).ExitCode(), 0);
+}
+
+}  // namespace
+}  // namespace chinook::compare

@@ -164,6 +164,7 @@ class Engine {
     report_.correction = config_.correction;
     report_.advisory = options_.advisory;
     report_.fail_on_inconclusive = options_.fail_on_inconclusive;
+    report_.allow_absent = options_.allow_absent;
     for (const BenchmarkRun& r : base_) report_.warnings.insert(report_.warnings.end(), r.warnings.begin(), r.warnings.end());
     for (const BenchmarkRun& r : head_) report_.warnings.insert(report_.warnings.end(), r.warnings.begin(), r.warnings.end());
     report_.context_warnings = CompareContexts(base_.front(), head_.front(), /*check_dates=*/!paired_);
@@ -731,7 +732,7 @@ int Report::ExitCode() const {
   bool fail = CountGates(GateResult::Outcome::kFail) > 0 || CountGates(GateResult::Outcome::kMissing) > 0 ||
               Count(Verdict::kFailed) > 0;
   for (const BenchmarkComparison& b : benchmarks) {
-    if (b.verdict == Verdict::kMissing && b.gated) fail = true;
+    if (b.verdict == Verdict::kMissing && b.gated && !allow_absent) fail = true;
   }
   if (!advisory && Count(Verdict::kRegression) > 0) fail = true;
   if (fail_on_inconclusive && Count(Verdict::kInconclusive) > 0) fail = true;

@@ -135,6 +135,7 @@ struct Report {
   int tests = 0;  // size of the multiple-testing family
   bool advisory = false;
   bool fail_on_inconclusive = false;
+  bool allow_absent = false;  // a filtered run: gated benchmarks it left out do not fail it
   std::vector<std::string> warnings;
   std::vector<ContextWarning> context_warnings;
   std::vector<std::pair<std::string, std::string>> base_provenance;  // chinook_* context entries

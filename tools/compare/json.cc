@@ -136,6 +136,9 @@ class Parser {
 
   Status ParseValue(Value* out, int depth) {
     if (depth > kMaxDepth) return Error("nesting deeper than " + std::to_string(kMaxDepth) + " levels");
+    if (++values_ > kMaxValues) {
+      return Error("more than " + std::to_string(kMaxValues) + " values (json::kMaxValues): not a results file this tool reads");
+    }
     out->line_ = line_;
     out->column_ = Column();
     if (AtEnd()) return Error("expected a value, found " + Describe());
@@ -394,6 +397,7 @@ class Parser {
   std::string_view source_;
   std::vector<PathStep> path_;  // the members and elements the parser is inside
   size_t pos_ = 0;
+  size_t values_ = 0;  // parsed so far, against kMaxValues
   size_t line_start_ = 0;
   int line_ = 1;
 };
@@ -405,10 +409,21 @@ Result<Value> Parse(std::string_view text, std::string_view source) {
 Result<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return NotFoundError(path + ": cannot open (" + std::strerror(errno) + ")");
-  std::ostringstream buf;
-  buf << in.rdbuf();
+  // Read at most one byte past the limit: a 2 GB file is refused after 256 MiB, not read whole.
+  std::string text;
+  constexpr size_t kChunk = 1 << 20;
+  while (in && text.size() <= kMaxFileBytes) {
+    const size_t at = text.size();
+    text.resize(at + kChunk);
+    in.read(text.data() + at, static_cast<std::streamsize>(kChunk));
+    text.resize(at + static_cast<size_t>(in.gcount()));
+  }
   if (in.bad()) return InvalidArgumentError(path + ": read error");
-  return buf.str();
+  if (text.size() > kMaxFileBytes) {
+    return ResourceExhaustedError(path + ": larger than " + std::to_string(kMaxFileBytes >> 20) +
+                                  " MiB (json::kMaxFileBytes): not a results file this tool reads");
+  }
+  return text;
 }
 
 Result<Value> ParseFile(const std::string& path) {

@@ -77,6 +77,12 @@ class Value {
 
 // Most nesting levels Parse accepts; Google Benchmark output nests four deep, gates files three.
 inline constexpr int kMaxDepth = 200;
+// Bounds on what one document may cost. A file of the whole suite with 10 repetitions is about
+// 1 MB and 60,000 values; the limits leave a thousand times that. Memory is then at most the
+// file's bytes plus kMaxValues values (a Value is about 150 bytes: ~300 MB in all) and time is
+// linear in the file's size; "[0,0,0,...]" cannot make a DOM of tens of gigabytes.
+inline constexpr size_t kMaxFileBytes = size_t{256} << 20;
+inline constexpr size_t kMaxValues = size_t{2} << 20;
 
 // Parses one JSON document (surrounding whitespace and a UTF-8 byte-order mark allowed).
 // `source` names the input in error messages, e.g. the file path.

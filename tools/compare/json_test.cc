@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <fstream>
 #include <string>
 
 namespace chinook::compare::json {
@@ -129,6 +131,37 @@ TEST(JsonTest, DuplicateKeysAreErrorsNamingLineColumnKeyAndPath) {
   EXPECT_NE(v.status().message().find("duplicate key \"y\" in context.k.x[1]"), std::string::npos) << v.status().message();
   // The same key in different objects is fine.
   EXPECT_TRUE(Parse(R"([{"a": 1}, {"a": 2}, {"b": {"a": 3}}])", "t.json").ok());
+}
+
+}  // namespace
+}  // namespace chinook::compare::json
+
+namespace chinook::compare::json {
+namespace {
+
+// A document of millions of tiny values would make a DOM a hundred times its size: refused at
+// kMaxValues, naming the limit, in time linear in the input.
+TEST(JsonBoundsTest, TooManyValuesAreRefusedNamingTheLimit) {
+  std::string text = "[";
+  for (size_t i = 0; i <= kMaxValues; ++i) text += i == 0 ? "0" : ",0";
+  text += "]";
+  Result<Value> v = Parse(text, "bomb.json");
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(v.status().message().find("json::kMaxValues"), std::string::npos) << v.status().message();
+}
+
+TEST(JsonBoundsTest, AFileBeyondTheSizeLimitIsNotReadWhole) {
+  const std::string path = ::testing::TempDir() + "/json_bounds_big.json";
+  {
+    std::ofstream out(path, std::ios::binary);
+    const std::string chunk(1 << 20, ' ');
+    for (size_t i = 0; i <= (kMaxFileBytes >> 20); ++i) out << chunk;
+  }
+  Result<std::string> r = ReadFile(path);
+  std::remove(path.c_str());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(r.status().message().find("json::kMaxFileBytes"), std::string::npos);
 }
 
 }  // namespace
