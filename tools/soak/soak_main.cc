@@ -123,6 +123,12 @@ std::string ParseFlags(int argc, char** argv, Flags* flags) {
       flags->json = true;
       continue;
     }
+    static constexpr std::string_view kValued[] = {"--threads",   "--ops",    "--seconds",   "--warmup",
+                                                   "--max-rss-slope", "--interval-ms", "--schema", "--serve",
+                                                   "--retry-for", "--cleanup-timeout"};
+    if (std::find(std::begin(kValued), std::end(kValued), name) == std::end(kValued)) {
+      return "unknown flag " + std::string(name);
+    }
     // A value that starts with "--" is the next flag: this one's value is missing.
     if (i + 1 >= argc || std::string_view(argv[i + 1]).starts_with("--")) return std::string(name) + " needs a value";
     const std::string_view value = argv[++i];
