@@ -159,6 +159,9 @@ struct Sampled {
   bool in_base = false;
   bool in_head = false;
   double last_pair_seconds = 0;
+  int pairs = 0;  // rounds it ran in
+  double seconds = 0;  // spent on its pairs
+  double PairCost() const { return pairs > 0 ? seconds / pairs : 0; }
   bool done = false;
 };
 
@@ -397,15 +400,25 @@ Result<AbRuns> RunInterleaved(const std::string& base_binary, const std::string&
         if (!list[i].done) order.push_back(i);
       }
       for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.Below(i)]);
+      double cheapest = 0;
+      for (const size_t i : order) {
+        const double c = list[i].PairCost();
+        if (c > 0 && (cheapest == 0 || c < cheapest)) cheapest = c;
+      }
       for (const size_t i : order) {
         Sampled& s = list[i];
+        // Its share of the rounds so far, by cost (see AbOptions::cost_weighted).
+        if (budgeted && options.cost_weighted && round > 0 && cheapest > 0 && s.PairCost() > cheapest &&
+            s.pairs >= 1 + round * std::sqrt(cheapest / s.PairCost())) {
+          continue;
+        }
         if (round > 0 && over_budget(s.last_pair_seconds)) {
           stopped = true;
           break;
         }
         const auto pair_start = Clock::now();
-        // A B or B A, alternating by round and benchmark: both positions equally often.
-        const bool base_first = (round + static_cast<int>(i)) % 2 == 0;
+        // A B or B A, alternating by pair and benchmark: both positions equally often.
+        const bool base_first = (s.pairs + static_cast<int>(i)) % 2 == 0;
         for (int k = 0; k < 2; ++k) {
           const bool base_turn = (k == 0) == base_first;
           if (base_turn ? !s.in_base : !s.in_head) continue;
@@ -423,6 +436,8 @@ Result<AbRuns> RunInterleaved(const std::string& base_binary, const std::string&
           }
         }
         s.last_pair_seconds = Since(pair_start);
+        s.seconds += s.last_pair_seconds;
+        ++s.pairs;
         ++pairs;
         if (g_signal != 0) break;
       }

@@ -58,6 +58,13 @@ struct AbOptions {
   // max_rounds.
   int max_rounds = 100;
   bool fixed_rounds = false;
+  // Under a budget, cheap benchmarks get more pairs than costly ones: after the first round a
+  // benchmark whose pair of processes costs c seconds runs in a share sqrt(c_min / c) of the
+  // rounds, c_min the cheapest unsettled pair (the optimal allocation of a sampling budget with
+  // unequal costs per sample, Neyman's with equal variances). A suite whose database benchmarks
+  // take 7 s a process then still gives its 0.3 s CPU-bound benchmarks enough pairs to resolve
+  // a 10% change. Off: every unsettled benchmark runs every round.
+  bool cost_weighted = true;
   // Where per-round JSON and console logs go; created if needed and kept. Empty: a temporary
   // directory, removed afterwards, also when a run failed (the error carries the log's last lines).
   std::string work_dir;

@@ -325,6 +325,42 @@ TEST(VaryingCountTest, TestedWhenItVariesExactWhenItRepeats) {
   EXPECT_EQ(r.Count(Verdict::kRegression), 1);
 }
 
+// A single-threaded count with one-off allocations: it repeats within each process, but each
+// process spreads its two one-off allocations over its own number of iterations (26, 29, 41).
+// Judged exactly: identical code is unchanged, one more allocation per op a regression.
+TEST(VaryingCountTest, OneOffsSpreadOverDifferentIterationsStayExact) {
+  const auto round = [](double time, double per_op, double iterations) {
+    BenchmarkRun r;
+    Measurements m;
+    m.name = "BM_Batch";
+    m.samples["cpu_time"] = {time, time * 1.01, time * 0.99};
+    const double allocs = per_op + 2 / iterations;
+    m.samples["allocs_per_op"] = {allocs, allocs, allocs};
+    m.metric_order = {"cpu_time", "allocs_per_op"};
+    m.iterations = {iterations, iterations, iterations};
+    r.benchmarks.push_back(m);
+    return r;
+  };
+  const double iterations[] = {26, 29, 41, 29, 26, 35};
+  for (const double extra : {0.0, 1.0}) {
+    std::vector<BenchmarkRun> base, head;
+    for (int i = 0; i < 12; ++i) {
+      base.push_back(round(100 + i, 13470, iterations[i % 6]));
+      head.push_back(round(100 + i, 13470 + extra, iterations[(i + 1) % 6]));
+    }
+    const Report r = ComparePaired(base, head, GatesConfig(), CompareOptions());
+    ASSERT_EQ(r.benchmarks.size(), 1u);
+    bool seen = false;
+    for (const MetricComparison& m : r.benchmarks[0].metrics) {
+      if (m.metric != "allocs_per_op") continue;
+      seen = true;
+      EXPECT_TRUE(m.rule.exact) << m.note;
+      EXPECT_EQ(m.verdict, extra == 0 ? Verdict::kUnchanged : Verdict::kRegression) << m.note;
+    }
+    EXPECT_TRUE(seen);
+  }
+}
+
 }  // namespace
 }  // namespace chinook::compare
 

@@ -68,6 +68,9 @@ as soon as they are settled and the rest get the remaining time):
                           out, what is unsettled is reported inconclusive with its MDE
   --max-rounds N          at most N rounds per benchmark (default 100)
   --rounds N              exactly N rounds of every benchmark, no adaptive stopping or budget
+  --equal-rounds          every unsettled benchmark in every round (default under a budget:
+                          a benchmark whose pair of processes costs c runs in sqrt(c_min/c) of
+                          the rounds, so cheap benchmarks get more pairs than 7 s database ones)
   --interleave WHAT       benchmark (default: one process per benchmark and side) or program
                           (the whole program per process, as before)
   --timeout SECONDS       deadline for one run of one program (default 1800)
@@ -94,6 +97,7 @@ struct Args {
   std::optional<uint64_t> seed;
   int max_rounds = AbOptions().max_rounds;
   bool fixed_rounds = false;
+  bool equal_rounds = false;
   double budget = AbOptions().budget_seconds;
   bool per_benchmark = true;
   double timeout = AbOptions().run_timeout_seconds;
@@ -146,7 +150,7 @@ Result<Args> ParseArgs(int argc, char** argv) {
     static const std::map<std::string, bool Args::*> kFlags = {
         {"--fail-on-inconclusive", &Args::fail_on_inconclusive}, {"--advisory", &Args::advisory},
         {"--allow-absent", &Args::allow_absent},                 {"--all-metrics", &Args::all_metrics},
-        {"--quiet", &Args::quiet},
+        {"--quiet", &Args::quiet},                               {"--equal-rounds", &Args::equal_rounds},
     };
     if (auto f = kFlags.find(arg); f != kFlags.end()) {
       if (has_value) return UsageError(arg + " takes no value");
@@ -296,6 +300,7 @@ int Main(int argc, char** argv) {
     AbOptions ab;
     ab.max_rounds = a.max_rounds;
     ab.fixed_rounds = a.fixed_rounds;
+    ab.cost_weighted = !a.equal_rounds;
     ab.budget_seconds = a.budget;
     ab.per_benchmark = a.per_benchmark;
     ab.benchmark_args = a.benchmark_args;
