@@ -2,6 +2,7 @@
 // garbage (testdata/gb171_memory_manager_reps.json, recorded by chinook-bench before it stopped
 // registering a memory manager) and on small documents, one rule each.
 #include "bench_json_check.h"
+#include "testing/status_matchers.h"
 
 #include <gtest/gtest.h>
 
@@ -13,7 +14,7 @@ namespace {
 
 std::vector<std::string> Check(const std::string& text) {
   auto doc = compare::json::Parse(text, "t.json");
-  EXPECT_TRUE(doc.ok()) << doc.status().ToString();
+  CHINOOK_EXPECT_OK(doc);
   return doc.ok() ? FindImpossibleValues(*doc, "t.json") : std::vector<std::string>{"unparsable"};
 }
 
@@ -41,7 +42,7 @@ TEST(BenchJsonCheckTest, PassesAPlausibleRun) {
 
 TEST(BenchJsonCheckTest, RejectsGoogleBenchmark171MemoryManagerGarbage) {
   auto doc = compare::json::ParseFile(std::string(CHINOOK_BENCH_TESTDATA) + "/gb171_memory_manager_reps.json");
-  ASSERT_TRUE(doc.ok()) << doc.status().ToString();
+  CHINOOK_ASSERT_OK(doc);
   const auto problems = FindImpossibleValues(*doc, "gb171.json");
   // Every repetition carries the fields (four per entry, three entries)...
   int memory_manager_fields = 0;

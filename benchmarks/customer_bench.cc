@@ -53,17 +53,14 @@ Result<std::unique_ptr<ServiceEnv>> AssembleWarmService() {
   const std::string redis = testing::EnvOrEmpty(testing::kRedisUrlVar);
   if (dsn.empty()) return InvalidArgumentError(testing::MissingEnvMessage(testing::kPgDsnVar));
   if (redis.empty()) return InvalidArgumentError(testing::MissingEnvMessage(testing::kRedisUrlVar));
-  auto pool = pg::ConnectionPool::Create({.dsn = dsn, .max_open = 4});
-  if (!pool.ok()) return pool.status();
-  auto repo = repository::NewOptimizedRepository(*pool, {.schema = "chinook_bench_service"});
-  if (!repo.ok()) return repo.status();
-  std::shared_ptr<repository::CustomerRepository> repository = std::move(*repo);
+  CHINOOK_ASSIGN_OR_RETURN(auto pool, pg::ConnectionPool::Create({.dsn = dsn, .max_open = 4}));
+  CHINOOK_ASSIGN_OR_RETURN(auto repo, repository::NewOptimizedRepository(pool, {.schema = "chinook_bench_service"}));
+  std::shared_ptr<repository::CustomerRepository> repository = std::move(repo);
   auto env = std::make_unique<ServiceEnv>();
   env->corpus = testing::MakeCorpus(kServiceCustomers, {.seed = 4242});
   if (Status s = repository->CreateBatch(env->corpus); !s.ok() && s.code() != StatusCode::kAlreadyExists) return s;
-  auto endpoint = ParseRedisUrl(redis);
-  if (!endpoint.ok()) return endpoint.status();
-  std::shared_ptr<RemoteCache> remote = NewRedisCache(*endpoint);
+  CHINOOK_ASSIGN_OR_RETURN(auto endpoint, ParseRedisUrl(redis));
+  std::shared_ptr<RemoteCache> remote = NewRedisCache(endpoint);
   (void)remote->DeleteMatching(CustomerCacheKey("cust-4242-*"));  // cold L2: no state from earlier runs
   CustomerServiceOptions options;
   options.cache.l1.max_entries = kServiceCustomers / 10;

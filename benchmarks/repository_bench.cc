@@ -89,9 +89,8 @@ class BenchEnv {
   // Deletes every row the write benchmarks added, and vacuums: dead rows left behind would
   // slow the read benchmarks that follow (index scans visit them).
   Status DeleteWrittenRows() {
-    auto lease = pool_->Acquire();
-    if (!lease.ok()) return lease.status();
-    return DeleteWrittenRowsOn(**lease, pg::Clock::now() + std::chrono::seconds(60));
+    CHINOOK_ASSIGN_OR_RETURN(auto lease, pool_->Acquire());
+    return DeleteWrittenRowsOn(*lease, pg::Clock::now() + std::chrono::seconds(60));
   }
 
   CustomerRepository* naive() { return naive_.get(); }
@@ -103,39 +102,32 @@ class BenchEnv {
   Status Init() {
     dsn_ = ::chinook::testing::EnvOrEmpty(::chinook::testing::kPgDsnVar);
     if (dsn_.empty()) return FailedPreconditionError(::chinook::testing::MissingEnvMessage(::chinook::testing::kPgDsnVar));
-    auto pool = pg::ConnectionPool::Create({.dsn = dsn_, .max_open = 4});
-    if (!pool.ok()) return pool.status();
-    pool_ = *pool;
-    auto naive = NewNaiveRepository(pool_, {.schema = kSchema});
-    if (!naive.ok()) return naive.status();
-    naive_ = std::move(*naive);
-    auto optimized = NewOptimizedRepository(pool_, {.schema = kSchema});
-    if (!optimized.ok()) return optimized.status();
-    optimized_ = std::move(*optimized);
-    auto pipelined = NewOptimizedRepository(pool_, {.schema = kSchema}, {.get_many = GetManyStrategy::kPipeline});
-    if (!pipelined.ok()) return pipelined.status();
-    pipelined_ = std::move(*pipelined);
+    CHINOOK_ASSIGN_OR_RETURN(auto pool, pg::ConnectionPool::Create({.dsn = dsn_, .max_open = 4}));
+    pool_ = pool;
+    CHINOOK_ASSIGN_OR_RETURN(auto naive, NewNaiveRepository(pool_, {.schema = kSchema}));
+    naive_ = std::move(naive);
+    CHINOOK_ASSIGN_OR_RETURN(auto optimized, NewOptimizedRepository(pool_, {.schema = kSchema}));
+    optimized_ = std::move(optimized);
+    CHINOOK_ASSIGN_OR_RETURN(auto pipelined, NewOptimizedRepository(pool_, {.schema = kSchema}, {.get_many = GetManyStrategy::kPipeline}));
+    pipelined_ = std::move(pipelined);
     CHINOOK_RETURN_IF_ERROR(Fill());
     // The cursor a client holds after paging to position 50,000: that of the row just before.
-    auto before = optimized_->ListOffset(1, kDeepPosition - 1);
-    if (!before.ok()) return before.status();
-    if (before->empty()) return InternalError("table has fewer rows than the deep position");
-    deep_cursor_ = EncodeCursor(TimestampToUnixMicros((*before)[0].created_at()), (*before)[0].id());
+    CHINOOK_ASSIGN_OR_RETURN(auto before, optimized_->ListOffset(1, kDeepPosition - 1));
+    if (before.empty()) return InternalError("table has fewer rows than the deep position");
+    deep_cursor_ = EncodeCursor(TimestampToUnixMicros((before)[0].created_at()), (before)[0].id());
     return Status::Ok();
   }
 
   // Fills the table to exactly the corpus unless it already holds it. A session advisory lock
   // keeps two benchmark processes from filling at once.
   Status Fill() {
-    auto lease = pool_->Acquire();
-    if (!lease.ok()) return lease.status();
-    pg::Connection& conn = **lease;
+    CHINOOK_ASSIGN_OR_RETURN(auto lease, pool_->Acquire());
+    pg::Connection& conn = *lease;
     const auto deadline = pg::Clock::now() + std::chrono::minutes(5);
     const std::string table = std::string(kSchema) + ".customers";
     auto exec = [&](const std::string& sql) -> Result<std::string> {
-      auto r = conn.Exec(sql, deadline);
-      if (!r.ok()) return r.status();
-      return PQntuples(r->get()) > 0 ? std::string(PQgetvalue(r->get(), 0, 0)) : std::string();
+      CHINOOK_ASSIGN_OR_RETURN(auto r, conn.Exec(sql, deadline));
+      return PQntuples(r.get()) > 0 ? std::string(PQgetvalue(r.get(), 0, 0)) : std::string();
     };
     constexpr char kLock[] = "7277216411";  // arbitrary, distinct from the migration's key
     if (auto r = exec(std::string("SELECT pg_advisory_lock(") + kLock + ")"); !r.ok()) return r.status();
@@ -179,11 +171,10 @@ class BenchEnv {
 
   static Status DeleteWrittenRowsOn(pg::Connection& conn, pg::Deadline deadline) {
     const std::string table = std::string(kSchema) + ".customers";
-    auto deleted = conn.Exec("DELETE FROM " + table + " WHERE id >= '" + kWrittenIdPrefix + "' AND id < '" +
+    CHINOOK_ASSIGN_OR_RETURN(auto deleted, conn.Exec("DELETE FROM " + table + " WHERE id >= '" + kWrittenIdPrefix + "' AND id < '" +
                                  kWrittenIdEnd + "'",
-                             deadline);
-    if (!deleted.ok()) return deleted.status();
-    if (AffectedRowsOf(deleted->get()) == 0) return Status::Ok();
+                             deadline));
+    if (AffectedRowsOf(deleted.get()) == 0) return Status::Ok();
     auto vacuumed = conn.Exec("VACUUM " + table, deadline);
     return vacuumed.ok() ? Status::Ok() : vacuumed.status();
   }
@@ -472,9 +463,8 @@ void ListDeep(benchmark::State& state, FetchPage fetch_page) {
 // OFFSET makes the server walk and discard 50,000 rows.
 void BM_Repo_ListDeep_Offset(benchmark::State& state) {
   ListDeep(state, [](CustomerRepository& repo, BenchEnv&) -> Result<size_t> {
-    auto page = repo.ListOffset(kPageSize, kDeepPosition);
-    if (!page.ok()) return page.status();
-    return page->size();
+    CHINOOK_ASSIGN_OR_RETURN(auto page, repo.ListOffset(kPageSize, kDeepPosition));
+    return page.size();
   });
 }
 BENCHMARK(BM_Repo_ListDeep_Offset)->UseRealTime()->Unit(benchmark::kMicrosecond);
@@ -482,9 +472,8 @@ BENCHMARK(BM_Repo_ListDeep_Offset)->UseRealTime()->Unit(benchmark::kMicrosecond)
 // The keyset cursor seeks the index straight to position 50,000.
 void BM_Repo_ListDeep_Keyset(benchmark::State& state) {
   ListDeep(state, [](CustomerRepository& repo, BenchEnv& env) -> Result<size_t> {
-    auto page = repo.List(kPageSize, env.deep_cursor());
-    if (!page.ok()) return page.status();
-    return page->customers.size();
+    CHINOOK_ASSIGN_OR_RETURN(auto page, repo.List(kPageSize, env.deep_cursor()));
+    return page.customers.size();
   });
 }
 BENCHMARK(BM_Repo_ListDeep_Keyset)->UseRealTime()->Unit(benchmark::kMicrosecond);

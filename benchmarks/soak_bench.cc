@@ -90,9 +90,8 @@ Result<AssembledService*> WarmService() {
     if (options.pg_dsn.empty()) return InvalidArgumentError(testing::MissingEnvMessage(testing::kPgDsnVar));
     if (options.redis_url.empty()) return InvalidArgumentError(testing::MissingEnvMessage(testing::kRedisUrlVar));
     options.schema = "chinook_bench_soak";
-    auto service = AssembleService(options);
-    if (!service.ok()) return service.status();
-    ServiceMix warm_up((*service)->service.get(), (*service)->stored, {.seed = 1});
+    CHINOOK_ASSIGN_OR_RETURN(auto service, AssembleService(options));
+    ServiceMix warm_up((service)->service.get(), (service)->stored, {.seed = 1});
     for (int i = 0; i < kWarmUpOps; ++i) {
       auto step = warm_up.Step();
       if (!step.ok()) return step.status().Annotate("warming up the soak service");

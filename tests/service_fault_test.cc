@@ -34,6 +34,7 @@
 #include "repository/repository_test_env.h"
 #include "testing/customer_corpus.h"
 #include "testing/service_env.h"
+#include "testing/status_matchers.h"
 
 namespace chinook {
 namespace {
@@ -73,9 +74,9 @@ TEST(PostgresRestart, NoAcknowledgedWriteLostOnlyInFlightCallsFailRecoversWithin
                                           .acquire_timeout = 2s,
                                           .connect_timeout = 500ms,
                                           .query_timeout = 5s});
-  ASSERT_TRUE(pool.ok()) << pool.status().ToString();
+  CHINOOK_ASSERT_OK(pool);
   auto repo = repository::NewOptimizedRepository(*pool, {.schema = "fault"});
-  ASSERT_TRUE(repo.ok()) << repo.status().ToString();
+  CHINOOK_ASSERT_OK(repo);
 
   constexpr int kThreads = 2;
   constexpr int kOpsPerThread = 5'000;
@@ -150,7 +151,7 @@ TEST(PostgresRestart, NoAcknowledgedWriteLostOnlyInFlightCallsFailRecoversWithin
     const std::vector<std::string> ids(acknowledged.begin() + i,
                                        acknowledged.begin() + std::min(acknowledged.size(), i + kReadChunk));
     auto got = (*repo)->GetMany(ids);
-    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    CHINOOK_ASSERT_OK(got);
     for (size_t j = 0; j < ids.size(); ++j) {
       if ((*got)[j].has_value()) {
         ++found;
@@ -168,9 +169,9 @@ TEST(RedisKill, ReadsKeepSucceedingFromTheDatabaseAndTheHitRateDrops) {
   CHINOOK_REQUIRE_ENV(dsn, testing::kPgDsnVar);
   repository::testing::ScopedSchema schema(dsn, "chinook_rk");
   auto pool = pg::ConnectionPool::Create({.dsn = dsn, .max_open = 2});
-  ASSERT_TRUE(pool.ok()) << pool.status().ToString();
+  CHINOOK_ASSERT_OK(pool);
   auto repo = repository::NewOptimizedRepository(*pool, {.schema = schema.name()});
-  ASSERT_TRUE(repo.ok()) << repo.status().ToString();
+  CHINOOK_ASSERT_OK(repo);
   std::shared_ptr<repository::CustomerRepository> repository = std::move(*repo);
   constexpr size_t kCustomers = 500;
   const auto corpus = ::chinook::testing::MakeCorpus(kCustomers, {.seed = 77});

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace chinook {
 
@@ -57,14 +58,15 @@ class [[nodiscard]] Status {
   StatusCode code() const { return rep_ ? rep_->code : StatusCode::kOk; }
   const std::string& message() const { return rep_ ? rep_->message : Empty(); }
 
-  // For errors that originate in PostgreSQL: the five-character SQLSTATE ("23505"), else empty.
-  const std::string& sqlstate() const { return rep_ ? rep_->sqlstate : Empty(); }
-  Status&& WithSqlState(std::string sqlstate) && {
-    if (rep_) rep_->sqlstate = std::move(sqlstate);
-    return std::move(*this);
-  }
+  // Payloads: extra, machine-readable facts about an error, keyed by a name its area owns
+  // (absl::Status's payloads, without the Cord): PostgreSQL's SQLSTATE is one (pg::SqlStateOf).
+  // Setting a payload on an OK Status does nothing; setting a key again replaces its value.
+  void SetPayload(std::string_view key, std::string value);
+  // The payload under `key`, or nullopt.
+  std::optional<std::string_view> GetPayload(std::string_view key) const;
 
-  // "InvalidArgument: email: missing '@' (row 3)"; "OK" for success.
+  // "InvalidArgument: email: missing '@' (row 3)"; "OK" for success. Payloads follow the code:
+  // "AlreadyExists [pg.sqlstate=23505]: customer c1".
   std::string ToString() const;
 
   // Prefixes the message with where the error was seen: "decode customer 17: " + message.
@@ -78,7 +80,7 @@ class [[nodiscard]] Status {
   struct Rep {
     StatusCode code;
     std::string message;
-    std::string sqlstate;
+    std::vector<std::pair<std::string, std::string>> payloads;  // few: a vector beats a map
   };
   static const std::string& Empty();
 
@@ -101,13 +103,23 @@ inline Status UnavailableError(std::string m) { return {StatusCode::kUnavailable
 inline Status DataLossError(std::string m) { return {StatusCode::kDataLoss, std::move(m)}; }
 inline Status InternalError(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 
-// Either a T or a non-OK Status. REQUIRES for value()/operator*: ok().
+namespace internal {
+// Prints "Result::value() on an error: <status>" to stderr and aborts: the defined failure of
+// reading the value of a failed Result (absl::StatusOr's, where exceptions are off). No exception
+// escapes, as promised above; the message says which error was ignored.
+[[noreturn]] void DieOnBadResultAccess(const Status& status);
+}  // namespace internal
+
+// Either a T or a non-OK Status. REQUIRES for value()/operator*/operator->: ok(); breaking it is
+// the defined failure above, in every build type, not undefined behaviour or an exception.
 template <typename T>
 class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design, like absl::StatusOr
+  // A Result made from an OK Status would hold neither a value nor an error: it holds an
+  // Internal error saying so (absl::StatusOr does the same), in release builds too.
   Result(Status status) : v_(std::move(status)) {  // NOLINT
-    assert(!std::get<Status>(v_).ok() && "Result constructed from an OK Status");
+    if (std::get<Status>(v_).ok()) v_ = Status(StatusCode::kInternal, "Result constructed from an OK Status");
   }
 
   bool ok() const { return std::holds_alternative<T>(v_); }
@@ -115,15 +127,37 @@ class [[nodiscard]] Result {
     static const Status kOk;
     return ok() ? kOk : std::get<Status>(v_);
   }
-  T& value() & { return std::get<T>(v_); }
-  const T& value() const& { return std::get<T>(v_); }
-  T&& value() && { return std::get<T>(std::move(v_)); }
+  T& value() & {
+    Check();
+    return *std::get_if<T>(&v_);
+  }
+  const T& value() const& {
+    Check();
+    return *std::get_if<T>(&v_);
+  }
+  T&& value() && {
+    Check();
+    return std::move(*std::get_if<T>(&v_));
+  }
+  // The value, or `fallback` when this holds an error.
+  template <typename U>
+  T value_or(U&& fallback) const& {
+    return ok() ? *std::get_if<T>(&v_) : static_cast<T>(std::forward<U>(fallback));
+  }
+  template <typename U>
+  T value_or(U&& fallback) && {
+    return ok() ? std::move(*std::get_if<T>(&v_)) : static_cast<T>(std::forward<U>(fallback));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
+  T&& operator*() && { return std::move(*this).value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
  private:
+  void Check() const {
+    if (!ok()) internal::DieOnBadResultAccess(std::get<Status>(v_));
+  }
   std::variant<T, Status> v_;
 };
 
@@ -135,5 +169,18 @@ class [[nodiscard]] Result {
     ::chinook::Status chinook_status_ = (expr); \
     if (!chinook_status_.ok()) return chinook_status_; \
   } while (0)
+
+// CHINOOK_ASSIGN_OR_RETURN(lhs, expr): evaluates `expr`, a Result<T>; on error returns its Status
+// from the enclosing function (which returns a Status or any Result); else moves the value into
+// `lhs`, which may declare a variable: CHINOOK_ASSIGN_OR_RETURN(auto pool, Pool::Create(o));
+// (absl's ASSIGN_OR_RETURN). `lhs` must not contain an unparenthesized comma.
+#define CHINOOK_ASSIGN_OR_RETURN(lhs, expr) \
+  CHINOOK_ASSIGN_OR_RETURN_IMPL_(CHINOOK_STATUS_CONCAT_(chinook_result_, __LINE__), lhs, expr)
+#define CHINOOK_ASSIGN_OR_RETURN_IMPL_(result, lhs, expr) \
+  auto result = (expr);                                   \
+  if (!result.ok()) return result.status();               \
+  lhs = std::move(result).value()
+#define CHINOOK_STATUS_CONCAT_INNER_(a, b) a##b
+#define CHINOOK_STATUS_CONCAT_(a, b) CHINOOK_STATUS_CONCAT_INNER_(a, b)
 
 #endif  // CHINOOK_STATUS_H_

@@ -303,10 +303,9 @@ std::unique_ptr<RemoteCache> NewShardedRedisCache(std::vector<RedisEndpoint> end
 }
 
 Result<std::unique_ptr<RemoteCache>> NewRemoteCacheFromUrls(std::string_view urls, RedisCacheOptions options) {
-  auto endpoints = ParseRedisUrlList(urls);
-  if (!endpoints.ok()) return endpoints.status();
-  if (endpoints->size() == 1) return NewRedisCache(endpoints->front(), options);
-  return NewShardedRedisCache(std::move(*endpoints), options);
+  CHINOOK_ASSIGN_OR_RETURN(auto endpoints, ParseRedisUrlList(urls));
+  if (endpoints.size() == 1) return NewRedisCache(endpoints.front(), options);
+  return NewShardedRedisCache(std::move(endpoints), options);
 }
 
 }  // namespace chinook::cache

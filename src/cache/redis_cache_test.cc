@@ -8,6 +8,7 @@
 
 #include "cache/ketama.h"
 #include "cache/redis_test_env.h"
+#include "testing/status_matchers.h"
 
 namespace chinook::cache {
 namespace {
@@ -16,7 +17,7 @@ using namespace std::chrono_literals;
 
 TEST(RedisUrlTest, ParsesEveryPart) {
   auto full = ParseRedisUrl("redis://alice:s%40cret@cache.example:6380/3");
-  ASSERT_TRUE(full.ok()) << full.status().ToString();
+  CHINOOK_ASSERT_OK(full);
   EXPECT_EQ(full->host, "cache.example");
   EXPECT_EQ(full->port, 6380);
   EXPECT_EQ(full->username, "alice");
@@ -161,7 +162,7 @@ TEST_F(RedisCacheTest, DeleteMatchingScansAndUnlinksInBatchesNeverKeys) {
   const long long keys_before = CommandCalls(*raw_, "keys");
   const long long scans_before = CommandCalls(*raw_, "scan");
   auto removed = cache->DeleteMatching(Key("doomed:*"));
-  ASSERT_TRUE(removed.ok()) << removed.status().ToString();
+  CHINOOK_ASSERT_OK(removed);
   EXPECT_EQ(*removed, 1500u);
   EXPECT_EQ(CommandCalls(*raw_, "keys"), keys_before);
   EXPECT_GT(CommandCalls(*raw_, "scan"), scans_before + 1);  // paged, not one giant call
@@ -229,7 +230,7 @@ class ShardedRedisCacheTest : public RedisCacheTest {
     if (HasFatalFailure()) return;
     CHINOOK_REQUIRE_ENV(nodes, ::chinook::testing::kRedisNodesVar);
     auto eps = ParseRedisUrlList(nodes);
-    ASSERT_TRUE(eps.ok()) << eps.status().ToString();
+    CHINOOK_ASSERT_OK(eps);
     ASSERT_GE(eps->size(), 2u) << "these tests need several redis nodes";
     nodes_ = *eps;
   }

@@ -137,9 +137,8 @@ Result<std::vector<RedisEndpoint>> ParseRedisUrlList(std::string_view urls) {
     while (!one.empty() && one.front() == ' ') one.remove_prefix(1);
     while (!one.empty() && one.back() == ' ') one.remove_suffix(1);
     if (!one.empty()) {
-      auto ep = ParseRedisUrl(one);
-      if (!ep.ok()) return ep.status();
-      out.push_back(*ep);
+      CHINOOK_ASSIGN_OR_RETURN(auto ep, ParseRedisUrl(one));
+      out.push_back(ep);
     }
     start = comma + 1;
   }
@@ -217,9 +216,8 @@ Result<std::vector<RedisReply>> RedisConnection::Pipeline(const std::vector<std:
 }
 
 Result<RedisReply> RedisConnection::Command(const std::vector<std::string_view>& args) {
-  auto replies = Pipeline({args});
-  if (!replies.ok()) return replies.status();
-  return std::move(replies->front());
+  CHINOOK_ASSIGN_OR_RETURN(auto replies, Pipeline({args}));
+  return std::move(replies.front());
 }
 
 RedisClient::RedisClient(RedisEndpoint endpoint, RedisOptions options) : endpoint_(std::move(endpoint)) {

@@ -9,6 +9,7 @@
 #include "cache/tiered_cache.h"
 #include "pg/pg_test_util.h"
 #include "cache/redis_test_env.h"
+#include "testing/status_matchers.h"
 
 namespace chinook::cache {
 namespace {
@@ -96,7 +97,7 @@ TEST_F(RedisFaultTest, ARedisRestartFlushesL1AndServesFromTheLoaderMeanwhile) {
   const int loads_before = loads;
   for (int i = 0; i < 3; ++i) {
     auto r = tiers.Get("k", loader);
-    ASSERT_TRUE(r.ok()) << r.status().ToString();  // never a failed read
+    CHINOOK_ASSERT_OK(r);  // never a failed read
     EXPECT_EQ(***r, "value");
   }
   EXPECT_EQ(loads, loads_before + 3);  // L1 bypassed, L2 down: the loader answers

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "cache/redis_test_env.h"
+#include "testing/status_matchers.h"
 
 namespace chinook::cache {
 namespace {
@@ -275,7 +276,7 @@ TEST_F(TieredCacheTest, GetManyAnswersFromEachTierAndLoadsTheRestOnce) {
   const std::vector<std::string> keys = {"0", "1", "2", "3", "nope", "5"};
   const int calls_before = source_.calls();
   auto r = tiers->GetMany(keys, source_.ManyLoader());
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  CHINOOK_ASSERT_OK(r);
   ASSERT_EQ(r->size(), keys.size());
   EXPECT_EQ(*(*r)[0].value(), "v0");
   EXPECT_EQ(*(*r)[1].value(), "v1");

@@ -1,4 +1,5 @@
 #include "cache/trace.h"
+#include "testing/status_matchers.h"
 
 #include <gtest/gtest.h>
 
@@ -23,7 +24,7 @@ void ExpectError(const Result<Trace>& r, StatusCode code, const std::string& exp
 
 TEST(TraceTest, KeysFormatMapsEachDistinctKeyToOneId) {
   auto r = Read("# comment\nalpha\nbeta\r\n\n  alpha  \ncustomer:17\n", TraceFormat::kKeys);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  CHINOOK_ASSERT_OK(r);
   EXPECT_EQ(r->requests, (std::vector<uint64_t>{0, 1, 0, 2}));
   EXPECT_EQ(r->distinct_keys, 3u);
 }
@@ -31,20 +32,20 @@ TEST(TraceTest, KeysFormatMapsEachDistinctKeyToOneId) {
 TEST(TraceTest, ArcFormatExpandsBlockRunsIntoDenseIds) {
   // Blocks 100, 101, 102, 7, 100: ids in order of first use.
   auto r = Read("100 3 0 1\n7 1 0 2\n100 1\n", TraceFormat::kArc);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  CHINOOK_ASSERT_OK(r);
   EXPECT_EQ(r->requests, (std::vector<uint64_t>{0, 1, 2, 3, 0}));
   EXPECT_EQ(r->distinct_keys, 4u);
 }
 
 TEST(TraceTest, LirsFormatReadsBlockNumbersAndSkipsSeparators) {
   auto r = Read("5\n6\n*\n5\n18446744073709551615\n", TraceFormat::kLirs);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  CHINOOK_ASSERT_OK(r);
   EXPECT_EQ(r->requests, (std::vector<uint64_t>{0, 1, 0, 2}));
 }
 
 TEST(TraceTest, ALastLineWithoutNewlineCounts) {
   auto r = Read("1\n2", TraceFormat::kLirs);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  CHINOOK_ASSERT_OK(r);
   EXPECT_EQ(r->requests.size(), 2u);
 }
 
@@ -202,7 +203,7 @@ TEST(TraceTest, LinesAcrossReadChunksAreWhole) {
     expected.push_back(i % 1000);
   }
   auto r = Read(text, TraceFormat::kLirs);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  CHINOOK_ASSERT_OK(r);
   EXPECT_EQ(r->requests, expected);
   EXPECT_EQ(r->distinct_keys, 1000u);
 }

@@ -130,9 +130,8 @@ Status CustomerService::Delete(std::string_view id) {
 Result<CustomerPtr> CustomerService::GetByID(std::string_view id) {
   ScopedLatency timer(latency_[static_cast<int>(ServiceOp::kGetByID)]);
   CHINOOK_RETURN_IF_ERROR(CheckId(id));
-  auto r = cache_.Get(std::string(id), [this](const std::string& key) { return repository_->GetByID(key); });
-  if (!r.ok()) return r.status();
-  return r->has_value() ? **r : CustomerPtr();
+  CHINOOK_ASSIGN_OR_RETURN(auto r, cache_.Get(std::string(id), [this](const std::string& key) { return repository_->GetByID(key); }));
+  return r.has_value() ? *r : CustomerPtr();
 }
 
 Result<std::vector<CustomerPtr>> CustomerService::GetMany(std::span<const std::string> ids) {
@@ -141,11 +140,10 @@ Result<std::vector<CustomerPtr>> CustomerService::GetMany(std::span<const std::s
     Status s = CheckId(ids[i]);
     if (!s.ok()) return s.Annotate("ids[" + std::to_string(i) + "]");
   }
-  auto r = cache_.GetMany(ids, [this](std::span<const std::string> keys) { return repository_->GetMany(keys); });
-  if (!r.ok()) return r.status();
+  CHINOOK_ASSIGN_OR_RETURN(auto r, cache_.GetMany(ids, [this](std::span<const std::string> keys) { return repository_->GetMany(keys); }));
   std::vector<CustomerPtr> out;
-  out.reserve(r->size());
-  for (auto& v : *r) out.push_back(v.has_value() ? std::move(*v) : CustomerPtr());
+  out.reserve(r.size());
+  for (auto& v : r) out.push_back(v.has_value() ? std::move(*v) : CustomerPtr());
   return out;
 }
 

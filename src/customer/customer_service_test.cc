@@ -10,6 +10,7 @@
 #include "repository/repository_test_env.h"
 #include "testing/customer_corpus.h"
 #include "testing/service_env.h"
+#include "testing/status_matchers.h"
 
 namespace chinook::customer {
 namespace {
@@ -23,11 +24,11 @@ class CustomerServiceTest : public ::testing::Test {
     CHINOOK_REQUIRE_ENV(dsn, ::chinook::testing::kPgDsnVar);
     CHINOOK_REQUIRE_ENV(redis_url, ::chinook::testing::kRedisUrlVar);
     auto pool = pg::ConnectionPool::Create({.dsn = dsn, .max_open = 4});
-    ASSERT_TRUE(pool.ok()) << pool.status().ToString();
+    CHINOOK_ASSERT_OK(pool);
     pool_ = *pool;
     schema_ = std::make_unique<repository::testing::ScopedSchema>(dsn, "svc");
     auto repo = repository::NewOptimizedRepository(pool_, {.schema = schema_->name()});
-    ASSERT_TRUE(repo.ok()) << repo.status().ToString();
+    CHINOOK_ASSERT_OK(repo);
     repository_ = std::move(*repo);
     auto endpoint = cache::ParseRedisUrl(redis_url);
     ASSERT_TRUE(endpoint.ok());
@@ -63,7 +64,7 @@ TEST_F(CustomerServiceTest, ReadsAreCachedAndCountedPerTier) {
   ASSERT_TRUE(service->CreateBatch(customers).ok());
   const uint64_t queries_before = service->Stats().repository_queries;
   auto first = service->GetByID(customers[0].id());
-  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  CHINOOK_ASSERT_OK(first);
   ASSERT_NE(*first, nullptr);
   EXPECT_EQ((*first)->email(), customers[0].email());
   EXPECT_EQ(service->Stats().repository_queries, queries_before + 1);
@@ -130,7 +131,7 @@ TEST_F(CustomerServiceTest, GetManyQueriesTheRepositoryOnceForAllMisses) {
   ids.push_back("cust-missing");
   const uint64_t queries_before = service->Stats().repository_queries;
   auto many = service->GetMany(ids);
-  ASSERT_TRUE(many.ok()) << many.status().ToString();
+  CHINOOK_ASSERT_OK(many);
   ASSERT_EQ(many->size(), ids.size());
   for (size_t i = 0; i < customers.size(); ++i) {
     ASSERT_NE((*many)[i], nullptr) << i;
@@ -146,7 +147,7 @@ TEST_F(CustomerServiceTest, ListPagesAreCachedUntilTheNextWrite) {
   auto service = NewService();
   ASSERT_TRUE(service->CreateBatch(Corpus(30)).ok());
   auto first = service->List(10, "");
-  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  CHINOOK_ASSERT_OK(first);
   ASSERT_EQ(first->customers.size(), 10u);
   const uint64_t queries = service->Stats().repository_queries;
   auto again = service->List(10, "");
@@ -181,7 +182,7 @@ TEST_F(CustomerServiceTest, RedisDownNeverFailsAReadOrAWrite) {
   ASSERT_TRUE(service.CreateBatch(customers).ok());
   for (int i = 0; i < 3; ++i) {
     auto got = service.GetByID(customers[1].id());
-    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    CHINOOK_ASSERT_OK(got);
     ASSERT_NE(*got, nullptr);
   }
   std::vector<std::string> ids = {customers[0].id(), customers[2].id()};

@@ -12,6 +12,7 @@
 #include "repository/repository_test_env.h"
 #include "testing/customer_corpus.h"
 #include "testing/service_env.h"
+#include "testing/status_matchers.h"
 
 namespace chinook::customer {
 namespace {
@@ -28,12 +29,12 @@ TEST(ServiceMetricsTest, ExpositionCarriesCountersPoolAndLatencySummaries) {
   CHINOOK_REQUIRE_ENV(dsn, ::chinook::testing::kPgDsnVar);
   CHINOOK_REQUIRE_ENV(redis_url, ::chinook::testing::kRedisUrlVar);
   auto pool = pg::ConnectionPool::Create({.dsn = dsn, .max_open = 2});
-  ASSERT_TRUE(pool.ok()) << pool.status().ToString();
+  CHINOOK_ASSERT_OK(pool);
   repository::testing::ScopedSchema schema(dsn, "svcmetrics");
   auto repo = repository::NewOptimizedRepository(*pool, {.schema = schema.name()});
-  ASSERT_TRUE(repo.ok()) << repo.status().ToString();
+  CHINOOK_ASSERT_OK(repo);
   auto endpoint = cache::ParseRedisUrl(redis_url);
-  ASSERT_TRUE(endpoint.ok()) << endpoint.status().ToString();
+  CHINOOK_ASSERT_OK(endpoint);
   CustomerService service(std::move(*repo), cache::NewRedisCache(*endpoint));
 
   const uint64_t seed = 900000 + static_cast<uint64_t>(getpid());

@@ -1,4 +1,5 @@
 #include "memory/jemalloc_stats.h"
+#include "testing/status_matchers.h"
 
 #include <gtest/gtest.h>
 
@@ -115,7 +116,7 @@ TEST(JemallocStatsTest, NoAllocationsMeansZeroBytes) {
 TEST(JemallocStatsTest, HeapStatsSeeALiveAllocation) {
   if (!Available()) GTEST_SKIP() << "not on jemalloc";
   auto before = ReadHeapStats();
-  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  CHINOOK_ASSERT_OK(before);
   void* p = std::malloc(8 << 20);
   g_sink = p;
   auto during = ReadHeapStats();

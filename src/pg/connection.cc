@@ -156,7 +156,7 @@ Status StatusFromResult(const PGresult* result, PGconn* conn) {
   StatusCode code = sqlstate ? CodeForSqlState(sqlstate) : StatusCode::kInternal;
   if (lost) code = StatusCode::kUnavailable;
   Status status(code, "postgres: " + message);
-  if (sqlstate) return std::move(status).WithSqlState(sqlstate);
+  if (sqlstate) status.SetPayload(kSqlStatePayload, sqlstate);
   return status;
 }
 
@@ -253,14 +253,13 @@ Result<ResultPtr> Connection::CollectResult(Deadline deadline) {
   ResultPtr last;
   Status error;
   for (;;) {
-    Result<ResultPtr> next = NextResult(deadline);
-    if (!next.ok()) return next.status();
-    if (*next == nullptr) break;
-    switch (PQresultStatus(next->get())) {
+    CHINOOK_ASSIGN_OR_RETURN(auto next, NextResult(deadline));
+    if (next == nullptr) break;
+    switch (PQresultStatus(next.get())) {
       case PGRES_COMMAND_OK:
       case PGRES_TUPLES_OK:
       case PGRES_EMPTY_QUERY:
-        if (error.ok()) last = std::move(*next);
+        if (error.ok()) last = std::move(next);
         break;
       case PGRES_COPY_IN:
       case PGRES_COPY_OUT:
@@ -269,7 +268,7 @@ Result<ResultPtr> Connection::CollectResult(Deadline deadline) {
         broken_ = true;
         return InternalError("postgres: unexpected COPY in a plain statement");
       default:
-        if (error.ok()) error = StatusFromResult(next->get(), conn_);
+        if (error.ok()) error = StatusFromResult(next.get(), conn_);
         break;
     }
   }
@@ -360,21 +359,19 @@ Result<std::vector<ResultPtr>> Connection::ExecPipelined(const StatementSpec& st
   for (size_t i = 0; i < params.size(); ++i) {
     // Each query yields its result(s) and then a null marking its end.
     for (;;) {
-      Result<ResultPtr> next = NextResult(deadline);
-      if (!next.ok()) return next.status();
-      if (*next == nullptr) break;
-      const ExecStatusType st = PQresultStatus(next->get());
+      CHINOOK_ASSIGN_OR_RETURN(auto next, NextResult(deadline));
+      if (next == nullptr) break;
+      const ExecStatusType st = PQresultStatus(next.get());
       if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
-        results.push_back(std::move(*next));
+        results.push_back(std::move(next));
       } else if (error.ok() && st != PGRES_PIPELINE_ABORTED) {
-        error = StatusFromResult(next->get(), conn_);
+        error = StatusFromResult(next.get(), conn_);
       }
       if (PQstatus(conn_) == CONNECTION_BAD) return ConnectionError("receive (pipeline)");
     }
   }
-  Result<ResultPtr> sync = NextResult(deadline);
-  if (!sync.ok()) return sync.status();
-  if (*sync == nullptr || PQresultStatus(sync->get()) != PGRES_PIPELINE_SYNC) {
+  CHINOOK_ASSIGN_OR_RETURN(auto sync, NextResult(deadline));
+  if (sync == nullptr || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
     broken_ = true;
     return InternalError("postgres: pipeline out of step (no sync result)");
   }
@@ -392,11 +389,10 @@ Result<int64_t> Connection::CopyIn(const std::string& copy_sql,
   if (!PQsendQuery(conn_, copy_sql.c_str())) return ConnectionError("send");
   CHINOOK_RETURN_IF_ERROR(Flush(deadline));
   {
-    Result<ResultPtr> start = NextResult(deadline);
-    if (!start.ok()) return start.status();
-    if (*start == nullptr) return InternalError("postgres: COPY returned no result");
-    if (PQresultStatus(start->get()) != PGRES_COPY_IN) {
-      Status s = StatusFromResult(start->get(), conn_);
+    CHINOOK_ASSIGN_OR_RETURN(auto start, NextResult(deadline));
+    if (start == nullptr) return InternalError("postgres: COPY returned no result");
+    if (PQresultStatus(start.get()) != PGRES_COPY_IN) {
+      Status s = StatusFromResult(start.get(), conn_);
       Result<ResultPtr> rest = CollectResult(deadline);  // drain to ReadyForQuery
       if (!rest.ok() && rest.status().code() == StatusCode::kDeadlineExceeded) return rest.status();
       return s;

@@ -2,7 +2,7 @@
 //
 // Connection wraps one PGconn. All waiting is done with poll() on the socket against a deadline,
 // so a dead or stuck server yields Unavailable / DeadlineExceeded instead of a hang. Errors from
-// the server carry their SQLSTATE (Status::sqlstate()) and map to codes: 23505 -> AlreadyExists,
+// the server carry their SQLSTATE (SqlStateOf(status), a payload of the Status) and map to codes: 23505 -> AlreadyExists,
 // 22xxx / 23xxx -> InvalidArgument, 08xxx / 57Pxx / lost connection -> Unavailable, 57014 ->
 // DeadlineExceeded, anything else -> Internal.
 //
@@ -178,6 +178,14 @@ class Connection {
 
 // The Status code for a SQLSTATE (see the mapping at the top of this file).
 StatusCode CodeForSqlState(std::string_view sqlstate);
+
+// The Status payload key under which errors from the server carry their SQLSTATE.
+inline constexpr std::string_view kSqlStatePayload = "pg.sqlstate";
+
+// The five-character SQLSTATE ("23505") of an error that came from PostgreSQL, else empty.
+inline std::string_view SqlStateOf(const Status& status) {
+  return status.GetPayload(kSqlStatePayload).value_or(std::string_view());
+}
 
 // Maps a failed result (or a connection-level failure when `result` is null) to a Status
 // carrying the SQLSTATE and the server's message (with detail when present).

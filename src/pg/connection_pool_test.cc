@@ -12,6 +12,7 @@
 
 #include "pg/pg_test_util.h"
 #include "testing/service_env.h"
+#include "testing/status_matchers.h"
 
 namespace chinook::pg {
 namespace {
@@ -26,7 +27,7 @@ std::string BackendPid(Connection& conn) {
 // Terminates the backend and waits until the server has let it go.
 void TerminateBackend(const std::string& dsn, const std::string& pid) {
   auto killed = testing::AdminExec(dsn, "SELECT pg_terminate_backend(" + pid + ", 5000)");
-  ASSERT_TRUE(killed.ok()) << killed.status().ToString();
+  CHINOOK_ASSERT_OK(killed);
   ASSERT_EQ(*killed, "t");
 }
 
@@ -48,7 +49,7 @@ TEST(ConnectionPoolTest, ExhaustedPoolFailsAfterAcquireTimeoutEvenForTheHolder) 
   auto pool = ConnectionPool::Create({.dsn = dsn, .max_open = 1, .acquire_timeout = milliseconds(200)});
   ASSERT_TRUE(pool.ok());
   auto held = (*pool)->Acquire();
-  ASSERT_TRUE(held.ok()) << held.status().ToString();
+  CHINOOK_ASSERT_OK(held);
   const auto start = Clock::now();
   auto second = (*pool)->Acquire();  // same thread, already holding the only connection
   EXPECT_EQ(second.status().code(), StatusCode::kResourceExhausted) << second.status().ToString();
@@ -71,7 +72,7 @@ TEST(ConnectionPoolTest, ConnectionReturnedInTransactionIsRolledBack) {
   std::string pid;
   {
     auto lease = (*pool)->Acquire();
-    ASSERT_TRUE(lease.ok()) << lease.status().ToString();
+    CHINOOK_ASSERT_OK(lease);
     pid = BackendPid(**lease);
     ASSERT_TRUE((*lease)->Exec("BEGIN; CREATE TEMP TABLE left_open (x int)", d).ok());
     ASSERT_TRUE((*lease)->in_transaction());
@@ -102,12 +103,12 @@ TEST(ConnectionPoolTest, TerminatedConnectionIsReplacedOnBorrow) {
   std::string pid;
   {
     auto lease = (*pool)->Acquire();
-    ASSERT_TRUE(lease.ok()) << lease.status().ToString();
+    CHINOOK_ASSERT_OK(lease);
     pid = BackendPid(**lease);
   }
   TerminateBackend(dsn, pid);
   auto lease = (*pool)->Acquire();
-  ASSERT_TRUE(lease.ok()) << lease.status().ToString();
+  CHINOOK_ASSERT_OK(lease);
   const std::string new_pid = BackendPid(**lease);
   EXPECT_NE(new_pid, pid);
   EXPECT_EQ(new_pid.find("error"), std::string::npos) << new_pid;

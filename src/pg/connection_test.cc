@@ -9,6 +9,7 @@
 #include "pg/pg_test_util.h"
 #include "pg/wire.h"
 #include "testing/service_env.h"
+#include "testing/status_matchers.h"
 
 namespace chinook::pg {
 namespace {
@@ -56,7 +57,7 @@ TEST(ParamsTest, EncodesBinaryValues) {
 TEST(ConnectionTest, BinaryParametersRoundTrip) {
   CHINOOK_REQUIRE_ENV(dsn, ::chinook::testing::kPgDsnVar);
   auto conn = Connection::Open(dsn, In(milliseconds(5000)));
-  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  CHINOOK_ASSERT_OK(conn);
   Params p;
   const std::string hostile = "'; DROP TABLE customers; --\\\"\n";
   p.AddText(hostile);
@@ -66,7 +67,7 @@ TEST(ConnectionTest, BinaryParametersRoundTrip) {
   auto r = (*conn)->ExecParams(
       "SELECT $1::text, $2->>'k', extract(epoch from $3)::numeric * 1000000, array_length($4, 1), $4[3]", p,
       Format::kText, In(milliseconds(5000)));
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  CHINOOK_ASSERT_OK(r);
   EXPECT_EQ(PQgetvalue(r->get(), 0, 0), hostile);
   EXPECT_STREQ(PQgetvalue(r->get(), 0, 1), "v\"q");
   EXPECT_STREQ(PQgetvalue(r->get(), 0, 2), "1700000000123456.000000");
@@ -77,14 +78,14 @@ TEST(ConnectionTest, BinaryParametersRoundTrip) {
 TEST(ConnectionTest, ServerErrorsCarrySqlState) {
   CHINOOK_REQUIRE_ENV(dsn, ::chinook::testing::kPgDsnVar);
   auto conn = Connection::Open(dsn, In(milliseconds(5000)));
-  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  CHINOOK_ASSERT_OK(conn);
   auto r = (*conn)->Exec("SELECT 1/0", In(milliseconds(5000)));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(r.status().sqlstate(), "22012");
+  EXPECT_EQ(pg::SqlStateOf(r.status()), "22012");
   EXPECT_NE(r.status().message().find("division by zero"), std::string::npos) << r.status().ToString();
   auto syntax = (*conn)->Exec("SELEC 1", In(milliseconds(5000)));
-  EXPECT_EQ(syntax.status().sqlstate(), "42601");
+  EXPECT_EQ(pg::SqlStateOf(syntax.status()), "42601");
   EXPECT_FALSE((*conn)->broken()) << "a statement error leaves the connection usable";
   EXPECT_TRUE((*conn)->Exec("SELECT 1", In(milliseconds(5000))).ok());
 }
@@ -92,14 +93,14 @@ TEST(ConnectionTest, ServerErrorsCarrySqlState) {
 TEST(ConnectionTest, PipelineReturnsResultsInOrderAndPreparesOnce) {
   CHINOOK_REQUIRE_ENV(dsn, ::chinook::testing::kPgDsnVar);
   auto conn = Connection::Open(dsn, In(milliseconds(5000)));
-  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  CHINOOK_ASSERT_OK(conn);
   StatementSpec stmt{"chinook_test_echo", "SELECT $1::text || '!'", {kOidText}};
   std::vector<std::string> words = {"a", "b", "c'", ""};
   std::vector<Params> params(words.size());
   for (size_t i = 0; i < words.size(); ++i) params[i].AddText(words[i]);
   for (int round = 0; round < 2; ++round) {
     auto results = (*conn)->ExecPipelined(stmt, params, Format::kText, In(milliseconds(5000)));
-    ASSERT_TRUE(results.ok()) << results.status().ToString();
+    CHINOOK_ASSERT_OK(results);
     ASSERT_EQ(results->size(), words.size());
     for (size_t i = 0; i < words.size(); ++i) EXPECT_EQ(PQgetvalue((*results)[i].get(), 0, 0), words[i] + "!");
   }
@@ -110,7 +111,7 @@ TEST(ConnectionTest, PipelineReturnsResultsInOrderAndPreparesOnce) {
   divisors[1].AddInt64(0);
   divisors[2].AddInt64(2);
   auto failed = (*conn)->ExecPipelined(bad, divisors, Format::kText, In(milliseconds(5000)));
-  EXPECT_EQ(failed.status().sqlstate(), "22012");
+  EXPECT_EQ(pg::SqlStateOf(failed.status()), "22012");
   EXPECT_FALSE((*conn)->broken());
   EXPECT_TRUE((*conn)->ExecPrepared(stmt, params[0], Format::kText, In(milliseconds(5000))).ok());
 }
@@ -118,7 +119,7 @@ TEST(ConnectionTest, PipelineReturnsResultsInOrderAndPreparesOnce) {
 TEST(ConnectionTest, CopyAbortedHalfWayStoresNothing) {
   CHINOOK_REQUIRE_ENV(dsn, ::chinook::testing::kPgDsnVar);
   auto conn = Connection::Open(dsn, In(milliseconds(5000)));
-  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  CHINOOK_ASSERT_OK(conn);
   ASSERT_TRUE((*conn)->Exec("CREATE TEMP TABLE copy_target (x text)", In(milliseconds(5000))).ok());
   int chunks = 0;
   std::string line;
@@ -133,7 +134,7 @@ TEST(ConnectionTest, CopyAbortedHalfWayStoresNothing) {
   EXPECT_EQ(copied.status().code(), StatusCode::kDataLoss);
   EXPECT_NE(copied.status().message().find("chunk 5"), std::string::npos);
   auto count = (*conn)->Exec("SELECT count(*) FROM copy_target", In(milliseconds(5000)));
-  ASSERT_TRUE(count.ok()) << count.status().ToString();
+  CHINOOK_ASSERT_OK(count);
   EXPECT_STREQ(PQgetvalue(count->get(), 0, 0), "0");
 
   chunks = 0;
@@ -143,14 +144,14 @@ TEST(ConnectionTest, CopyAbortedHalfWayStoresNothing) {
     return Status::Ok();
   };
   auto ok = (*conn)->CopyIn("COPY copy_target FROM STDIN", complete, In(milliseconds(5000)));
-  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  CHINOOK_ASSERT_OK(ok);
   EXPECT_EQ(*ok, 3);
 }
 
 TEST(ConnectionTest, StatementPastItsDeadlineFailsAndBreaksTheConnection) {
   CHINOOK_REQUIRE_ENV(dsn, ::chinook::testing::kPgDsnVar);
   auto conn = Connection::Open(dsn, In(milliseconds(5000)));
-  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  CHINOOK_ASSERT_OK(conn);
   const auto start = Clock::now();
   auto r = (*conn)->Exec("SELECT pg_sleep(3)", In(milliseconds(200)));
   const auto took = Clock::now() - start;

@@ -78,12 +78,10 @@ std::string UniqueSchema(std::string_view prefix) {
 
 Result<std::string> AdminExec(const std::string& dsn, const std::string& sql) {
   const auto deadline = Clock::now() + std::chrono::seconds(30);
-  Result<std::unique_ptr<Connection>> conn = Connection::Open(dsn, deadline);
-  if (!conn.ok()) return conn.status();
-  Result<ResultPtr> r = (*conn)->Exec(sql, deadline);
-  if (!r.ok()) return r.status();
-  if (PQntuples(r->get()) == 0 || PQnfields(r->get()) == 0) return std::string();
-  return std::string(PQgetvalue(r->get(), 0, 0));
+  CHINOOK_ASSIGN_OR_RETURN(auto conn, Connection::Open(dsn, deadline));
+  CHINOOK_ASSIGN_OR_RETURN(auto r, (conn)->Exec(sql, deadline));
+  if (PQntuples(r.get()) == 0 || PQnfields(r.get()) == 0) return std::string();
+  return std::string(PQgetvalue(r.get(), 0, 0));
 }
 
 namespace {
@@ -108,12 +106,11 @@ Result<std::vector<std::pair<std::string, std::string>>> ParseConninfo(const std
 }  // namespace
 
 Result<ServerAddress> ServerOf(const std::string& dsn) {
-  auto settings = ParseConninfo(dsn);
-  if (!settings.ok()) return settings.status();
+  CHINOOK_ASSIGN_OR_RETURN(auto settings, ParseConninfo(dsn));
   ServerAddress a;
   if (const char* env = std::getenv("PGHOST")) a.host = env;
   if (const char* env = std::getenv("PGPORT")) a.port = std::atoi(env);
-  for (const auto& [key, value] : *settings) {
+  for (const auto& [key, value] : settings) {
     if (key == "host" || key == "hostaddr") a.host = value;
     if (key == "port") a.port = std::atoi(value.c_str());
   }
@@ -122,10 +119,9 @@ Result<ServerAddress> ServerOf(const std::string& dsn) {
 }
 
 Result<std::string> WithHostPort(const std::string& dsn, const std::string& host, int port) {
-  auto settings = ParseConninfo(dsn);
-  if (!settings.ok()) return settings.status();
+  CHINOOK_ASSIGN_OR_RETURN(auto settings, ParseConninfo(dsn));
   std::string out = "host=" + host + " port=" + std::to_string(port);
-  for (const auto& [key, value] : *settings) {
+  for (const auto& [key, value] : settings) {
     if (key == "host" || key == "hostaddr" || key == "port") continue;
     std::string quoted;
     for (char c : value) {

@@ -1,4 +1,5 @@
 #include "repository/cursor.h"
+#include "testing/status_matchers.h"
 
 #include <gtest/gtest.h>
 
@@ -14,7 +15,7 @@ TEST(CursorTest, RoundTrips) {
       const std::string c = EncodeCursor(t, id);
       for (char ch : c) EXPECT_TRUE(isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_') << c;
       auto pos = DecodeCursor(c);
-      ASSERT_TRUE(pos.ok()) << pos.status().ToString();
+      CHINOOK_ASSERT_OK(pos);
       EXPECT_EQ(pos->created_at_unix_micros, t);
       EXPECT_EQ(pos->id, id);
     }

@@ -36,7 +36,7 @@
 //     (Update/Delete of an absent id), Unavailable (server down or connection lost: retry later),
 //     ResourceExhausted (no pooled connection within acquire_timeout), DeadlineExceeded (statement
 //     exceeded query_timeout), Internal (anything else from the server). Errors from the server
-//     carry its SQLSTATE (Status::sqlstate()).
+//     carry its SQLSTATE (pg::SqlStateOf(status)).
 //   - A connection lost between calls (server restart) is replaced transparently on the next call;
 //     a connection lost during a call fails that call with Unavailable. Writes are never retried
 //     automatically (the outcome of an interrupted write is unknown).

@@ -13,6 +13,7 @@
 #include "repository/repository_test_env.h"
 #include "repository/statements.h"
 #include "testing/customer_corpus.h"
+#include "testing/status_matchers.h"
 
 namespace chinook::repository {
 namespace {
@@ -29,10 +30,10 @@ class RepositoryTest : public ::testing::TestWithParam<Kind> {
     if (dsn_.empty()) GTEST_FAIL() << ::chinook::testing::MissingEnvMessage(::chinook::testing::kPgDsnVar);
     schema_ = std::make_unique<testing::ScopedSchema>(dsn_, "chinook_t");
     auto pool = pg::ConnectionPool::Create({.dsn = dsn_, .max_open = 4});
-    ASSERT_TRUE(pool.ok()) << pool.status().ToString();
+    CHINOOK_ASSERT_OK(pool);
     pool_ = *pool;
     auto repo = testing::MakeRepository(GetParam(), pool_, schema_->name());
-    ASSERT_TRUE(repo.ok()) << repo.status().ToString();
+    CHINOOK_ASSERT_OK(repo);
     repo_ = std::move(*repo);
   }
 
@@ -42,7 +43,7 @@ class RepositoryTest : public ::testing::TestWithParam<Kind> {
 
   void ExpectStored(const Customer& want) {
     auto got = repo_->GetByID(want.id());
-    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    CHINOOK_ASSERT_OK(got);
     ASSERT_TRUE(got->has_value()) << "missing: " << want.id();
     EXPECT_TRUE(MessageDifferencer::Equals(**got, want))
         << "want " << want.ShortDebugString() << "\n got " << (*got)->ShortDebugString();
@@ -67,7 +68,7 @@ TEST_P(RepositoryTest, CreateOfATakenIdIsAlreadyExists) {
   ASSERT_TRUE(repo_->Create(c).ok());
   Status s = repo_->Create(c);
   EXPECT_EQ(s.code(), StatusCode::kAlreadyExists) << s.ToString();
-  EXPECT_EQ(s.sqlstate(), "23505");
+  EXPECT_EQ(pg::SqlStateOf(s), "23505");
   EXPECT_EQ(s.message().rfind("create: ", 0), 0u) << s.ToString();
 }
 
@@ -94,7 +95,7 @@ TEST_P(RepositoryTest, HostileValuesRoundTripUnchanged) {
   ASSERT_TRUE(repo_->CreateBatch(std::span(hostile).subspan(1)).ok());
   for (const Customer& c : hostile) ExpectStored(c);
   auto many = repo_->GetMany(ids);
-  ASSERT_TRUE(many.ok()) << many.status().ToString();
+  CHINOOK_ASSERT_OK(many);
   for (size_t i = 0; i < ids.size(); ++i) {
     ASSERT_TRUE((*many)[i].has_value()) << ids[i];
     EXPECT_TRUE(MessageDifferencer::Equals(*(*many)[i], hostile[i]));
@@ -123,7 +124,7 @@ TEST_P(RepositoryTest, LargestValidCustomerRoundTrips) {
   ASSERT_EQ(page->customers.size(), 1u);
   EXPECT_EQ(page->customers[0].id(), c.id());
   auto next = repo_->List(1, page->next_cursor);
-  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  CHINOOK_ASSERT_OK(next);
   ASSERT_EQ(next->customers.size(), 1u);
   EXPECT_EQ(next->customers[0].id(), older.id());
   EXPECT_TRUE(next->next_cursor.empty());
@@ -169,7 +170,7 @@ TEST_P(RepositoryTest, BatchFailingHalfWayOnTheServerStoresNothing) {
   ASSERT_TRUE(repo_->Create(batch[450]).ok());  // the server finds the clash only at row 450
   Status s = repo_->CreateBatch(batch);
   EXPECT_EQ(s.code(), StatusCode::kAlreadyExists) << s.ToString();
-  EXPECT_EQ(s.sqlstate(), "23505");
+  EXPECT_EQ(pg::SqlStateOf(s), "23505");
   EXPECT_EQ(schema_->CountRows(), 1) << "rows before the clash must not be stored";
   EXPECT_TRUE(repo_->CreateBatch({}).ok());
   batch.erase(batch.begin() + 450);
@@ -185,7 +186,7 @@ TEST_P(RepositoryTest, GetManyIsAlignedWithTheRequest) {
   std::vector<std::string> ids = {stored[5].id(), "missing-1", stored[0].id(), stored[5].id(), "missing-2",
                                   stored[19].id()};
   auto got = repo_->GetMany(ids);
-  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  CHINOOK_ASSERT_OK(got);
   ASSERT_EQ(got->size(), ids.size());
   EXPECT_FALSE((*got)[1].has_value());
   EXPECT_FALSE((*got)[4].has_value());
@@ -245,7 +246,7 @@ TEST_P(RepositoryTest, KeysetPagesVisitEveryCustomerOnceInOrder) {
   int pages = 0;
   do {
     auto page = repo_->List(10, cursor);
-    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    CHINOOK_ASSERT_OK(page);
     ASSERT_LE(page->customers.size(), 10u);
     for (const Customer& c : page->customers) keyset.push_back(c.id());
     cursor = page->next_cursor;
@@ -323,10 +324,10 @@ TEST_P(RepositoryTest, StatementsPerOperation) {
 
 TEST_P(RepositoryTest, MigrationIsIdempotent) {
   auto again = testing::MakeRepository(GetParam(), pool_, schema_->name());
-  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  CHINOOK_ASSERT_OK(again);
   auto versions = pg::testing::AdminExec(
       dsn_, "SELECT count(*) || ':' || max(version) FROM \"" + schema_->name() + "\".schema_migrations");
-  ASSERT_TRUE(versions.ok()) << versions.status().ToString();
+  CHINOOK_ASSERT_OK(versions);
   const std::string latest = std::to_string(LatestSchemaVersion());
   EXPECT_EQ(*versions, latest + ":" + latest);
 }
@@ -349,7 +350,7 @@ TEST(OptimizedRepositoryTest, CopyInSmallChunksStoresEveryRow) {
   auto pool = pg::ConnectionPool::Create({.dsn = dsn, .max_open = 1});
   ASSERT_TRUE(pool.ok());
   auto repo = NewOptimizedRepository(*pool, {.schema = schema.name()}, {.copy_chunk_bytes = 1});
-  ASSERT_TRUE(repo.ok()) << repo.status().ToString();
+  CHINOOK_ASSERT_OK(repo);
   const auto batch = ::chinook::testing::MakeCorpus(300, {.seed = 3});
   ASSERT_TRUE((*repo)->CreateBatch(batch).ok());
   EXPECT_EQ(schema.CountRows(), 300);

@@ -1,4 +1,5 @@
 #include "repository/json.h"
+#include "testing/status_matchers.h"
 
 #include <gtest/gtest.h>
 
@@ -41,7 +42,7 @@ TEST(MetadataJsonTest, RejectsNonStringObjectsAsDataLoss) {
 TEST(JsonTest, ParsesPlans) {
   auto v = ParseJson(R"([{"Plan": {"Node Type": "Index Scan", "Actual Rows": 1.5e0, "Plans": [], "X": null,
                         "Y": true}}])");
-  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  CHINOOK_ASSERT_OK(v);
   ASSERT_EQ(v->kind, JsonValue::Kind::kArray);
   const JsonValue* plan = v->array[0].Find("Plan");
   ASSERT_NE(plan, nullptr);

@@ -43,11 +43,10 @@ class NaiveRepository final : public RepositoryBase {
     for (size_t i = 0; i < ids.size(); ++i) {
       params.Clear();
       params.AddText(ids[i]);
-      Result<pg::ResultPtr> r = Run(conn, statements_.get_by_id, params, deadline);
-      if (!r.ok()) return r.status();
-      if (RowCount(r->get()) == 0) continue;
+      CHINOOK_ASSIGN_OR_RETURN(auto r, Run(conn, statements_.get_by_id, params, deadline));
+      if (RowCount(r.get()) == 0) continue;
       (*out)[i].emplace();
-      CHINOOK_RETURN_IF_ERROR(DecodeCustomerRow(r->get(), 0, &*(*out)[i]));
+      CHINOOK_RETURN_IF_ERROR(DecodeCustomerRow(r.get(), 0, &*(*out)[i]));
       CountRows(1, 0);
     }
     return Status::Ok();

@@ -38,10 +38,9 @@ class OptimizedRepository final : public RepositoryBase {
       return Status::Ok();
     };
     CountStatements(1, 1);
-    Result<int64_t> copied = conn.CopyIn(statements_.copy, next_chunk, CallDeadline());
-    if (!copied.ok()) return copied.status();
-    if (static_cast<size_t>(*copied) != customers.size()) {
-      return InternalError("COPY stored " + std::to_string(*copied) + " of " + std::to_string(customers.size()) +
+    CHINOOK_ASSIGN_OR_RETURN(auto copied, conn.CopyIn(statements_.copy, next_chunk, CallDeadline()));
+    if (static_cast<size_t>(copied) != customers.size()) {
+      return InternalError("COPY stored " + std::to_string(copied) + " of " + std::to_string(customers.size()) +
                            " rows");
     }
     return Status::Ok();
@@ -58,11 +57,10 @@ class OptimizedRepository final : public RepositoryBase {
     std::vector<std::string_view> views(ids.begin(), ids.end());
     pg::Params params;
     params.AddTextArray(views);
-    Result<pg::ResultPtr> r = Run(conn, statements_.get_many, params, CallDeadline());
-    if (!r.ok()) return r.status();
+    CHINOOK_ASSIGN_OR_RETURN(auto r, Run(conn, statements_.get_many, params, CallDeadline()));
     // Rows come back in index order, not request order: place each where its id was asked for
     // (every place, when an id was asked for twice).
-    const PGresult* result = r->get();
+    const PGresult* result = r.get();
     const int rows = RowCount(result);
     std::unordered_map<std::string_view, int> row_of;
     row_of.reserve(rows);
@@ -82,11 +80,10 @@ class OptimizedRepository final : public RepositoryBase {
     std::vector<pg::Params> params(ids.size());
     for (size_t i = 0; i < ids.size(); ++i) params[i].AddText(ids[i]);
     CountStatements(ids.size(), 1);
-    Result<std::vector<pg::ResultPtr>> results =
-        conn.ExecPipelined(statements_.get_by_id, params, pg::Format::kBinary, CallDeadline());
-    if (!results.ok()) return results.status();
+    CHINOOK_ASSIGN_OR_RETURN(auto results, 
+        conn.ExecPipelined(statements_.get_by_id, params, pg::Format::kBinary, CallDeadline()));
     for (size_t i = 0; i < ids.size(); ++i) {
-      const PGresult* r = (*results)[i].get();
+      const PGresult* r = (results)[i].get();
       if (RowCount(r) == 0) continue;
       (*out)[i].emplace();
       CHINOOK_RETURN_IF_ERROR(DecodeCustomerRow(r, 0, &*(*out)[i]));

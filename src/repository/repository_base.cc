@@ -66,15 +66,14 @@ Result<std::vector<Customer>> RepositoryBase::DecodeRows(const PGresult* result,
 
 Status RepositoryBase::Create(const Customer& customer) {
   CHINOOK_RETURN_IF_ERROR(ValidateCustomer(customer));
-  Result<pg::Lease> lease = Borrow("create");
-  if (!lease.ok()) return lease.status();
+  CHINOOK_ASSIGN_OR_RETURN(auto lease, Borrow("create"));
   const int64_t now = NowUnixMicros();
   pg::Params params;
   std::string json;
   BindCustomerFields(customer, &params, &json);
   params.AddTimestampMicros(CreatedAtMicros(customer, now));
   params.AddTimestampMicros(UpdatedAtMicros(customer, now));
-  Result<pg::ResultPtr> r = Run(**lease, statements_.insert, params, CallDeadline());
+  Result<pg::ResultPtr> r = Run(*lease, statements_.insert, params, CallDeadline());
   if (!r.ok()) return r.status().Annotate("create");
   CountRows(0, 1);
   return Status::Ok();
@@ -83,9 +82,8 @@ Status RepositoryBase::Create(const Customer& customer) {
 Status RepositoryBase::CreateBatch(std::span<const Customer> customers) {
   CHINOOK_RETURN_IF_ERROR(ValidateBatch(customers));
   if (customers.empty()) return Status::Ok();
-  Result<pg::Lease> lease = Borrow("create_batch");
-  if (!lease.ok()) return lease.status();
-  if (Status s = WriteBatch(**lease, customers, NowUnixMicros()); !s.ok()) return s.Annotate("create_batch");
+  CHINOOK_ASSIGN_OR_RETURN(auto lease, Borrow("create_batch"));
+  if (Status s = WriteBatch(*lease, customers, NowUnixMicros()); !s.ok()) return s.Annotate("create_batch");
   CountRows(0, customers.size());
   return Status::Ok();
 }
@@ -96,19 +94,17 @@ Result<std::vector<std::optional<Customer>>> RepositoryBase::GetMany(std::span<c
   }
   std::vector<std::optional<Customer>> out(ids.size());
   if (ids.empty()) return out;
-  Result<pg::Lease> lease = Borrow("get_many");
-  if (!lease.ok()) return lease.status();
-  if (Status s = ReadMany(**lease, ids, &out); !s.ok()) return s.Annotate("get_many");
+  CHINOOK_ASSIGN_OR_RETURN(auto lease, Borrow("get_many"));
+  if (Status s = ReadMany(*lease, ids, &out); !s.ok()) return s.Annotate("get_many");
   return out;
 }
 
 Result<std::optional<Customer>> RepositoryBase::GetByID(std::string_view id) {
   CHINOOK_RETURN_IF_ERROR(ValidateId(id));
-  Result<pg::Lease> lease = Borrow("get_by_id");
-  if (!lease.ok()) return lease.status();
+  CHINOOK_ASSIGN_OR_RETURN(auto lease, Borrow("get_by_id"));
   pg::Params params;
   params.AddText(id);
-  Result<pg::ResultPtr> r = Run(**lease, statements_.get_by_id, params, CallDeadline());
+  Result<pg::ResultPtr> r = Run(*lease, statements_.get_by_id, params, CallDeadline());
   if (!r.ok()) return r.status().Annotate("get_by_id");
   if (RowCount(r->get()) == 0) return std::optional<Customer>();
   std::optional<Customer> out(std::in_place);
@@ -123,18 +119,16 @@ Result<CustomerPage> RepositoryBase::List(int limit, std::string_view cursor) {
   const pg::StatementSpec* stmt = &statements_.list_first;
   KeysetPosition after;
   if (!cursor.empty()) {
-    Result<KeysetPosition> decoded = DecodeCursor(cursor);
-    if (!decoded.ok()) return decoded.status();
-    after = std::move(*decoded);
+    CHINOOK_ASSIGN_OR_RETURN(auto decoded, DecodeCursor(cursor));
+    after = std::move(decoded);
     params.AddTimestampMicros(after.created_at_unix_micros);
     params.AddText(after.id);
     stmt = &statements_.list_after;
   }
   // One row more than asked tells whether another page follows, so the last page has no cursor.
   params.AddInt64(limit + 1);
-  Result<pg::Lease> lease = Borrow("list");
-  if (!lease.ok()) return lease.status();
-  Result<pg::ResultPtr> r = Run(**lease, *stmt, params, CallDeadline());
+  CHINOOK_ASSIGN_OR_RETURN(auto lease, Borrow("list"));
+  Result<pg::ResultPtr> r = Run(*lease, *stmt, params, CallDeadline());
   if (!r.ok()) return r.status().Annotate("list");
   Result<std::vector<Customer>> rows = DecodeRows(r->get(), limit);
   if (!rows.ok()) return rows.status().Annotate("list");
@@ -150,12 +144,11 @@ Result<CustomerPage> RepositoryBase::List(int limit, std::string_view cursor) {
 Result<std::vector<Customer>> RepositoryBase::ListOffset(int limit, int64_t offset) {
   CHINOOK_RETURN_IF_ERROR(CheckLimit(limit));
   if (offset < 0) return InvalidArgumentError("offset: must be >= 0, got " + std::to_string(offset));
-  Result<pg::Lease> lease = Borrow("list_offset");
-  if (!lease.ok()) return lease.status();
+  CHINOOK_ASSIGN_OR_RETURN(auto lease, Borrow("list_offset"));
   pg::Params params;
   params.AddInt64(limit);
   params.AddInt64(offset);
-  Result<pg::ResultPtr> r = Run(**lease, statements_.list_offset, params, CallDeadline());
+  Result<pg::ResultPtr> r = Run(*lease, statements_.list_offset, params, CallDeadline());
   if (!r.ok()) return r.status().Annotate("list_offset");
   Result<std::vector<Customer>> rows = DecodeRows(r->get(), limit);
   if (!rows.ok()) return rows.status().Annotate("list_offset");
@@ -164,13 +157,12 @@ Result<std::vector<Customer>> RepositoryBase::ListOffset(int limit, int64_t offs
 
 Status RepositoryBase::Update(const Customer& customer) {
   CHINOOK_RETURN_IF_ERROR(ValidateCustomer(customer));
-  Result<pg::Lease> lease = Borrow("update");
-  if (!lease.ok()) return lease.status();
+  CHINOOK_ASSIGN_OR_RETURN(auto lease, Borrow("update"));
   pg::Params params;
   std::string json;
   BindCustomerFields(customer, &params, &json);
   params.AddTimestampMicros(UpdatedAtMicros(customer, NowUnixMicros()));
-  Result<pg::ResultPtr> r = Run(**lease, statements_.update, params, CallDeadline());
+  Result<pg::ResultPtr> r = Run(*lease, statements_.update, params, CallDeadline());
   if (!r.ok()) return r.status().Annotate("update");
   if (AffectedRows(r->get()) == 0) return NotFoundError("update: no customer with this id");
   CountRows(0, 1);
@@ -179,11 +171,10 @@ Status RepositoryBase::Update(const Customer& customer) {
 
 Status RepositoryBase::Delete(std::string_view id) {
   CHINOOK_RETURN_IF_ERROR(ValidateId(id));
-  Result<pg::Lease> lease = Borrow("delete");
-  if (!lease.ok()) return lease.status();
+  CHINOOK_ASSIGN_OR_RETURN(auto lease, Borrow("delete"));
   pg::Params params;
   params.AddText(id);
-  Result<pg::ResultPtr> r = Run(**lease, statements_.remove, params, CallDeadline());
+  Result<pg::ResultPtr> r = Run(*lease, statements_.remove, params, CallDeadline());
   if (!r.ok()) return r.status().Annotate("delete");
   if (AffectedRows(r->get()) == 0) return NotFoundError("delete: no customer with this id");
   CountRows(0, 1);

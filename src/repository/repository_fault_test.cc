@@ -15,6 +15,7 @@
 #include "repository/optimized_repository.h"
 #include "repository/repository_test_env.h"
 #include "testing/customer_corpus.h"
+#include "testing/status_matchers.h"
 
 namespace chinook::repository {
 namespace {
@@ -33,17 +34,17 @@ class RepositoryFaultTest : public ::testing::Test {
   // A repository whose connections go through a proxy the test controls.
   std::unique_ptr<CustomerRepository> ThroughProxy(pg::PoolOptions options) {
     auto target = pg::testing::ServerOf(dsn_);
-    EXPECT_TRUE(target.ok()) << target.status().ToString();
+    CHINOOK_EXPECT_OK(target);
     proxy_ = std::make_unique<pg::testing::TcpProxy>(*target);
     EXPECT_TRUE(proxy_->Start().ok());
     auto proxied = pg::testing::WithHostPort(dsn_, "127.0.0.1", proxy_->port());
     EXPECT_TRUE(proxied.ok());
     options.dsn = *proxied;
     auto pool = pg::ConnectionPool::Create(options);
-    EXPECT_TRUE(pool.ok()) << pool.status().ToString();
+    CHINOOK_EXPECT_OK(pool);
     pool_ = *pool;
     auto repo = NewOptimizedRepository(pool_, {.schema = schema_->name()});
-    EXPECT_TRUE(repo.ok()) << repo.status().ToString();
+    CHINOOK_EXPECT_OK(repo);
     return repo.ok() ? std::move(*repo) : nullptr;
   }
 
@@ -53,11 +54,11 @@ class RepositoryFaultTest : public ::testing::Test {
     ASSERT_TRUE(repo.Create(batch[0]).ok());
     ASSERT_TRUE(repo.CreateBatch(std::span(batch).subspan(1)).ok());
     auto got = repo.GetByID(batch[0].id());
-    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    CHINOOK_ASSERT_OK(got);
     EXPECT_TRUE(got->has_value());
     std::vector<std::string> ids = {batch[1].id(), batch[4].id()};
     auto many = repo.GetMany(ids);
-    ASSERT_TRUE(many.ok()) << many.status().ToString();
+    CHINOOK_ASSERT_OK(many);
     EXPECT_TRUE((*many)[1].has_value());
     EXPECT_TRUE(repo.List(10, "").ok());
   }
@@ -72,7 +73,7 @@ TEST_F(RepositoryFaultTest, BackendsTerminatedBetweenCallsNextCallSucceeds) {
   auto pool = pg::ConnectionPool::Create({.dsn = dsn_, .max_open = 2});
   ASSERT_TRUE(pool.ok());
   auto repo = NewOptimizedRepository(*pool, {.schema = schema_->name()});
-  ASSERT_TRUE(repo.ok()) << repo.status().ToString();
+  CHINOOK_ASSERT_OK(repo);
   ExpectWorking(**repo, 1);
   // What a server restart does to each of our connections: terminate them all.
   std::vector<pg::Lease> leases;
@@ -89,7 +90,7 @@ TEST_F(RepositoryFaultTest, BackendsTerminatedBetweenCallsNextCallSucceeds) {
   leases.clear();
   auto killed = pg::testing::AdminExec(
       dsn_, "SELECT bool_and(pg_terminate_backend(pid, 5000)) FROM unnest(ARRAY[" + pids + "]) AS pid");
-  ASSERT_TRUE(killed.ok()) << killed.status().ToString();
+  CHINOOK_ASSERT_OK(killed);
   ASSERT_EQ(*killed, "t");
   ExpectWorking(**repo, 2);
   EXPECT_EQ((*pool)->stats().discarded, 2u);
@@ -168,7 +169,7 @@ TEST_F(RepositoryFaultTest, OneConnectionEightCallersNoDeadlock) {
   auto pool = pg::ConnectionPool::Create({.dsn = dsn_, .max_open = 1, .acquire_timeout = milliseconds(300)});
   ASSERT_TRUE(pool.ok());
   auto made = NewOptimizedRepository(*pool, {.schema = schema_->name()});
-  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  CHINOOK_ASSERT_OK(made);
   std::shared_ptr<CustomerRepository> repo = std::move(*made);
   auto run = std::async(std::launch::async, [&] {
     std::atomic<int> ok{0};

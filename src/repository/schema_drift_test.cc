@@ -15,6 +15,7 @@
 #include "repository/statements.h"
 #include "repository/validation.h"
 #include "testing/customer_corpus.h"
+#include "testing/status_matchers.h"
 
 namespace chinook::repository {
 namespace {
@@ -26,14 +27,14 @@ class SchemaDriftTest : public ::testing::Test {
     if (dsn_.empty()) GTEST_FAIL() << ::chinook::testing::MissingEnvMessage(::chinook::testing::kPgDsnVar);
     schema_ = std::make_unique<testing::ScopedSchema>(dsn_, "chinook_d");
     auto pool = pg::ConnectionPool::Create({.dsn = dsn_, .max_open = 2});
-    ASSERT_TRUE(pool.ok()) << pool.status().ToString();
+    CHINOOK_ASSERT_OK(pool);
     pool_ = *pool;
     // The schema as the migration makes it, and repositories opened before the drift.
     auto naive = NewNaiveRepository(pool_, {.schema = schema_->name()});
-    ASSERT_TRUE(naive.ok()) << naive.status().ToString();
+    CHINOOK_ASSERT_OK(naive);
     naive_ = std::move(*naive);
     auto optimized = NewOptimizedRepository(pool_, {.schema = schema_->name()});
-    ASSERT_TRUE(optimized.ok()) << optimized.status().ToString();
+    CHINOOK_ASSERT_OK(optimized);
     optimized_ = std::move(*optimized);
   }
 
@@ -177,7 +178,7 @@ TEST_F(SchemaDriftTest, RowsLargerThanACustomerMayCarryAreRefusedNamingTheLimit)
   ASSERT_TRUE(ValidateCustomer(c).ok()) << ValidateCustomer(c).ToString();
   ASSERT_TRUE(optimized_->Create(c).ok());
   auto got = optimized_->GetByID(c.id());
-  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  CHINOOK_ASSERT_OK(got);
   ASSERT_TRUE(got->has_value());
   EXPECT_EQ((*got)->metadata().size(), kMaxMetadataEntries);
 }

@@ -84,14 +84,13 @@ Result<std::string> TableDifferences(pg::Connection& conn, std::string_view sche
   pg::Params names;
   names.AddText(schema);
   names.AddText(table.name);
-  Result<pg::ResultPtr> cols = conn.ExecParams(
+  CHINOOK_ASSIGN_OR_RETURN(auto cols, conn.ExecParams(
       "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.atthasdef"
       " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
       " WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p') AND a.attnum > 0"
       " AND NOT a.attisdropped ORDER BY a.attnum",
-      names, pg::Format::kText, deadline);
-  if (!cols.ok()) return cols.status();
-  const PGresult* r = cols->get();
+      names, pg::Format::kText, deadline));
+  const PGresult* r = cols.get();
   const int n = PQntuples(r);
   if (n == 0) return std::string("table missing");
   std::vector<std::string> diffs;

@@ -6,6 +6,7 @@
 #include "serialization/gzip.h"
 #include "serialization/wire.h"
 #include "testing/customer_corpus.h"
+#include "testing/status_matchers.h"
 
 namespace chinook::serialization {
 namespace {
@@ -131,7 +132,7 @@ TEST(BatchCodecTest, DefaultsAdmitARealisticBatchAsLargeAsTheGzipLimit) {
   while (raw.size() + thousand.size() <= gzip_defaults.max_output_bytes) raw += thousand;
   std::vector<CustomerView> views;
   Status s = DecodeBatchView(raw, &views);
-  ASSERT_TRUE(s.ok()) << s.ToString();
+  CHINOOK_ASSERT_OK(s);
   EXPECT_EQ(views.size(), raw.size() / thousand.size() * 1000);
   EXPECT_LE(HeldBytes(views), DecodeOptions().max_view_bytes);
 }
@@ -185,7 +186,7 @@ TEST(BatchCodecTest, ReusedViewsAcceptWhatFreshOnesDoAndGiveBackWhatTheyKept) {
   std::vector<CustomerView> views;
   ASSERT_TRUE(DecodeBatchView(big + small, &views, options).ok());
   Status s = DecodeBatchView(small + big, &views, options);
-  ASSERT_TRUE(s.ok()) << s.ToString();
+  CHINOOK_ASSERT_OK(s);
   ASSERT_EQ(views.size(), 2u);
   EXPECT_EQ(views[1].metadata.size(), entries);
   EXPECT_LE(HeldBytes(views), options.max_view_bytes);

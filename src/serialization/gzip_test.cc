@@ -10,6 +10,7 @@
 
 #include "serialization/batch_codec.h"
 #include "testing/customer_corpus.h"
+#include "testing/status_matchers.h"
 
 namespace chinook::serialization {
 namespace {
@@ -137,7 +138,7 @@ TEST(GzipTest, SizeMaxMeansNoLimit) {
     std::string packed, out;
     ASSERT_TRUE(compressor.Compress(*input, &packed).ok());
     Status s = unlimited.Decompress(packed, &out);
-    ASSERT_TRUE(s.ok()) << s.ToString();
+    CHINOOK_ASSERT_OK(s);
     EXPECT_TRUE(out == *input);
   }
 }

@@ -71,15 +71,14 @@ Result<RunLimits> ParseRunLimits(const std::map<std::string, std::string>& value
   for (const LimitFlag& flag : kLimitFlags) {
     const auto it = values.find(flag.name);
     if (it == values.end()) continue;
-    auto v = ParseFlagInteger(flag.name, it->second, flag.min, flag.max);
-    if (!v.ok()) return v.status();
+    CHINOOK_ASSIGN_OR_RETURN(auto v, ParseFlagInteger(flag.name, it->second, flag.min, flag.max));
     const std::string_view name = flag.name;
-    if (name == "max-requests") limits.trace.max_requests = *v;
-    if (name == "max-keys") limits.trace.max_distinct_keys = *v;
-    if (name == "max-blocks-per-line") limits.trace.max_blocks_per_line = *v;
-    if (name == "max-line-bytes") limits.trace.max_line_bytes = *v;
-    if (name == "max-memory-mb") limits.max_memory_mb = *v;
-    if (name == "max-replayed") limits.max_replayed_requests = *v;
+    if (name == "max-requests") limits.trace.max_requests = v;
+    if (name == "max-keys") limits.trace.max_distinct_keys = v;
+    if (name == "max-blocks-per-line") limits.trace.max_blocks_per_line = v;
+    if (name == "max-line-bytes") limits.trace.max_line_bytes = v;
+    if (name == "max-memory-mb") limits.max_memory_mb = v;
+    if (name == "max-replayed") limits.max_replayed_requests = v;
   }
   return limits;
 }

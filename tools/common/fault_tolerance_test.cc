@@ -8,6 +8,7 @@
 
 #include "pg/pg_test_util.h"
 #include "testing/service_env.h"
+#include "testing/status_matchers.h"
 
 namespace chinook::tools {
 namespace {
@@ -25,7 +26,7 @@ TEST(RetrierTest, TransientErrorsAreRetriedUntilSuccess) {
     EXPECT_EQ(attempt, calls);
     return ++calls < 4 ? UnavailableError("server restarting") : Status::Ok();
   });
-  EXPECT_TRUE(s.ok()) << s.ToString();
+  CHINOOK_EXPECT_OK(s);
   const RetryStats stats = retrier.Stats();
   EXPECT_EQ(stats.operations, 1u);
   EXPECT_EQ(stats.failed_attempts, 3u);
@@ -95,7 +96,7 @@ TEST(CleanUpTest, DropsTheSchemaOfARun) {
   EXPECT_EQ(report.schema_attempts, 1);
   EXPECT_TRUE(report.Leftovers("CHINOOK_PG_DSN", "").empty());
   auto left = pg::testing::AdminExec(dsn, "SELECT count(*) FROM pg_namespace WHERE nspname = '" + schema + "'");
-  ASSERT_TRUE(left.ok()) << left.status().ToString();
+  CHINOOK_ASSERT_OK(left);
   EXPECT_EQ(*left, "0");
 }
 

@@ -1,6 +1,7 @@
 #include "ab.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -19,8 +20,10 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <thread>
 
+#include "compare.h"
 #include "stats.h"
 
 extern char** environ;
@@ -210,8 +213,12 @@ Result<double> ParseDuration(const std::string& text) {
   return total;
 }
 
-Status RunProgram(const std::vector<std::string>& argv, const std::string& log_path, double timeout_seconds,
-                  const std::string& stderr_path) {
+namespace {
+
+// Starts argv[0] in a process group of its own (see RunProgram); on `cpu` >= 0 pinned to that CPU
+// (the child inherits the calling thread's affinity, set around the spawn and restored).
+Result<pid_t> SpawnProgram(const std::vector<std::string>& argv, const std::string& log_path,
+                           const std::string& stderr_path, int cpu) {
   if (g_signal != 0) return FailedPreconditionError(std::string("interrupted by ") + strsignal(g_signal));
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -237,13 +244,26 @@ Status RunProgram(const std::vector<std::string>& argv, const std::string& log_p
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  cpu_set_t saved;
+  const bool pin = cpu >= 0 && sched_getaffinity(0, sizeof saved, &saved) == 0;
+  if (pin) {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    (void)sched_setaffinity(0, sizeof one, &one);
+  }
   pid_t pid = 0;
   const int rc = posix_spawn(&pid, args[0], &actions, &attr, args.data(), environ);
+  if (pin) (void)sched_setaffinity(0, sizeof saved, &saved);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) return FailedPreconditionError(argv[0] + ": cannot start: " + std::strerror(rc));
-  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                           std::chrono::duration<double>(timeout_seconds));
+  return pid;
+}
+
+// Waits for a process SpawnProgram started, until `deadline`; see RunProgram.
+Status AwaitProgram(pid_t pid, const std::vector<std::string>& argv, const std::string& log_path,
+                    Clock::time_point deadline, double timeout_seconds) {
   int status = 0;
   const Wait w = WaitUntil(pid, deadline, &status);
   if (w != Wait::kExited) {
@@ -266,6 +286,63 @@ Status RunProgram(const std::vector<std::string>& argv, const std::string& log_p
                                    Tail(log_path, 10));
   }
   return Status::Ok();
+}
+
+Clock::time_point DeadlineIn(double seconds) {
+  return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+}  // namespace
+
+Status RunProgram(const std::vector<std::string>& argv, const std::string& log_path, double timeout_seconds,
+                  const std::string& stderr_path) {
+  CHINOOK_ASSIGN_OR_RETURN(const pid_t pid, SpawnProgram(argv, log_path, stderr_path, -1));
+  return AwaitProgram(pid, argv, log_path, DeadlineIn(timeout_seconds), timeout_seconds);
+}
+
+std::array<Status, 2> RunDuet(const std::array<const std::vector<std::string>*, 2>& argv,
+                              const std::array<std::string, 2>& log_path, double timeout_seconds, int cpu) {
+  std::array<Status, 2> out;
+  std::array<pid_t, 2> pid = {-1, -1};
+  for (int k = 0; k < 2; ++k) {
+    Result<pid_t> started = SpawnProgram(*argv[k], log_path[k], "", cpu);
+    if (started.ok()) {
+      pid[k] = *started;
+    } else {
+      out[k] = started.status();
+    }
+  }
+  const Clock::time_point deadline = DeadlineIn(timeout_seconds);
+  for (int k = 0; k < 2; ++k) {
+    if (pid[k] > 0) out[k] = AwaitProgram(pid[k], *argv[k], log_path[k], deadline, timeout_seconds);
+  }
+  return out;
+}
+
+int DuetCpu() {
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return -1;
+  for (int cpu = CPU_SETSIZE - 1; cpu >= 0; --cpu) {
+    if (CPU_ISSET(cpu, &allowed)) return cpu;
+  }
+  return -1;
+}
+
+bool RunsAsDuet(const std::string& name, const AbOptions& options) {
+  if (options.duet == AbOptions::Duet::kOff) return false;
+  if (DeclaredTimeMetric(name) != kCpuTime) return false;  // real time: two processes would wait on each other
+  // Several threads on one CPU measure something else than the benchmark means (no contention).
+  if (const size_t at = name.find("/threads:"); at != std::string::npos && std::atoi(name.c_str() + at + 9) > 1) {
+    return false;
+  }
+  if (!options.sequential.empty()) {
+    try {
+      if (std::regex_search(name, std::regex(options.sequential, std::regex::ECMAScript))) return false;
+    } catch (const std::regex_error&) {
+      return false;  // rejected when the options were parsed
+    }
+  }
+  return true;
 }
 
 Result<AbRuns> RunInterleaved(const std::string& base_binary, const std::string& head_binary,
@@ -311,12 +388,10 @@ Result<AbRuns> RunInterleaved(const std::string& base_binary, const std::string&
   AbRuns runs;
   std::vector<Sampled> list;
   if (options.per_benchmark) {
-    Result<std::vector<std::string>> base_names = ListBenchmarks(base_binary, options.benchmark_args, dir + "/list-base.log");
-    if (!base_names.ok()) return base_names.status();
-    Result<std::vector<std::string>> head_names = ListBenchmarks(head_binary, options.benchmark_args, dir + "/list-head.log");
-    if (!head_names.ok()) return head_names.status();
+    CHINOOK_ASSIGN_OR_RETURN(auto base_names, ListBenchmarks(base_binary, options.benchmark_args, dir + "/list-base.log"));
+    CHINOOK_ASSIGN_OR_RETURN(auto head_names, ListBenchmarks(head_binary, options.benchmark_args, dir + "/list-head.log"));
     std::map<std::string, size_t> index;
-    for (const auto& [names, side] : {std::pair{&*base_names, 0}, std::pair{&*head_names, 1}}) {
+    for (const auto& [names, side] : {std::pair{&base_names, 0}, std::pair{&head_names, 1}}) {
       for (const std::string& n : *names) {
         auto [it, fresh] = index.emplace(n, list.size());
         if (fresh) list.push_back({.name = n});
@@ -338,24 +413,35 @@ Result<AbRuns> RunInterleaved(const std::string& base_binary, const std::string&
   }
 
   // One process: `bin` with `filter` (per-benchmark mode) into round `round`'s run of `side`.
-  const auto run_one = [&](const std::string& bin, const char* side, int round, int bench, const std::string& name,
-                           BenchmarkRun* into) -> Status {
+  struct Launch {
+    std::string bin;
+    const char* side;
+    std::string json_path, log_path, where;
+    std::vector<std::string> argv;
+  };
+  const auto launch_for = [&](const std::string& bin, const char* side, int round, int bench,
+                              const std::string& name) {
     char stem[64];
     if (bench < 0) {
       std::snprintf(stem, sizeof stem, "round%02d-%s", round + 1, side);
     } else {
       std::snprintf(stem, sizeof stem, "round%03d-%s-b%03d", round + 1, side, bench);
     }
-    const std::string json_path = dir + "/" + stem + ".json";
-    const std::string log_path = dir + "/" + stem + ".log";
-    std::vector<std::string> argv = {bin};
-    argv.insert(argv.end(), common.begin(), common.end());
-    if (bench >= 0) argv.push_back("--benchmark_filter=" + ExactFilter(name));
-    argv.push_back("--benchmark_out=" + json_path);
-    argv.push_back("--benchmark_out_format=json");
-    const std::string where = std::string("ab round ") + std::to_string(round + 1) + ", " + side +
-                              (bench >= 0 ? ", " + name : std::string()) + (temporary ? "" : " (log " + log_path + ")");
-    Status st = RunProgram(argv, log_path, options.run_timeout_seconds);
+    Launch l{bin, side, dir + "/" + stem + ".json", dir + "/" + stem + ".log", "", {bin}};
+    l.argv.insert(l.argv.end(), common.begin(), common.end());
+    if (bench >= 0) l.argv.push_back("--benchmark_filter=" + ExactFilter(name));
+    l.argv.push_back("--benchmark_out=" + l.json_path);
+    l.argv.push_back("--benchmark_out_format=json");
+    l.where = std::string("ab round ") + std::to_string(round + 1) + ", " + side +
+              (bench >= 0 ? ", " + name : std::string()) + (temporary ? "" : " (log " + l.log_path + ")");
+    return l;
+  };
+  // Reads what a finished process wrote into `into`.
+  const auto collect = [&](const Launch& l, Status st, int bench, const std::string& name, BenchmarkRun* into) -> Status {
+    const std::string& where = l.where;
+    const char* side = l.side;
+    const std::string& bin = l.bin;
+    const std::string& json_path = l.json_path;
     if (!st.ok()) return st.Annotate(where);
     Result<BenchmarkRun> run = ReadBenchmarkFile(json_path);
     if (!run.ok()) return run.status().Annotate(where);
@@ -370,12 +456,27 @@ Result<AbRuns> RunInterleaved(const std::string& base_binary, const std::string&
     }
     return Status::Ok();
   };
+  const auto run_one = [&](const std::string& bin, const char* side, int round, int bench, const std::string& name,
+                           BenchmarkRun* into) -> Status {
+    const Launch l = launch_for(bin, side, round, bench, name);
+    return collect(l, RunProgram(l.argv, l.log_path, options.run_timeout_seconds), bench, name, into);
+  };
+  const int duet_cpu = DuetCpu();
 
   stats::Rng rng(options.seed);
   const bool budgeted = options.budget_seconds > 0 && !options.fixed_rounds;
   const auto over_budget = [&](double next_cost) {
     return budgeted && Since(started) + next_cost > options.budget_seconds;
   };
+  if (options.per_benchmark && options.progress) {
+    int duets = 0;
+    for (const Sampled& s : list) duets += s.in_base && s.in_head && RunsAsDuet(s.name, options);
+    if (duets > 0) {
+      options.progress(std::to_string(duets) + " of " + std::to_string(list.size()) +
+                       " benchmarks run as duets (base and head at once, both on CPU " + std::to_string(duet_cpu) +
+                       "); the others back to back");
+    }
+  }
   for (int round = 0; round < options.max_rounds; ++round) {
     BenchmarkRun base_run, head_run;
     base_run.source = "base " + base_binary;
@@ -419,12 +520,22 @@ Result<AbRuns> RunInterleaved(const std::string& base_binary, const std::string&
         const auto pair_start = Clock::now();
         // A B or B A, alternating by pair and benchmark: both positions equally often.
         const bool base_first = (s.pairs + static_cast<int>(i)) % 2 == 0;
+        std::array<Status, 2> duet_status;
+        const bool duet = s.in_base && s.in_head && RunsAsDuet(s.name, options);
+        if (duet) {
+          const Launch lb = launch_for(base_binary, "base", round, static_cast<int>(i), s.name);
+          const Launch lh = launch_for(head_binary, "head", round, static_cast<int>(i), s.name);
+          duet_status = RunDuet({&lb.argv, &lh.argv}, {lb.log_path, lh.log_path}, options.run_timeout_seconds, duet_cpu);
+          duet_status[0] = collect(lb, duet_status[0], static_cast<int>(i), s.name, &base_run);
+          duet_status[1] = collect(lh, duet_status[1], static_cast<int>(i), s.name, &head_run);
+        }
         for (int k = 0; k < 2; ++k) {
           const bool base_turn = (k == 0) == base_first;
           if (base_turn ? !s.in_base : !s.in_head) continue;
           BenchmarkRun* into = base_turn ? &base_run : &head_run;
-          Status st = run_one(base_turn ? base_binary : head_binary, base_turn ? "base" : "head", round,
-                              static_cast<int>(i), s.name, into);
+          Status st = duet ? duet_status[base_turn ? 0 : 1]
+                           : run_one(base_turn ? base_binary : head_binary, base_turn ? "base" : "head", round,
+                                     static_cast<int>(i), s.name, into);
           if (!st.ok()) {
             if (g_signal != 0) return st;
             // This benchmark failed on this side: recorded as its error, and not sampled again.

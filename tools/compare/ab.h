@@ -25,6 +25,7 @@
 #ifndef CHINOOK_TOOLS_COMPARE_AB_H_
 #define CHINOOK_TOOLS_COMPARE_AB_H_
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <set>
@@ -65,6 +66,20 @@ struct AbOptions {
   // take 7 s a process then still gives its 0.3 s CPU-bound benchmarks enough pairs to resolve
   // a 10% change. Off: every unsettled benchmark runs every round.
   bool cost_weighted = true;
+  // Duet runs (per-benchmark mode): base and head of a pair start at the same moment, both pinned
+  // to one CPU, so that they share whatever the machine does meanwhile. On a shared runner the
+  // speed of a virtual CPU changes by up to 1.6x for seconds at a time (the host's other tenants);
+  // processes run one after the other land in different such periods, processes sharing one CPU
+  // in the same. Measured on a 2-core VM: the log ratio of identical binaries had a standard
+  // deviation of 1.6% in duets against 9.8% back to back on one pinned CPU and 22-26% unpinned
+  // (BM_Serialize_Naive, 20 pairs each). kAuto runs as duets the benchmarks judged on CPU time
+  // that run one thread; real-time benchmarks (two processes would wait on each other) and
+  // multi-threaded ones (one CPU removes the contention they measure) run back to back.
+  enum class Duet { kAuto, kOff };
+  Duet duet = Duet::kAuto;
+  // ECMAScript regex: matching benchmarks never run as duets (they share state outside the
+  // process, e.g. a database table both sides would write). Empty: none.
+  std::string sequential;
   // Where per-round JSON and console logs go; created if needed and kept. Empty: a temporary
   // directory, removed afterwards, also when a run failed (the error carries the log's last lines).
   std::string work_dir;
@@ -106,6 +121,17 @@ Result<AbRuns> RunInterleaved(const std::string& base_binary, const std::string&
 // `stderr_path`, when given, receives stderr apart from stdout.
 Status RunProgram(const std::vector<std::string>& argv, const std::string& log_path, double timeout_seconds,
                   const std::string& stderr_path = "");
+
+// Runs two programs at once (RunProgram each), both pinned to `cpu` when it is >= 0; the
+// statuses of both.
+std::array<Status, 2> RunDuet(const std::array<const std::vector<std::string>*, 2>& argv,
+                              const std::array<std::string, 2>& log_path, double timeout_seconds, int cpu);
+
+// The CPU duets run on: the highest-numbered one the tool may use, or -1.
+int DuetCpu();
+
+// Whether ab runs this benchmark's pairs as duets under `options` (see AbOptions::duet).
+bool RunsAsDuet(const std::string& name, const AbOptions& options);
 
 // The signal that interrupted the last RunInterleaved, or 0.
 int InterruptSignal();

@@ -16,6 +16,7 @@
 
 #include "ab.h"
 #include "compare.h"
+#include "testing/status_matchers.h"
 
 namespace chinook::compare {
 namespace {
@@ -108,7 +109,7 @@ class AdaptiveAbTest : public ::testing::Test {
       return s;
     };
     Result<AbRuns> runs = RunInterleaved(CHINOOK_TESTBENCH_BASE, head, o);
-    EXPECT_TRUE(runs.ok()) << runs.status().ToString();
+    CHINOOK_EXPECT_OK(runs);
     if (!runs.ok()) return Report();
     *runs_out = *runs;
     return ComparePaired(runs->base, runs->head, GatesConfig(), options);
@@ -177,7 +178,7 @@ TEST(ProcessGroupTest, GrandchildrenDoNotOutliveTheRun) {
   // Exited normally, leaving a background job behind: killed too.
   std::remove(pidfile.c_str());
   s = RunProgram({"/bin/sh", "-c", "sleep 60 & echo $! > " + pidfile}, log, 10);
-  EXPECT_TRUE(s.ok()) << s.ToString();
+  CHINOOK_EXPECT_OK(s);
   grandchild = ReadPid(pidfile);
   ASSERT_GT(grandchild, 0);
   for (int i = 0; i < 100 && !Gone(grandchild); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -223,7 +224,7 @@ TEST(AbFailuresTest, ACrashingBenchmarkIsReportedAndTheOthersCompared) {
   o.max_rounds = 3;
   o.fixed_rounds = true;
   Result<AbRuns> runs = RunInterleaved(fake, fake, o);
-  ASSERT_TRUE(runs.ok()) << runs.status().ToString();
+  CHINOOK_ASSERT_OK(runs);
   const Report r = ComparePaired(runs->base, runs->head, GatesConfig(), CompareOptions());
   bool saw_crash = false;
   for (const BenchmarkComparison& b : r.benchmarks) {
@@ -397,7 +398,7 @@ TEST(AllowAbsentTest, GatedBenchmarksAFilteredRunLeftOutDoNotFailIt) {
   std::ofstream(gates_path) << R"({"bounds": [{"id": "b", "benchmark": "BM_Gated", "metric": "cpu_time",
       "max": 1e9, "reason": "test"}]})";
   Result<GatesConfig> config = LoadGates(gates_path);
-  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  CHINOOK_ASSERT_OK(config);
   BenchmarkRun base, head;
   for (const char* name : {"BM_Gated", "BM_Other"}) {
     Measurements m;

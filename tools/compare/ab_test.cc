@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,9 +13,12 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "compare.h"
 #include "json.h"
+#include "testing/status_matchers.h"
 
 namespace chinook::compare {
 namespace {
@@ -52,7 +56,7 @@ class AbEndToEndTest : public ::testing::Test {
 
 TEST_F(AbEndToEndTest, SlowdownIsFlaggedAndNothingElse) {
   Result<AbRuns> runs = RunInterleaved(CHINOOK_TESTBENCH_BASE, CHINOOK_TESTBENCH_SLOW, Options());
-  ASSERT_TRUE(runs.ok()) << runs.status().ToString();
+  CHINOOK_ASSERT_OK(runs);
   ASSERT_EQ(runs->base.size(), 15u);
   ASSERT_EQ(runs->head.size(), 15u);
   const Report r = ComparePaired(runs->base, runs->head, GatesConfig(), ManualTime());
@@ -71,7 +75,7 @@ TEST_F(AbEndToEndTest, SlowdownIsFlaggedAndNothingElse) {
 
 TEST_F(AbEndToEndTest, IdenticalBuildsRaiseNoAlarm) {
   Result<AbRuns> runs = RunInterleaved(CHINOOK_TESTBENCH_BASE, CHINOOK_TESTBENCH_BASE, Options());
-  ASSERT_TRUE(runs.ok()) << runs.status().ToString();
+  CHINOOK_ASSERT_OK(runs);
   const Report r = ComparePaired(runs->base, runs->head, GatesConfig(), ManualTime());
   EXPECT_EQ(r.Count(Verdict::kRegression), 0);
   EXPECT_EQ(r.Count(Verdict::kImprovement), 0);
@@ -87,7 +91,7 @@ TEST_F(AbEndToEndTest, ArgumentsReachBothProgramsAndFilesAreKept) {
   o.benchmark_args = {"--benchmark_filter=BM_Spin", "--benchmark_min_time=0.01"};
   o.work_dir = dir;
   Result<AbRuns> runs = RunInterleaved(CHINOOK_TESTBENCH_BASE, CHINOOK_TESTBENCH_SLOW, o);
-  ASSERT_TRUE(runs.ok()) << runs.status().ToString();
+  CHINOOK_ASSERT_OK(runs);
   EXPECT_EQ(runs->benchmarks.size(), 3u);  // the filter chose what is listed
   EXPECT_EQ(runs->base[0].benchmarks.size(), 3u);
   EXPECT_EQ(runs->head[1].benchmarks.size(), 3u);
@@ -99,7 +103,7 @@ TEST_F(AbEndToEndTest, ArgumentsReachBothProgramsAndFilesAreKept) {
   std::filesystem::remove_all(dir);
   o.per_benchmark = false;
   runs = RunInterleaved(CHINOOK_TESTBENCH_BASE, CHINOOK_TESTBENCH_SLOW, o);
-  ASSERT_TRUE(runs.ok()) << runs.status().ToString();
+  CHINOOK_ASSERT_OK(runs);
   EXPECT_EQ(runs->base[0].benchmarks.size(), 3u);
   for (const char* f : {"round01-base.json", "round01-head.json", "round02-head.log", "round02-base.json"}) {
     EXPECT_TRUE(std::filesystem::exists(dir + "/" + f)) << f;
@@ -196,6 +200,52 @@ TEST(CliTest, GatesInCheckMode) {
   c = RunCli("check " + Fixture("gb17_reps_a.json") + " --gates " + gates);
   EXPECT_EQ(c.exit_code, 2);
   EXPECT_NE(c.output.find("gates.json:1:13: bounds[0]: missing \"reason\""), std::string::npos) << c.output;
+}
+
+// Duets: which benchmarks run as duets, and both programs of a duet run on the one CPU.
+TEST(DuetTest, SingleThreadedCpuTimeBenchmarksOnly) {
+  AbOptions options;
+  EXPECT_TRUE(RunsAsDuet("BM_Serialize", options));
+  EXPECT_TRUE(RunsAsDuet("BM_Get/threads:1", options));
+  EXPECT_FALSE(RunsAsDuet("BM_Get/threads:2", options));
+  EXPECT_FALSE(RunsAsDuet("BM_Get/threads:16", options));
+  EXPECT_FALSE(RunsAsDuet("BM_Query/real_time", options));
+  EXPECT_FALSE(RunsAsDuet("BM_Io/manual_time", options));
+  options.sequential = "^BM_Ser";
+  EXPECT_FALSE(RunsAsDuet("BM_Serialize", options));
+  EXPECT_TRUE(RunsAsDuet("BM_Parse", options));
+  options.duet = AbOptions::Duet::kOff;
+  EXPECT_FALSE(RunsAsDuet("BM_Parse", options));
+}
+
+TEST(DuetTest, BothProgramsRunPinnedToTheDuetCpu) {
+  const int cpu = DuetCpu();
+  ASSERT_GE(cpu, 0);
+  const std::string a = TempPath("duet_a.log"), b = TempPath("duet_b.log");
+  const std::vector<std::string> show = {"/bin/sh", "-c", "grep Cpus_allowed_list /proc/self/status"};
+  const std::vector<std::string> fail = {"/bin/sh", "-c", "exit 3"};
+  cpu_set_t before;
+  ASSERT_EQ(sched_getaffinity(0, sizeof before, &before), 0);
+  std::array<Status, 2> st = RunDuet({&show, &show}, {a, b}, 30, cpu);
+  CHINOOK_ASSERT_OK(st[0]);
+  CHINOOK_ASSERT_OK(st[1]);
+  for (const std::string& log : {a, b}) {
+    std::ifstream in(log);
+    std::string line;
+    std::getline(in, line);
+    EXPECT_EQ(line, "Cpus_allowed_list:\t" + std::to_string(cpu)) << log;
+  }
+  // The tool's own affinity is restored after the spawn.
+  cpu_set_t now;
+  ASSERT_EQ(sched_getaffinity(0, sizeof now, &now), 0);
+  EXPECT_TRUE(CPU_EQUAL(&now, &before));
+  // One side failing does not hide the other's outcome.
+  st = RunDuet({&show, &fail}, {a, b}, 30, cpu);
+  CHINOOK_EXPECT_OK(st[0]);
+  EXPECT_FALSE(st[1].ok());
+  EXPECT_NE(st[1].message().find("exited with status 3"), std::string::npos) << st[1].message();
+  std::filesystem::remove(a);
+  std::filesystem::remove(b);
 }
 
 }  // namespace

@@ -544,9 +544,8 @@ Result<GatesConfig> ParseGates(const json::Value& doc, std::string_view source) 
 }
 
 Result<GatesConfig> LoadGates(const std::string& path) {
-  Result<json::Value> doc = json::ParseFile(path);
-  if (!doc.ok()) return doc.status();
-  return ParseGates(*doc, path);
+  CHINOOK_ASSIGN_OR_RETURN(auto doc, json::ParseFile(path));
+  return ParseGates(doc, path);
 }
 
 std::vector<GateResult> EvaluateGates(const GatesConfig& config, std::span<const BenchmarkRun> rounds,

@@ -1,4 +1,5 @@
 #include "gates.h"
+#include "testing/status_matchers.h"
 
 #include <gtest/gtest.h>
 
@@ -29,9 +30,8 @@ BenchmarkRun MakeRun(const std::vector<std::pair<std::string, MetricMap>>& bench
 }
 
 Result<GatesConfig> ParseText(const std::string& text) {
-  Result<json::Value> doc = json::Parse(text, "gates.json");
-  if (!doc.ok()) return doc.status();
-  return ParseGates(*doc, "gates.json");
+  CHINOOK_ASSIGN_OR_RETURN(auto doc, json::Parse(text, "gates.json"));
+  return ParseGates(doc, "gates.json");
 }
 
 TEST(GlobTest, MatchesWholeNameAndCaptures) {
@@ -64,7 +64,7 @@ TEST(GatesParseTest, FullFile) {
                    {"benchmark": "BM_Pg*", "threshold_pct": 50, "reason": "never reached: first match wins"},
                    {"benchmark": "*", "metric": "real_time", "threshold_pct": 9, "reason": "wall clock is noisier"}]
   })");
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  CHINOOK_ASSERT_OK(c);
   EXPECT_DOUBLE_EQ(c->threshold, 0.07);
   EXPECT_DOUBLE_EQ(c->alpha, 0.01);
   EXPECT_EQ(c->correction, Correction::kBenjaminiHochberg);
@@ -135,7 +135,7 @@ TEST(GatesParseTest, MistakesAreErrorsWithPositions) {
 
 TEST(GatesParseTest, ProjectGatesFileLoads) {
   Result<GatesConfig> c = LoadGates(std::string(CHINOOK_COMPARE_TESTDATA) + "/../../../benchmarks/gates.json");
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  CHINOOK_ASSERT_OK(c);
   EXPECT_FALSE(c->ratios.empty());
 }
 

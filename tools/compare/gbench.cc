@@ -587,15 +587,13 @@ Result<BenchmarkRun> ReadBenchmarkJson(std::string_view text, std::string_view s
     return InvalidArgumentError(std::string(source) + ":1:1: empty input: no benchmarks in " + std::string(source) +
                                 " (the program wrote nothing: a --benchmark_filter that matched nothing, or a crash?)");
   }
-  Result<json::Value> doc = json::Parse(text, source);
-  if (!doc.ok()) return doc.status();
-  return Reader(source).Read(*doc);
+  CHINOOK_ASSIGN_OR_RETURN(auto doc, json::Parse(text, source));
+  return Reader(source).Read(doc);
 }
 
 Result<BenchmarkRun> ReadBenchmarkFile(const std::string& path) {
-  Result<std::string> text = json::ReadFile(path);
-  if (!text.ok()) return text.status();
-  return ReadBenchmarkJson(*text, path);
+  CHINOOK_ASSIGN_OR_RETURN(auto text, json::ReadFile(path));
+  return ReadBenchmarkJson(text, path);
 }
 
 void MergeRuns(const BenchmarkRun& more, BenchmarkRun* into) {

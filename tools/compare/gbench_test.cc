@@ -2,6 +2,7 @@
 // 1.7.1 (gb17_*), a file in the 1.9 shape with every kind of entry (gb19_shape.json), a file from
 // before run_type existed (gb14_legacy.json), and broken files.
 #include "gbench.h"
+#include "testing/status_matchers.h"
 
 #include <gtest/gtest.h>
 
@@ -18,7 +19,7 @@ std::string Fixture(const std::string& name) { return std::string(CHINOOK_COMPAR
 
 BenchmarkRun Load(const std::string& name) {
   Result<BenchmarkRun> run = ReadBenchmarkFile(Fixture(name));
-  EXPECT_TRUE(run.ok()) << run.status().ToString();
+  CHINOOK_EXPECT_OK(run);
   return run.ok() ? std::move(*run) : BenchmarkRun{};
 }
 
@@ -136,7 +137,7 @@ TEST(GbenchReaderTest, PartiallyFailedRepetitionsKeepTheGoodOnes) {
      "real_time": 0, "cpu_time": 0, "time_unit": "ns"},
     {"name": "BM_X", "run_name": "BM_X", "run_type": "iteration", "real_time": 11, "cpu_time": 10, "time_unit": "ns"}]})";
   Result<BenchmarkRun> run = ReadBenchmarkJson(text, "partial.json");
-  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  CHINOOK_ASSERT_OK(run);
   const Measurements* m = run->Find("BM_X");
   ASSERT_TRUE(m->ok());
   EXPECT_EQ(m->Find("real_time")->size(), 2u);
@@ -274,7 +275,7 @@ TEST(GbenchHostileInputTest, NoUsableTimeIsAnErrorNamingFileAndBenchmark) {
   Result<BenchmarkRun> r = ReadBenchmarkJson(File({Entry("BM_Some", 0, 2, R"("real_time": NaN, "cpu_time": NaN)"),
                                                    Entry("BM_Some", 1, 2, R"("real_time": 4, "cpu_time": 4)")}),
                                              "h.json");
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  CHINOOK_ASSERT_OK(r);
   EXPECT_TRUE(HasWarning(*r, "BM_Some: 1 real_time value(s) are NaN, infinite or null; left out"));
 }
 
@@ -288,7 +289,7 @@ TEST(GbenchHostileInputTest, StringsWhereNumbersBelongNameLineColumnBenchmarkAnd
   EXPECT_TRUE(Has(e, "(BM_Iter): \"max_bytes_used\" is a boolean; expected a number")) << e;
   // A member Google Benchmark does not write is left out, but not in silence.
   Result<BenchmarkRun> r = ReadBenchmarkJson(File({Entry("BM_C", 0, 1, R"("real_time": 1, "cpu_time": 1, "hits": "7")")}), "h.json");
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  CHINOOK_ASSERT_OK(r);
   EXPECT_EQ(r->Find("BM_C")->Find("hits"), nullptr);
   EXPECT_TRUE(HasWarning(*r, "h.json: BM_C: \"hits\" is not a number in 1 entries; not a metric, left out"));
   e = ErrorOf(R"({"benchmarks": [{"name": "BM_T", "iterations": "many", "real_time": 1, "cpu_time": 1}]})");
@@ -323,7 +324,7 @@ TEST(GbenchHostileInputTest, ImpossibleTimesAndIterationCountsAreRejected) {
   EXPECT_TRUE(Has(e, "\"real_time\" is -1: impossible")) << e;
   // A wall-clocked benchmark may show no CPU time on a coarse clock: kept, with a warning.
   Result<BenchmarkRun> r = ReadBenchmarkJson(File({Entry("BM_Wait/real_time", 0, 1, R"("real_time": 5, "cpu_time": 0)")}), "h.json");
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  CHINOOK_ASSERT_OK(r);
   EXPECT_TRUE(HasWarning(*r, "BM_Wait/real_time: cpu_time is 0 in 1 entries"));
 }
 
@@ -358,7 +359,7 @@ TEST(GbenchHostileInputTest, TwoBenchmarksOfOneNameAreAnErrorNamingBoth) {
             R"({"name": "BM_A_mean", "run_name": "BM_A", "run_type": "aggregate", "aggregate_name": "mean", "repetitions": 2,
                 "iterations": 2, "real_time": 5.5, "cpu_time": 5.5, "time_unit": "ns"})"}),
       "h.json");
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  CHINOOK_ASSERT_OK(r);
   EXPECT_EQ(r->Find("BM_A")->Find("real_time")->size(), 2u);
   EXPECT_TRUE(ReadBenchmarkFile(Fixture("gb14_legacy.json")).ok());
 }
@@ -385,7 +386,7 @@ TEST(GbenchHostileInputTest, DanglingMemoryResultsOfKnownBadVersionsAreDropped) 
                                      std::string(R"("library_version": "v1.8.3")"),
                                      std::string(R"("library_version": "v1.9.1-3-gabcdef")")}) {
     Result<BenchmarkRun> r = ReadBenchmarkJson(File(entries, context), "old.json");
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    CHINOOK_ASSERT_OK(r);
     const Measurements* m = r->Find("BM_S");
     for (const char* field : {"max_bytes_used", "total_allocated_bytes", "net_heap_growth", "allocs_per_iter"}) {
       ASSERT_NE(m->Find(field), nullptr) << context << " " << field;
@@ -400,7 +401,7 @@ TEST(GbenchHostileInputTest, DanglingMemoryResultsOfKnownBadVersionsAreDropped) 
   }
   // A fixed version keeps every repetition, but still refuses figures no run can have.
   Result<BenchmarkRun> r = ReadBenchmarkJson(File(entries, R"("library_version": "v1.9.2")"), "new.json");
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  CHINOOK_ASSERT_OK(r);
   const Measurements* m = r->Find("BM_S");
   EXPECT_EQ(m->Find("allocs_per_iter")->size(), 3u);
   EXPECT_EQ(m->Find("max_bytes_used")->size(), 1u);
@@ -415,7 +416,7 @@ TEST(GbenchHostileInputTest, DanglingMemoryResultsOfKnownBadVersionsAreDropped) 
       {"name": "BM_O", "run_name": "BM_O", "run_type": "iteration", "repetitions": 2, "repetition_index": 1, "threads": 1,
        "iterations": 10, "real_time": 1, "cpu_time": 1, "time_unit": "ns", "allocs_per_iter": -2, "max_bytes_used": 64.5}]})",
                         "v15.json");
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  CHINOOK_ASSERT_OK(r);
   EXPECT_EQ(r->Find("BM_O")->Find("max_bytes_used")->size(), 1u);
   EXPECT_EQ(r->Find("BM_O")->Find("allocs_per_iter")->size(), 1u);
   EXPECT_TRUE(HasWarning(*r, "BM_O: allocs_per_iter = -2 is not a plausible allocation count"));

@@ -93,13 +93,12 @@ std::string MachineClass(const BenchmarkRun& run) {
 
 Result<std::string> AddToHistory(const std::string& results_path, const std::string& dir,
                                  const std::string& machine_class) {
-  Result<BenchmarkRun> run = ReadBenchmarkFile(results_path);
-  if (!run.ok()) return run.status();
-  if (run->benchmarks.empty()) return InvalidArgumentError(results_path + ": no benchmarks: nothing to record");
-  const std::string cls = machine_class.empty() ? MachineClass(*run) : Slug(machine_class);
-  std::string date = DateOf(*run);
+  CHINOOK_ASSIGN_OR_RETURN(auto run, ReadBenchmarkFile(results_path));
+  if (run.benchmarks.empty()) return InvalidArgumentError(results_path + ": no benchmarks: nothing to record");
+  const std::string cls = machine_class.empty() ? MachineClass(run) : Slug(machine_class);
+  std::string date = DateOf(run);
   if (date.empty()) return InvalidArgumentError(results_path + ": no date in its context: cannot place it in history");
-  const std::string name = Slug(date) + "_" + Slug(Short(CommitOf(*run))) + ".json";
+  const std::string name = Slug(date) + "_" + Slug(Short(CommitOf(run))) + ".json";
   const fs::path target = fs::path(dir) / cls / name;
   std::error_code ec;
   fs::create_directories(target.parent_path(), ec);

@@ -15,6 +15,7 @@
 
 #include "changepoint.h"
 #include "stats.h"
+#include "testing/status_matchers.h"
 
 namespace chinook::compare {
 namespace {
@@ -143,7 +144,7 @@ TEST(HistoryStoreTest, AddsNeverOverwritesAndSortsByDate) {
   const std::string in = dir + "/in";
   std::filesystem::create_directories(in);
   Result<std::string> a = AddToHistory(WriteRun(in + "/b.json", 100, "2026-02-01T00:00:00Z", "bbbb"), dir + "/h", "");
-  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  CHINOOK_ASSERT_OK(a);
   EXPECT_NE(a->find("/test-2cpu/"), std::string::npos) << *a;
   ASSERT_TRUE(AddToHistory(WriteRun(in + "/a.json", 100, "2026-01-01T00:00:00Z", "aaaa"), dir + "/h", "").ok());
   EXPECT_EQ(AddToHistory(in + "/b.json", dir + "/h", "").status().code(), StatusCode::kAlreadyExists);
@@ -154,7 +155,7 @@ TEST(HistoryStoreTest, AddsNeverOverwritesAndSortsByDate) {
   std::ofstream(in + "/empty.json") << R"({"context": {"date": "2026-01-01"}, "benchmarks": []})";
   EXPECT_FALSE(AddToHistory(in + "/empty.json", dir + "/h", "").ok());
   Result<std::vector<HistoryRun>> runs = LoadHistory(dir + "/h", "test-2cpu");
-  ASSERT_TRUE(runs.ok()) << runs.status().ToString();
+  CHINOOK_ASSERT_OK(runs);
   ASSERT_EQ(runs->size(), 2u);
   EXPECT_EQ((*runs)[0].commit, "aaaa");
   EXPECT_EQ((*runs)[1].commit, "bbbb");

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "json.h"
+#include "testing/status_matchers.h"
 
 namespace chinook::compare {
 namespace {
@@ -221,7 +222,7 @@ TEST_F(HostileInputTest, ControlCharactersInNamesAreEscaped) {
   }
   const CliResult r = Cli(base + " " + head + " --format json");
   Result<json::Value> doc = json::Parse(r.out, "report");
-  ASSERT_TRUE(doc.ok()) << doc.status().ToString();
+  CHINOOK_ASSERT_OK(doc);
   EXPECT_EQ(doc->Find("benchmarks")->items()[1].Find("name")->as_string(), evil);
   // Error messages quoting names are escaped too.
   const std::string bad = Write("bad.json", Results(evil, {R"("real_time": -1, "cpu_time": 1)"}));

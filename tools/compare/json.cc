@@ -427,9 +427,8 @@ Result<std::string> ReadFile(const std::string& path) {
 }
 
 Result<Value> ParseFile(const std::string& path) {
-  Result<std::string> text = ReadFile(path);
-  if (!text.ok()) return text.status();
-  return Parse(*text, path);
+  CHINOOK_ASSIGN_OR_RETURN(auto text, ReadFile(path));
+  return Parse(text, path);
 }
 
 namespace {

@@ -1,4 +1,5 @@
 #include "json.h"
+#include "testing/status_matchers.h"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +13,7 @@ namespace {
 
 TEST(JsonTest, ParsesDocumentInOrder) {
   Result<Value> v = Parse(R"({"b": [1, -2.5e3, true, null], "a": {"s": "x\"y\\z\u00e9\ud83d\ude00"}})", "t");
-  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  CHINOOK_ASSERT_OK(v);
   ASSERT_TRUE(v->is_object());
   ASSERT_EQ(v->members().size(), 2u);
   EXPECT_EQ(v->members()[0].first, "b");  // file order, not sorted
@@ -28,7 +29,7 @@ TEST(JsonTest, ParsesDocumentInOrder) {
 
 TEST(JsonTest, AcceptsGoogleBenchmarkNonFiniteTokens) {
   Result<Value> v = Parse(R"({"a": NaN, "b": Infinity, "c": -Infinity, "d": 1e999})", "t");
-  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  CHINOOK_ASSERT_OK(v);
   EXPECT_TRUE(std::isnan(v->Find("a")->as_number()));
   EXPECT_EQ(v->Find("b")->as_number(), HUGE_VAL);
   EXPECT_EQ(v->Find("c")->as_number(), -HUGE_VAL);
@@ -89,7 +90,7 @@ TEST(JsonTest, DeepNestingIsAnErrorNotACrash) {
 
 TEST(JsonTest, ByteOrderMarkAndLoneSurrogates) {
   Result<Value> v = Parse("\xEF\xBB\xBF[\"\\ud800x\"]", "t");
-  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  CHINOOK_ASSERT_OK(v);
   EXPECT_EQ(v->items()[0].as_string(), "\xEF\xBF\xBDx");
 }
 

@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,11 @@ as soon as they are settled and the rest get the remaining time):
   --equal-rounds          every unsettled benchmark in every round (default under a budget:
                           a benchmark whose pair of processes costs c runs in sqrt(c_min/c) of
                           the rounds, so cheap benchmarks get more pairs than 7 s database ones)
+  --duet WHEN             auto (default): a pair of a single-threaded benchmark judged on CPU
+                          time runs as a duet, base and head at once on one CPU, so both see
+                          the same machine; real-time and multi-threaded ones run back to back;
+                          off: every pair back to back
+  --sequential REGEX      benchmarks never run as duets (they share outside state, e.g. rows)
   --interleave WHAT       benchmark (default: one process per benchmark and side) or program
                           (the whole program per process, as before)
   --timeout SECONDS       deadline for one run of one program (default 1800)
@@ -98,6 +104,8 @@ struct Args {
   int max_rounds = AbOptions().max_rounds;
   bool fixed_rounds = false;
   bool equal_rounds = false;
+  bool duet = true;
+  std::string sequential;
   double budget = AbOptions().budget_seconds;
   bool per_benchmark = true;
   double timeout = AbOptions().run_timeout_seconds;
@@ -157,72 +165,76 @@ Result<Args> ParseArgs(int argc, char** argv) {
       a.*(f->second) = true;
       continue;
     }
-    const Result<std::string> v = take();
-    if (!v.ok()) return v.status();
+    CHINOOK_ASSIGN_OR_RETURN(auto v, take());
     if (arg == "--gates") {
-      a.gates = *v;
+      a.gates = v;
     } else if (arg == "--format") {
-      Result<Format> f = ParseFormat(*v);
+      Result<Format> f = ParseFormat(v);
       if (!f.ok()) return UsageError(f.status().message());
       a.format = *f;
     } else if (arg == "--output") {
-      a.output = *v;
+      a.output = v;
     } else if (arg == "--markdown") {
-      a.markdown = *v;
+      a.markdown = v;
     } else if (arg == "--html") {
-      a.html = *v;
+      a.html = v;
     } else if (arg == "--json") {
-      a.json = *v;
+      a.json = v;
     } else if (arg == "--threshold") {
-      Result<double> d = ParseDouble(arg, *v);
-      if (!d.ok()) return d.status();
-      if (*d < 0) return UsageError("--threshold must not be negative");
-      a.threshold_pct = *d;
+      CHINOOK_ASSIGN_OR_RETURN(auto d, ParseDouble(arg, v));
+      if (d < 0) return UsageError("--threshold must not be negative");
+      a.threshold_pct = d;
     } else if (arg == "--alpha" || arg == "--confidence") {
-      Result<double> d = ParseDouble(arg, *v);
-      if (!d.ok()) return d.status();
-      if (!(*d > 0 && *d < 1)) return UsageError(arg + " must be between 0 and 1");
-      (arg == "--alpha" ? a.alpha : a.confidence) = *d;
+      CHINOOK_ASSIGN_OR_RETURN(auto d, ParseDouble(arg, v));
+      if (!(d > 0 && d < 1)) return UsageError(arg + " must be between 0 and 1");
+      (arg == "--alpha" ? a.alpha : a.confidence) = d;
     } else if (arg == "--correction") {
-      if (*v == "holm") {
+      if (v == "holm") {
         a.correction = Correction::kHolm;
-      } else if (*v == "bh") {
+      } else if (v == "bh") {
         a.correction = Correction::kBenjaminiHochberg;
-      } else if (*v == "none") {
+      } else if (v == "none") {
         a.correction = Correction::kNone;
       } else {
         return UsageError("--correction must be holm, bh or none");
       }
     } else if (arg == "--metric") {
-      if (*v != kCpuTime && *v != kRealTime) return UsageError("--metric must be cpu_time or real_time");
-      a.metrics.push_back(*v);
+      if (v != kCpuTime && v != kRealTime) return UsageError("--metric must be cpu_time or real_time");
+      a.metrics.push_back(v);
     } else if (arg == "--color") {
-      if (*v != "auto" && *v != "always" && *v != "never") return UsageError("--color must be auto, always or never");
-      a.color = *v;
+      if (v != "auto" && v != "always" && v != "never") return UsageError("--color must be auto, always or never");
+      a.color = v;
     } else if (arg == "--seed") {
-      Result<double> d = ParseDouble(arg, *v);
-      if (!d.ok()) return d.status();
-      a.seed = static_cast<uint64_t>(*d);
+      CHINOOK_ASSIGN_OR_RETURN(auto d, ParseDouble(arg, v));
+      a.seed = static_cast<uint64_t>(d);
     } else if (arg == "--rounds" || arg == "--max-rounds") {
-      Result<double> d = ParseDouble(arg, *v);
-      if (!d.ok()) return d.status();
-      if (*d < 2 || *d > 1000 || *d != static_cast<int>(*d)) return UsageError(arg + " must be a whole number from 2 to 1000");
-      a.max_rounds = static_cast<int>(*d);
+      CHINOOK_ASSIGN_OR_RETURN(auto d, ParseDouble(arg, v));
+      if (d < 2 || d > 1000 || d != static_cast<int>(d)) return UsageError(arg + " must be a whole number from 2 to 1000");
+      a.max_rounds = static_cast<int>(d);
       a.fixed_rounds = arg == "--rounds";
     } else if (arg == "--budget") {
-      Result<double> d = ParseDuration(*v);
+      Result<double> d = ParseDuration(v);
       if (!d.ok()) return UsageError("--budget: " + std::string(d.status().message()));
       a.budget = *d;
+    } else if (arg == "--duet") {
+      if (v != "auto" && v != "off") return UsageError("--duet must be auto or off");
+      a.duet = v == "auto";
+    } else if (arg == "--sequential") {
+      try {
+        (void)std::regex(v, std::regex::ECMAScript);
+      } catch (const std::regex_error& e) {
+        return UsageError("--sequential: not a regular expression: " + v + " (" + e.what() + ")");
+      }
+      a.sequential = v;
     } else if (arg == "--interleave") {
-      if (*v != "benchmark" && *v != "program") return UsageError("--interleave must be benchmark or program");
-      a.per_benchmark = *v == "benchmark";
+      if (v != "benchmark" && v != "program") return UsageError("--interleave must be benchmark or program");
+      a.per_benchmark = v == "benchmark";
     } else if (arg == "--timeout") {
-      Result<double> d = ParseDouble(arg, *v);
-      if (!d.ok()) return d.status();
-      if (!(*d > 0)) return UsageError("--timeout must be positive");
-      a.timeout = *d;
+      CHINOOK_ASSIGN_OR_RETURN(auto d, ParseDouble(arg, v));
+      if (!(d > 0)) return UsageError("--timeout must be positive");
+      a.timeout = d;
     } else if (arg == "--work-dir") {
-      a.work_dir = *v;
+      a.work_dir = v;
     } else {
       return UsageError("unknown option " + arg);
     }
@@ -301,6 +313,8 @@ int Main(int argc, char** argv) {
     ab.max_rounds = a.max_rounds;
     ab.fixed_rounds = a.fixed_rounds;
     ab.cost_weighted = !a.equal_rounds;
+    ab.duet = a.duet ? AbOptions::Duet::kAuto : AbOptions::Duet::kOff;
+    ab.sequential = a.sequential;
     ab.budget_seconds = a.budget;
     ab.per_benchmark = a.per_benchmark;
     ab.benchmark_args = a.benchmark_args;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "json.h"
+#include "testing/status_matchers.h"
 
 namespace chinook::compare {
 namespace {
@@ -83,7 +84,7 @@ TEST(RenderTest, MarkdownEscapesTableCells) {
 TEST(RenderTest, JsonIsValidAndComplete) {
   const std::string text = Render(SampleReport(), Format::kJson, {});
   Result<json::Value> doc = json::Parse(text, "report");
-  ASSERT_TRUE(doc.ok()) << doc.status().ToString();
+  CHINOOK_ASSERT_OK(doc);
   EXPECT_EQ(doc->Find("exit_code")->as_number(), 1);
   EXPECT_EQ(doc->Find("summary")->Find("regression")->as_number(), 1);
   const json::Value& first = doc->Find("benchmarks")->items()[0];
@@ -176,7 +177,7 @@ TEST(RenderTest, JsonKeepsHostileNamesExactAndStaysValid) {
   const std::string text = Render(r, Format::kJson, {});
   EXPECT_FALSE(HasRawControl(text, /*allow_newline=*/true));
   Result<json::Value> doc = json::Parse(text, "report");
-  ASSERT_TRUE(doc.ok()) << doc.status().ToString();
+  CHINOOK_ASSERT_OK(doc);
   EXPECT_EQ(doc->Find("benchmarks")->items()[0].Find("name")->as_string(), r.benchmarks[0].name);
   EXPECT_EQ(doc->Find("base")->as_string(), r.base_label);
   EXPECT_EQ(text.find("NaN"), std::string::npos);

@@ -198,8 +198,7 @@ class Explainer {
     for (size_t i = 0; i < s.stmt->param_types.size(); ++i) {
       types += (i ? ", " : "") + std::string(TypeName(s.stmt->param_types[i]));
     }
-    auto args = Literals(s);
-    if (!args.ok()) return args.status();
+    CHINOOK_ASSIGN_OR_RETURN(auto args, Literals(s));
     CHINOOK_RETURN_IF_ERROR(Exec("BEGIN"));
     if (!drop_first_.empty()) CHINOOK_RETURN_IF_ERROR(Exec(drop_first_));
     CHINOOK_RETURN_IF_ERROR(Exec("PREPARE chinook_explain (" + types + ") AS " + s.stmt->sql));
@@ -208,7 +207,7 @@ class Explainer {
       // Each run in a savepoint: a write explained under one plan must not collide with itself.
       status = Exec(std::string("SAVEPOINT run; SET LOCAL plan_cache_mode = force_") + mode + "_plan");
       if (!status.ok()) break;
-      auto r = conn_.Exec("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE chinook_explain (" + *args + ")",
+      auto r = conn_.Exec("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE chinook_explain (" + args + ")",
                           deadline_);
       if (!r.ok()) {
         status = r.status().Annotate(s.label);
@@ -274,12 +273,10 @@ class Explainer {
 // Makes <schema>.customers hold exactly `rows` customers of the deterministic corpus.
 Status Fill(pg::Connection& conn, repository::CustomerRepository& repo, const repository::Statements& st,
             int64_t rows, pg::Deadline deadline) {
-  auto count = conn.Exec("SELECT count(*) FROM " + st.table, deadline);
-  if (!count.ok()) return count.status();
-  if (std::strtoll(PQgetvalue(count->get(), 0, 0), nullptr, 10) != rows) {
+  CHINOOK_ASSIGN_OR_RETURN(auto count, conn.Exec("SELECT count(*) FROM " + st.table, deadline));
+  if (std::strtoll(PQgetvalue(count.get(), 0, 0), nullptr, 10) != rows) {
     std::printf("filling %s with %lld customers (COPY)...\n", st.table.c_str(), static_cast<long long>(rows));
-    auto truncated = conn.Exec("TRUNCATE " + st.table, deadline);
-    if (!truncated.ok()) return truncated.status();
+    CHINOOK_ASSIGN_OR_RETURN(auto truncated, conn.Exec("TRUNCATE " + st.table, deadline));
     testing::CustomerGenerator gen({.seed = 1});
     std::vector<Customer> chunk;
     for (int64_t done = 0; done < rows; done += 10000) {

@@ -1,6 +1,7 @@
 // MetricsServer on loopback: what it answers to a scrape, to other methods and paths, to an
 // oversized request, and that it closes its port when destroyed.
 #include "metrics_server.h"
+#include "testing/status_matchers.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -36,7 +37,7 @@ std::string Exchange(uint16_t port, const std::string& request) {
 TEST(MetricsServerTest, ServesMetricsAndRefusesEverythingElse) {
   int scrapes = 0;
   auto server = MetricsServer::Start(0, [&scrapes] { return "up " + std::to_string(++scrapes) + "\n"; });
-  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  CHINOOK_ASSERT_OK(server);
   const uint16_t port = (*server)->port();
   ASSERT_NE(port, 0);
 

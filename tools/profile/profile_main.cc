@@ -723,9 +723,8 @@ int Run(const Flags& flags) {
     CHINOOK_RETURN_IF_ERROR(profiler.Measure(
         {.name = "Query Single", .file_stem = "query_single", .iterations = n, .is_read = true, .uses_database = true},
         [&](int i, int) -> Status {
-          auto c = stack.service->GetByID(ids[picks[i] % hot]);
-          if (!c.ok()) return c.status();
-          return *c != nullptr ? Status::Ok() : InternalError("a created customer was not found");
+          CHINOOK_ASSIGN_OR_RETURN(auto c, stack.service->GetByID(ids[picks[i] % hot]));
+          return c != nullptr ? Status::Ok() : InternalError("a created customer was not found");
         },
         &results));
 
@@ -735,9 +734,8 @@ int Run(const Flags& flags) {
          .uses_database = true},
         [&](int i, int) -> Status {
           for (int k = 0; k < b; ++k) batch_ids[k] = ids[picks[static_cast<size_t>(i) * b + k]];
-          auto got = stack.service->GetMany(batch_ids);
-          if (!got.ok()) return got.status();
-          for (const auto& c : *got) {
+          CHINOOK_ASSIGN_OR_RETURN(auto got, stack.service->GetMany(batch_ids));
+          for (const auto& c : got) {
             if (c == nullptr) return InternalError("a created customer was not found");
           }
           return Status::Ok();

@@ -49,20 +49,18 @@ Result<customer::CustomerPtr> ServiceMix::Step() {
     std::vector<std::string> ids;
     ids.reserve(options_.get_many_ids);
     for (int i = 0; i < options_.get_many_ids; ++i) ids.push_back(ZipfCustomer().id());
-    auto many = service_->GetMany(ids);
-    if (!many.ok()) return many.status();
+    CHINOOK_ASSIGN_OR_RETURN(auto many, service_->GetMany(ids));
     for (size_t i = 0; i < ids.size(); ++i) {
-      if ((*many)[i] == nullptr) return missing(ids[i], "GetMany");
+      if ((many)[i] == nullptr) return missing(ids[i], "GetMany");
     }
-    return (*many)[0];
+    return (many)[0];
   }
   if ((dice -= options_.list_permille) < 0) {
-    auto page = service_->List(options_.list_page_size, list_cursor_);
-    if (!page.ok()) return page.status();
-    if (page->customers.empty()) return NotFoundError("List returned an empty page of a stored table");
-    list_cursor_ = ++list_page_ < options_.list_pages ? page->next_cursor : "";
+    CHINOOK_ASSIGN_OR_RETURN(auto page, service_->List(options_.list_page_size, list_cursor_));
+    if (page.customers.empty()) return NotFoundError("List returned an empty page of a stored table");
+    list_cursor_ = ++list_page_ < options_.list_pages ? page.next_cursor : "";
     if (list_cursor_.empty()) list_page_ = 0;
-    return std::make_shared<const customer::Customer>(std::move(page->customers.front()));
+    return std::make_shared<const customer::Customer>(std::move(page.customers.front()));
   }
   if ((dice -= options_.update_permille) < 0) {
     auto updated = std::make_shared<customer::Customer>(ZipfCustomer());
@@ -76,31 +74,27 @@ Result<customer::CustomerPtr> ServiceMix::Step() {
     return created;
   }
   const std::string& id = ZipfCustomer().id();
-  auto got = service_->GetByID(id);
-  if (!got.ok()) return got.status();
-  if (*got == nullptr) return missing(id, "GetByID");
-  return *got;
+  CHINOOK_ASSIGN_OR_RETURN(auto got, service_->GetByID(id));
+  if (got == nullptr) return missing(id, "GetByID");
+  return got;
 }
 
 Result<std::unique_ptr<AssembledService>> AssembleService(const AssembleOptions& options) {
   if (options.pg_dsn.empty()) return InvalidArgumentError("AssembleService: no PostgreSQL DSN");
   if (options.redis_url.empty()) return InvalidArgumentError("AssembleService: no Redis URL");
-  auto pool = pg::ConnectionPool::Create(
-      {.dsn = options.pg_dsn, .max_open = options.max_open, .connect_timeout = options.connect_timeout});
-  if (!pool.ok()) return pool.status();
-  auto repo = repository::NewOptimizedRepository(*pool, {.schema = options.schema});
-  if (!repo.ok()) return repo.status();
+  CHINOOK_ASSIGN_OR_RETURN(auto pool, pg::ConnectionPool::Create(
+      {.dsn = options.pg_dsn, .max_open = options.max_open, .connect_timeout = options.connect_timeout}));
+  CHINOOK_ASSIGN_OR_RETURN(auto repo, repository::NewOptimizedRepository(pool, {.schema = options.schema}));
   auto out = std::make_unique<AssembledService>();
-  out->pool = *pool;
-  out->repository = std::move(*repo);
+  out->pool = pool;
+  out->repository = std::move(repo);
   out->stored = testing::MakeCorpus(options.customers, {.seed = options.corpus_seed});
   // Stored once per schema; AlreadyExists means an earlier run stored the same corpus.
   if (Status s = out->repository->CreateBatch(out->stored); !s.ok() && s.code() != StatusCode::kAlreadyExists) {
     return s.Annotate("storing the soak corpus");
   }
-  auto endpoint = cache::ParseRedisUrl(options.redis_url);
-  if (!endpoint.ok()) return endpoint.status();
-  out->remote = cache::NewRedisCache(*endpoint);
+  CHINOOK_ASSIGN_OR_RETURN(auto endpoint, cache::ParseRedisUrl(options.redis_url));
+  out->remote = cache::NewRedisCache(endpoint);
   customer::CustomerServiceOptions service_options;
   service_options.cache.l1.max_entries = options.customers / 10;
   out->service = std::make_unique<customer::CustomerService>(out->repository, out->remote, service_options);
