@@ -14,7 +14,7 @@
 //   - has no *hit_rate above 1;
 //   - when the run's context says "allocator": "jemalloc", reports its allocation counters
 //     (bytes_per_op or varying_bytes_per_op; every Chinook benchmark declares a
-//     ScopedMemoryCounters, src/memory/benchmark_memory.h).
+//     ScopedMemoryCounters, benchmarks/benchmark_memory.h).
 //
 // Thread safety: a pure function.
 #ifndef CHINOOK_BENCHMARKS_BENCH_JSON_CHECK_H_

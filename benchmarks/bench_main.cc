@@ -3,7 +3,7 @@
 // No benchmark::MemoryManager is registered: Google Benchmark 1.7.1 (Debian 12's) fills the
 // memory fields it feeds (allocs_per_iter, max_bytes_used, total_allocated_bytes, net_heap_growth)
 // through a dangling pointer in every repetition but the last (google/benchmark#1941). The
-// allocation figures come from ScopedMemoryCounters instead (src/memory/benchmark_memory.h).
+// allocation figures come from ScopedMemoryCounters instead (benchmarks/benchmark_memory.h).
 #include <benchmark/benchmark.h>
 
 #include <cstdio>

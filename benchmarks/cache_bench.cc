@@ -19,7 +19,7 @@
 #include "cache/local_cache.h"
 #include "cache/redis_cache.h"
 #include "cache/trace.h"
-#include "memory/benchmark_memory.h"
+#include "benchmark_memory.h"
 #include "testing/customer_corpus.h"
 #include "testing/service_env.h"
 

@@ -12,7 +12,7 @@
 #include "cache/redis_cache.h"
 #include "cache/trace.h"
 #include "customer/customer_service.h"
-#include "memory/benchmark_memory.h"
+#include "benchmark_memory.h"
 #include "pg/connection_pool.h"
 #include "repository/customer_repository.h"
 #include "testing/customer_corpus.h"

@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "memory/benchmark_memory.h"
+#include "benchmark_memory.h"
 #include "pg/connection_pool.h"
 #include "repository/cursor.h"
 #include "repository/customer_repository.h"

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "memory/benchmark_memory.h"
+#include "benchmark_memory.h"
 #include "serialization/batch_codec.h"
 #include "serialization/customer_codec.h"
 #include "serialization/gzip.h"

@@ -28,7 +28,7 @@
 #include <string>
 #include <vector>
 
-#include "memory/benchmark_memory.h"
+#include "benchmark_memory.h"
 #include "memory/jemalloc_stats.h"
 #include "serialization/customer_codec.h"
 #include "soak/service_mix.h"

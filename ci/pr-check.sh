@@ -78,11 +78,12 @@ trap cleanup EXIT
 cleanup
 git worktree prune
 git worktree add --detach --force "$worktree" "$base_commit" >/dev/null
-# Same build type and same areas as the head's build, so that the two binaries differ only by code.
+# Same build type and compiler launcher as the head's build, so that the two binaries differ only by code.
 cached() { sed -n "s/^$1:[A-Z]*=//p" "$build/CMakeCache.txt"; }
 build_type=$(cached CMAKE_BUILD_TYPE)
+launcher=$(cached CMAKE_CXX_COMPILER_LAUNCHER)  # ccache, when the head's build uses it
 cmake -S "$worktree" -B "$base_build" -DCMAKE_BUILD_TYPE="${build_type:-Release}" \
-  -DCHINOOK_SKIP_AREAS="$(cached CHINOOK_SKIP_AREAS)" >/dev/null ||
+  ${launcher:+-DCMAKE_CXX_COMPILER_LAUNCHER="$launcher"} >/dev/null ||
   die "configuring $base_ref failed"
 cmake --build "$base_build" -j "$jobs" --target chinook-bench || die "building $base_ref failed"
 base_bench=$base_build/chinook-bench

@@ -1,4 +1,4 @@
-#include "memory/benchmark_memory.h"
+#include "benchmark_memory.h"
 
 #include <algorithm>
 
