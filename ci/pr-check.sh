@@ -19,7 +19,7 @@
 #                      comparison gets what the builds leave of it, less a minute for the report
 #   PR_REPS            repetitions per process (default 3; the per-round figure is their median)
 #   PR_MIN_TIME        seconds per repetition (default 0.05: many short processes beat few long ones)
-#   PR_SEQUENTIAL      regex: benchmarks never run as duets (default ^BM_(Service|Soak)_)
+#   PR_SEQUENTIAL      regex: benchmarks never run as duets (default ^BM_(Service|Soak|Cache_Stampede)_?)
 #   JOBS               build parallelism (default: number of CPUs)
 #
 # Exit status is chinook-compare's: 0 no regression and every gate passes, 1 a regression, a
@@ -94,9 +94,10 @@ budget=$(( total_s - ($(date +%s) - started) - 60 ))
 [ "$budget" -ge 180 ] || budget=180
 # Single-threaded CPU-time benchmarks run as duets (base and head at once on one CPU); these share
 # state outside the process (the service benchmark empties the Redis keys the other side reads,
-# the soak writes rows), so they run back to back.
+# the soak writes rows) or run threads of their own (the stampede's 64 loaders, which one CPU would
+# serialize), so they run back to back.
 compare_args=(--gates "$root/benchmarks/gates.json" --budget "${budget}s" --work-dir "$out/pr-ab"
-              --sequential "${PR_SEQUENTIAL:-^BM_(Service|Soak)_}"
+              --sequential "${PR_SEQUENTIAL:-^BM_(Service|Soak|Cache_Stampede)_?}"
               --markdown "$out/pr-report.md" --html "$out/pr-report.html" --json "$out/pr-report.json")
 if [ -n "${BENCH_FILTER:-}" ]; then
   bench_args+=(--benchmark_filter="$BENCH_FILTER")

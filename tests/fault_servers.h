@@ -99,9 +99,6 @@ class ToolProcess {
 // Processes in process group `pgid` (from /proc), not counting zombies.
 int ProcessesInGroup(pid_t pgid);
 
-// GET http://127.0.0.1:port/path with a plain socket; the whole response, or "" on error.
-std::string HttpGet(int port, const std::string& path);
-
 }  // namespace chinook::fault_testing
 
 #endif  // CHINOOK_TESTS_FAULT_SERVERS_H_

@@ -1,6 +1,7 @@
 // MetricsServer on loopback: what it answers to a scrape, to other methods and paths, to an
 // oversized request, and that it closes its port when destroyed.
 #include "metrics_server.h"
+#include "testing/loopback_http.h"
 #include "testing/status_matchers.h"
 
 #include <arpa/inet.h>
@@ -14,24 +15,8 @@
 namespace chinook::profile {
 namespace {
 
-// Sends `request` to 127.0.0.1:port, half-closes, and returns everything the server answers before closing.
 std::string Exchange(uint16_t port, const std::string& request) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return "";
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  std::string response;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
-    (void)send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-    shutdown(fd, SHUT_WR);  // the request is complete; the answer still comes back
-    char buf[4096];
-    ssize_t n;
-    while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) response.append(buf, static_cast<size_t>(n));
-  }
-  close(fd);
-  return response;
+  return ::chinook::testing::ExchangeOnLoopback(port, request);
 }
 
 TEST(MetricsServerTest, ServesMetricsAndRefusesEverythingElse) {

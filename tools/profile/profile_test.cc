@@ -13,6 +13,7 @@
 #include <string>
 
 #include "pg/pg_test_util.h"
+#include "testing/loopback_http.h"
 #include "testing/service_env.h"
 
 namespace {
@@ -43,26 +44,7 @@ std::string TempDir(const std::string& name) {
   return dir.string();
 }
 
-// GET `path` from 127.0.0.1:port with a plain socket; the whole response, or "" on error.
-std::string HttpGet(int port, const std::string& path) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return "";
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  std::string response;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
-    const std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
-      char buf[4096];
-      ssize_t n;
-      while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) response.append(buf, static_cast<size_t>(n));
-    }
-  }
-  close(fd);
-  return response;
-}
+using ::chinook::testing::HttpGet;
 
 TEST(ProfileToolTest, JsonReportHasEveryOperationAndProfiles) {
   CHINOOK_REQUIRE_ENV(dsn, chinook::testing::kPgDsnVar);
