@@ -10,7 +10,7 @@
 #   env: TRIALS (4)                  comparisons per program, effect size and condition
 #        NEIGHBOUR (both)            0 quiet only, 1 beside the neighbour only, both
 #        NEIGHBOUR_THREADS (2)       threads of the neighbour
-#        PROGRAMS ("records containers text"), EFFECTS ("0 2 5 10")
+#        PROGRAMS ("records containers text"), EFFECTS ("0 2 5 8 10")
 #        EFFECT_PROCESSES (16)       processes per build for the true effects (0: skip)
 #        AB_ARGS ("")                more chinook-compare arguments (none: what a user gets)
 #        COMPARE (BUILD_DIR/chinook-compare)  the chinook-compare to measure, e.g. an older build
@@ -24,7 +24,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 build=$(cd "${1:-${CHINOOK_BUILD_DIR:-$root/build}}" && pwd)
 trials_py=$root/tools/compare/trials/trials.py
-common=(--build "$build" --programs "${PROGRAMS:-records containers text}" --effects "${EFFECTS:-0 2 5 10}"
+common=(--build "$build" --programs "${PROGRAMS:-records containers text}" --effects "${EFFECTS:-0 2 5 8 10}"
         --neighbour "${NEIGHBOUR:-both}" --neighbour-threads "${NEIGHBOUR_THREADS:-2}")
 
 if [ "${VARIANCE:-0}" = 1 ]; then

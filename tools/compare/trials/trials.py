@@ -418,7 +418,7 @@ def main():
     p.add_argument("command", choices=["variance", "effects", "ab", "summary"])
     p.add_argument("--build", required=True)
     p.add_argument("--programs", default=" ".join(PROGRAMS))
-    p.add_argument("--effects", default="0 2 5 10", help="slowed builds (percent) to use")
+    p.add_argument("--effects", default="0 2 5 8 10", help="slowed builds (percent) to use")
     p.add_argument("--neighbour", default="both", choices=["0", "1", "both"])
     p.add_argument("--neighbour-threads", type=int, default=2)
     p.add_argument("--trials", type=int, default=4)
