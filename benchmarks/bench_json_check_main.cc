@@ -5,9 +5,21 @@
 
 #include "bench_json_check.h"
 
+namespace {
+constexpr char kUsage[] =
+    "usage: chinook-bench-check FILE.json\n"
+    "Exit 0 when chinook-bench's JSON in FILE holds only figures the suite can vouch for, 1 listing\n"
+    "each impossible value, 2 when FILE cannot be read or parsed or the command line is wrong.\n";
+}  // namespace
+
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: chinook-bench-check FILE.json\n");
+  if (argc == 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (argc != 2 || std::string(argv[1]).rfind("--", 0) == 0) {
+    if (argc == 2) std::fprintf(stderr, "chinook-bench-check: unknown option %s\n", argv[1]);
+    std::fputs(kUsage, stderr);
     return 2;
   }
   auto doc = chinook::compare::json::ParseFile(argv[1]);

@@ -208,13 +208,13 @@ BenchEnv* EnvOrSkip(benchmark::State& state) {
 //   round_trips_per_op  waits for the server per operation (all threads)
 class OpReport {
  public:
-  OpReport(benchmark::State& state, CustomerRepository* repo) : state_(state), repo_(repo), before_(repo->stats()) {}
+  OpReport(benchmark::State& state, CustomerRepository* repo) : state_(state), repo_(repo), before_(repo->Stats()) {}
 
   void Finish(int64_t rows_per_op) {
     state_.SetItemsProcessed(state_.iterations() * rows_per_op);
     // Threads leave the timed loop together, so thread 0 sees every thread's statements.
     if (state_.thread_index() != 0 || state_.iterations() == 0) return;
-    const RepositoryStats after = repo_->stats();
+    const RepositoryStats after = repo_->Stats();
     const double all_ops = static_cast<double>(state_.iterations()) * state_.threads();
     state_.counters["queries_per_op"] = static_cast<double>(after.statements - before_.statements) / all_ops;
     state_.counters["round_trips_per_op"] = static_cast<double>(after.round_trips - before_.round_trips) / all_ops;
@@ -495,7 +495,7 @@ void BM_Pool_Contention(benchmark::State& state) {
   const auto& ids = ReadIds();
   size_t i = static_cast<size_t>(state.thread_index()) * 97;
   // Thread 0 reads the pool's statistics around the run: the threads start and stop together.
-  const pg::PoolStats pool_before = pool->stats();
+  const pg::PoolStats pool_before = pool->Stats();
   OpReport report(state, repo);
   {
     // Each thread's calls are counted alone, but how often a thread waits, and what the waiting
@@ -514,7 +514,7 @@ void BM_Pool_Contention(benchmark::State& state) {
   }
   report.Finish(1);
   if (state.thread_index() == 0 && state.iterations() > 0) {
-    const pg::PoolStats after = pool->stats();
+    const pg::PoolStats after = pool->Stats();
     const double all_ops = static_cast<double>(state.iterations()) * state.threads();
     state.counters["pool_wait_us_per_op"] =
         std::chrono::duration<double, std::micro>(after.wait_time - pool_before.wait_time).count() / all_ops;

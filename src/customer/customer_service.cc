@@ -173,7 +173,7 @@ Result<repository::CustomerPage> CustomerService::List(int limit, std::string_vi
 CustomerServiceStats CustomerService::Stats() const {
   CustomerServiceStats s;
   s.cache = cache_.Stats();
-  s.repository = repository_->stats();
+  s.repository = repository_->Stats();
   s.l1_hits = s.cache.l1.hits;
   s.l1_misses = s.cache.l1.misses;
   s.l1_hit_rate = s.cache.l1_hit_rate();

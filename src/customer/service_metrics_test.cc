@@ -73,7 +73,7 @@ TEST(ServiceMetricsTest, ExpositionCarriesCountersPoolAndLatencySummaries) {
   EXPECT_NE(text.find("chinook_customer_operation_duration_seconds{op=\"get_by_id\",quantile=\"0.9\"}"),
             std::string::npos);
 
-  const pg::PoolStats ps = (*pool)->stats();
+  const pg::PoolStats ps = (*pool)->Stats();
   EXPECT_EQ(SampleValue(text, "chinook_pg_pool_open_connections"), ps.open);
   EXPECT_GE(SampleValue(text, "chinook_pg_pool_connects_total"), 1);
   EXPECT_EQ(SampleValue(text, "chinook_pg_pool_acquired_total"), static_cast<double>(ps.acquired));

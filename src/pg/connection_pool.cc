@@ -173,7 +173,7 @@ void ConnectionPool::Return(std::unique_ptr<Connection> conn) {
   // `doomed` closes here, outside the lock.
 }
 
-PoolStats ConnectionPool::stats() const {
+PoolStats ConnectionPool::Stats() const {
   std::lock_guard lock(state_->mu);
   PoolStats s = state_->stats;
   s.open = state_->open;

@@ -108,7 +108,7 @@ class ConnectionPool : public std::enable_shared_from_this<ConnectionPool> {
   [[nodiscard]] Result<Lease> Acquire();
 
   const PoolOptions& options() const { return options_; }
-  PoolStats stats() const;
+  PoolStats Stats() const;
 
  private:
   friend class Lease;

@@ -55,7 +55,7 @@ TEST(ConnectionPoolTest, ExhaustedPoolFailsAfterAcquireTimeoutEvenForTheHolder) 
   EXPECT_EQ(second.status().code(), StatusCode::kResourceExhausted) << second.status().ToString();
   EXPECT_GE(Clock::now() - start, milliseconds(190));
   EXPECT_LT(Clock::now() - start, milliseconds(3000));
-  PoolStats s = (*pool)->stats();
+  PoolStats s = (*pool)->Stats();
   EXPECT_EQ(s.timeouts, 1u);
   EXPECT_EQ(s.waits, 1u);
   EXPECT_GE(s.wait_time, milliseconds(190));
@@ -112,8 +112,8 @@ TEST(ConnectionPoolTest, TerminatedConnectionIsReplacedOnBorrow) {
   const std::string new_pid = BackendPid(**lease);
   EXPECT_NE(new_pid, pid);
   EXPECT_EQ(new_pid.find("error"), std::string::npos) << new_pid;
-  EXPECT_EQ((*pool)->stats().discarded, 1u);
-  EXPECT_EQ((*pool)->stats().connects, 2u);
+  EXPECT_EQ((*pool)->Stats().discarded, 1u);
+  EXPECT_EQ((*pool)->Stats().connects, 2u);
 }
 
 TEST(ConnectionPoolTest, HealthCheckLifetimeAndIdleLimits) {
@@ -133,7 +133,7 @@ TEST(ConnectionPoolTest, HealthCheckLifetimeAndIdleLimits) {
     ASSERT_TRUE(lease.ok());
     EXPECT_EQ(BackendPid(**lease), pid);
   }
-  EXPECT_EQ((*pool)->stats().health_checks, 1u);
+  EXPECT_EQ((*pool)->Stats().health_checks, 1u);
   std::this_thread::sleep_for(milliseconds(350));
   {
     auto lease = (*pool)->Acquire();
@@ -146,10 +146,10 @@ TEST(ConnectionPoolTest, HealthCheckLifetimeAndIdleLimits) {
   {
     auto lease = (*no_idle)->Acquire();
     ASSERT_TRUE(lease.ok());
-    EXPECT_EQ((*no_idle)->stats().open, 1);
+    EXPECT_EQ((*no_idle)->Stats().open, 1);
   }
-  EXPECT_EQ((*no_idle)->stats().open, 0);
-  EXPECT_EQ((*no_idle)->stats().idle, 0);
+  EXPECT_EQ((*no_idle)->Stats().open, 0);
+  EXPECT_EQ((*no_idle)->Stats().idle, 0);
 }
 
 TEST(ConnectionPoolTest, ManyThreadsShareFewConnections) {
@@ -176,8 +176,8 @@ TEST(ConnectionPoolTest, ManyThreadsShareFewConnections) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok, 160);
   EXPECT_LE(max_in_use, 2);
-  EXPECT_LE((*pool)->stats().connects, 2u);
-  EXPECT_EQ((*pool)->stats().acquired, 160u);
+  EXPECT_LE((*pool)->Stats().connects, 2u);
+  EXPECT_EQ((*pool)->Stats().acquired, 160u);
 }
 
 TEST(ConnectionPoolTest, ServerDownIsUnavailableWithinConnectTimeout) {
@@ -189,8 +189,8 @@ TEST(ConnectionPoolTest, ServerDownIsUnavailableWithinConnectTimeout) {
   auto lease = (*pool)->Acquire();
   EXPECT_EQ(lease.status().code(), StatusCode::kUnavailable) << lease.status().ToString();
   EXPECT_LT(Clock::now() - start, milliseconds(2000));
-  EXPECT_EQ((*pool)->stats().open, 0) << "a failed connect must give its slot back";
-  EXPECT_EQ((*pool)->stats().connect_failures, 1u);
+  EXPECT_EQ((*pool)->Stats().open, 0) << "a failed connect must give its slot back";
+  EXPECT_EQ((*pool)->Stats().connect_failures, 1u);
 }
 
 }  // namespace

@@ -5,7 +5,7 @@
 namespace chinook::pg {
 
 void WritePoolMetrics(const ConnectionPool& pool, metrics::PrometheusWriter* writer, const metrics::Labels& labels) {
-  const PoolStats s = pool.stats();
+  const PoolStats s = pool.Stats();
   const auto n = [](uint64_t v) { return static_cast<double>(v); };
   writer->Gauge("chinook_pg_pool_open_connections", "Connections that exist now, lent or idle.", labels, s.open);
   writer->Gauge("chinook_pg_pool_idle_connections", "Open connections not lent now.", labels, s.idle);

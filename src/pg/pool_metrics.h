@@ -2,7 +2,7 @@
 // /metrics page (families chinook_pg_pool_*).
 //
 // Thread safety: WritePoolMetrics may be called concurrently with any use of the pool (it reads
-// one stats() snapshot); the writer belongs to the caller.
+// one Stats() snapshot); the writer belongs to the caller.
 #ifndef CHINOOK_PG_POOL_METRICS_H_
 #define CHINOOK_PG_POOL_METRICS_H_
 

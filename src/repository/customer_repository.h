@@ -124,7 +124,7 @@ class CustomerRepository {
   // NotFound when there is no customer with this id.
   [[nodiscard]] virtual Status Delete(std::string_view id) = 0;
 
-  virtual RepositoryStats stats() const = 0;
+  virtual RepositoryStats Stats() const = 0;
 };
 
 // Both factories connect once to run the migration; Unavailable if the server cannot be reached.

@@ -131,7 +131,7 @@ TEST_P(RepositoryTest, LargestValidCustomerRoundTrips) {
 }
 
 TEST_P(RepositoryTest, InvalidInputIsRejectedBeforeAnySql) {
-  const RepositoryStats before = repo_->stats();
+  const RepositoryStats before = repo_->Stats();
   Customer bad = Corpus(1)[0];
   bad.set_email("not-an-email");
   Status s = repo_->Create(bad);
@@ -148,7 +148,7 @@ TEST_P(RepositoryTest, InvalidInputIsRejectedBeforeAnySql) {
   EXPECT_EQ(repo_->List(0, "").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(repo_->List(kMaxPageSize + 1, "").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(repo_->ListOffset(10, -1).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(repo_->stats().statements, before.statements) << "validation failures must not reach the server";
+  EXPECT_EQ(repo_->Stats().statements, before.statements) << "validation failures must not reach the server";
 }
 
 TEST_P(RepositoryTest, BatchWithOneInvalidRowStoresNothing) {
@@ -291,15 +291,15 @@ TEST_P(RepositoryTest, GarbageCursorIsInvalidArgument) {
 
 TEST_P(RepositoryTest, StatementsPerOperation) {
   std::vector<Customer> batch = Corpus(100);
-  RepositoryStats before = repo_->stats();
+  RepositoryStats before = repo_->Stats();
   ASSERT_TRUE(repo_->CreateBatch(batch).ok());
-  RepositoryStats after = repo_->stats();
+  RepositoryStats after = repo_->Stats();
   const uint64_t batch_statements = after.statements - before.statements;
   std::vector<std::string> ids;
   for (const Customer& c : batch) ids.push_back(c.id());
   before = after;
   ASSERT_TRUE(repo_->GetMany(ids).ok());
-  after = repo_->stats();
+  after = repo_->Stats();
   const uint64_t get_many_statements = after.statements - before.statements;
   const uint64_t get_many_round_trips = after.round_trips - before.round_trips;
   EXPECT_EQ(after.rows_read - before.rows_read, 100u);

@@ -181,7 +181,7 @@ Status RepositoryBase::Delete(std::string_view id) {
   return Status::Ok();
 }
 
-RepositoryStats RepositoryBase::stats() const {
+RepositoryStats RepositoryBase::Stats() const {
   RepositoryStats s;
   s.calls = calls_.load(std::memory_order_relaxed);
   s.statements = statements_sent_.load(std::memory_order_relaxed);

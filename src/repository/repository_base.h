@@ -28,7 +28,7 @@ class RepositoryBase : public CustomerRepository {
   Result<std::vector<Customer>> ListOffset(int limit, int64_t offset) override;
   Status Update(const Customer& customer) override;
   Status Delete(std::string_view id) override;
-  RepositoryStats stats() const override;
+  RepositoryStats Stats() const override;
 
  protected:
   enum class Mode {

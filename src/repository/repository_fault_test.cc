@@ -93,7 +93,7 @@ TEST_F(RepositoryFaultTest, BackendsTerminatedBetweenCallsNextCallSucceeds) {
   CHINOOK_ASSERT_OK(killed);
   ASSERT_EQ(*killed, "t");
   ExpectWorking(**repo, 2);
-  EXPECT_EQ((*pool)->stats().discarded, 2u);
+  EXPECT_EQ((*pool)->Stats().discarded, 2u);
 }
 
 TEST_F(RepositoryFaultTest, ServerRestartBetweenCallsNextCallSucceeds) {
@@ -205,7 +205,7 @@ TEST_F(RepositoryFaultTest, OneConnectionEightCallersNoDeadlock) {
   EXPECT_EQ(other, 0);
   EXPECT_EQ(ok + exhausted, 8 * 10 * 3);
   EXPECT_GT(ok, 0);
-  EXPECT_LE((*pool)->stats().open, 1);
+  EXPECT_LE((*pool)->Stats().open, 1);
 }
 
 }  // namespace

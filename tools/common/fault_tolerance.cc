@@ -105,7 +105,7 @@ RetryStats Retrier::Stats() const {
 
 FaultSnapshot TakeFaultSnapshot(const Retrier& retrier, const customer::CustomerService& service,
                                 const pg::ConnectionPool* pool) {
-  return {retrier.Stats(), service.Stats(), pool != nullptr ? pool->stats() : pg::PoolStats{}};
+  return {retrier.Stats(), service.Stats(), pool != nullptr ? pool->Stats() : pg::PoolStats{}};
 }
 
 FaultCounts FaultsBetween(const FaultSnapshot& a, const FaultSnapshot& b) {

@@ -160,6 +160,13 @@ TEST(CliTest, ExitCodesAndMessages) {
   EXPECT_NE(c.output.find("unknown format \"yaml\""), std::string::npos) << c.output;
   c = RunCli("--bogus " + Fixture("gb17_reps_a.json") + " " + Fixture("gb17_reps_b.json"));
   EXPECT_EQ(c.exit_code, 2);
+  EXPECT_NE(c.output.find("unknown option --bogus"), std::string::npos) << c.output;
+  c = RunCli("ab --duet sometimes a b");
+  EXPECT_EQ(c.exit_code, 2);
+  EXPECT_NE(c.output.find("--duet must be auto or off"), std::string::npos) << c.output;
+  c = RunCli("ab --sequential '(' a b");
+  EXPECT_EQ(c.exit_code, 2);
+  EXPECT_NE(c.output.find("--sequential: not a regular expression"), std::string::npos) << c.output;
 
   // A file against itself: nothing changes, exit 0, not coloured when not on a terminal.
   c = RunCli(Fixture("gb17_reps_a.json") + " " + Fixture("gb17_reps_a.json"));

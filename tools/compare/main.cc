@@ -150,6 +150,11 @@ Result<Args> ParseArgs(int argc, char** argv) {
       arg = arg.substr(0, eq);
       has_value = true;
     }
+    // Every option that takes a value; anything else starting with "--" is unknown.
+    static const std::set<std::string> kValued = {
+        "--gates", "--format", "--output", "--markdown", "--html", "--json", "--threshold", "--alpha",
+        "--confidence", "--correction", "--metric", "--color", "--seed", "--rounds", "--max-rounds",
+        "--budget", "--duet", "--sequential", "--interleave", "--timeout", "--work-dir"};
     const auto take = [&]() -> Result<std::string> {
       if (has_value) return value;
       if (i + 1 >= list.size()) return UsageError(arg + " needs a value");
@@ -160,6 +165,7 @@ Result<Args> ParseArgs(int argc, char** argv) {
         {"--allow-absent", &Args::allow_absent},                 {"--all-metrics", &Args::all_metrics},
         {"--quiet", &Args::quiet},                               {"--equal-rounds", &Args::equal_rounds},
     };
+    if (kFlags.count(arg) == 0 && kValued.count(arg) == 0) return UsageError("unknown option " + arg);
     if (auto f = kFlags.find(arg); f != kFlags.end()) {
       if (has_value) return UsageError(arg + " takes no value");
       a.*(f->second) = true;

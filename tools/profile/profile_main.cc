@@ -288,7 +288,7 @@ class Profiler {
   // iteration still failing transiently after the retry limit, an interruption, or a tool error.
   Status Measure(OpResult op, const std::function<Status(int i, int attempt)>& body, std::vector<OpResult>* results) {
     const tools::FaultSnapshot f0 = Snapshot();
-    const pg::PoolStats p0 = stack_->pool->stats();
+    const pg::PoolStats p0 = stack_->pool->Stats();
     auto heap0 = memory::ReadHeapStats();
     // Restarts jemalloc's sampling, so that this operation's heap profile holds what it left live
     // rather than everything since the process started.
@@ -331,7 +331,7 @@ class Profiler {
     const tools::FaultSnapshot f1 = Snapshot();
     const customer::CustomerServiceStats& s0 = f0.service;
     const customer::CustomerServiceStats& s1 = f1.service;
-    const pg::PoolStats p1 = stack_->pool->stats();
+    const pg::PoolStats p1 = stack_->pool->Stats();
     op.faults = tools::FaultsBetween(f0, f1);
     const double n = std::max(op.done, 1);
     op.allocs_per_op = static_cast<double>(d.allocations) / n;
@@ -639,7 +639,7 @@ int Run(const Flags& flags) {
     }
   } cleanup_at_exit{[&] {
     // A pool that never connected created nothing: there is no schema to wait for.
-    if (stack.pool->stats().connects > 0) (void)Cleanup(dsn, flags, stack);
+    if (stack.pool->Stats().connects > 0) (void)Cleanup(dsn, flags, stack);
   }};
   auto repo = repository::NewOptimizedRepository(stack.pool, {.schema = stack.schema});
   if (!repo.ok()) return fail(repo.status().Annotate("repository on " + std::string(testing::kPgDsnVar)));

@@ -81,6 +81,42 @@ def run_benchmark(path, args, out_dir):
     return times
 
 
+def run_duet(paths, args, out_dir):
+    """Runs two benchmark processes at once, both pinned to the last CPU this process may use (as
+    chinook-compare ab's duets); returns their {name: [times]} in the order of `paths`."""
+    cpu = max(os.sched_getaffinity(0))
+    outs, procs = [], []
+    for path in paths:
+        fd, out = tempfile.mkstemp(suffix=".json", dir=out_dir)
+        os.close(fd)
+        outs.append(out)
+        procs.append(subprocess.Popen([path] + args + ["--benchmark_out=" + out, "--benchmark_out_format=json"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                      preexec_fn=lambda: os.sched_setaffinity(0, {cpu})))
+    results = []
+    try:
+        for path, proc, out in zip(paths, procs, outs):
+            _, err = proc.communicate(timeout=1800)
+            if proc.returncode != 0:
+                fail("%s %s exited %d: %s" % (path, " ".join(args), proc.returncode, err.strip()[-500:]))
+            with open(out) as f:
+                doc = json.load(f)
+            times = {}
+            for b in doc.get("benchmarks", []):
+                if b.get("run_type", "iteration") != "iteration" or b.get("error_occurred"):
+                    continue
+                name = b.get("run_name", b["name"])
+                times.setdefault(name, []).append(float(b[judged_metric(name)]))
+            results.append(times)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+        for out in outs:
+            os.unlink(out)
+    return results
+
+
 def cv(values):
     if len(values) < 2:
         return float("nan")
@@ -217,26 +253,36 @@ def measure_effects(a, cache_path):
             if entry and all(entry["stamp"].get(k) == v for k, v in stamp.items()) and \
                     entry.get("processes", 0) >= a.effect_processes:
                 continue
+            # Each slowed build against the base build in duets (both at once on one CPU, as ab
+            # runs them): processes run one after the other on this shared VM differ by up to
+            # 1.6x (the host's other tenants), which would swamp a 2% effect in 16 processes.
             medians = {str(p): [] for p in a.measured_effects}
+            ratios = {str(p): [] for p in a.measured_effects}
+            args = ["--benchmark_filter=^%s$" % target, "--benchmark_repetitions=3",
+                    "--benchmark_min_time=%g" % a.effect_min_time]
             start = time.time()
             for i in range(a.effect_processes):
-                order = list(a.measured_effects)
-                order = order[i % len(order):] + order[:i % len(order)]  # rotate: no build always first
-                for p in order:
-                    t = run_benchmark(binary(a.build, program, p),
-                                      ["--benchmark_filter=^%s$" % target, "--benchmark_repetitions=3",
-                                       "--benchmark_min_time=%g" % a.effect_min_time], tmp)
-                    if target not in t:
+                for p in a.measured_effects:
+                    if p == 0:
+                        continue
+                    pair = [binary(a.build, program, 0), binary(a.build, program, p)]
+                    if i % 2:
+                        pair.reverse()
+                    t = dict(zip([pair[0], pair[1]], run_duet(pair, args, tmp)))
+                    tb, tp = t[binary(a.build, program, 0)], t[binary(a.build, program, p)]
+                    if target not in tb or target not in tp:
                         fail("%s-%s did not report %s" % (program, p, target))
-                    medians[str(p)].append(statistics.median(t[target]))
-            base = medians["0"]
+                    b, h = statistics.median(tb[target]), statistics.median(tp[target])
+                    medians["0"].append(b)
+                    medians[str(p)].append(h)
+                    ratios[str(p)].append(h / b)
             result = {"stamp": stamp, "target": target, "processes": a.effect_processes, "min_time": a.effect_min_time,
-                      "medians": medians,
-                      "effects": {}}
+                      "medians": medians, "method": "duets", "effects": {}}
             for p, m in medians.items():
-                lo, hi = bootstrap_ratio(base, m, rng)
-                result["effects"][p] = {"change": statistics.median(m) / statistics.median(base) - 1,
-                                        "ci_low": lo, "ci_high": hi, "between_cv": cv(m)}
+                r = ratios[p] if p != "0" else [1.0]
+                boot = sorted(statistics.median(rng.choices(r, k=len(r))) for _ in range(2000))
+                result["effects"][p] = {"change": statistics.median(r) - 1, "ci_low": boot[50] - 1,
+                                        "ci_high": boot[1949] - 1, "between_cv": cv(m)}
             cache[program] = result
             print("effects %s: %d processes per build in %.0f s, load %.1f" %
                   (program, a.effect_processes, time.time() - start, os.getloadavg()[0]), file=sys.stderr)
@@ -247,8 +293,9 @@ def measure_effects(a, cache_path):
 
 def cmd_effects(a):
     cache = measure_effects(a, a.effects_file)
-    print("\nTrue effects: median of %d per-process medians (3 repetitions of --benchmark_min_time=%g) of the "
-          "target, against the base build; 95%% bootstrap interval\n" % (a.effect_processes, a.effect_min_time))
+    print("\nTrue effects: median over %d duets (the slowed and the base build at once on one CPU, 3 repetitions "
+          "of --benchmark_min_time=%g each) of the ratio of their medians of the target; 95%% bootstrap "
+          "interval\n" % (a.effect_processes, a.effect_min_time))
     print("| program | target | build | effect | interval | between-process CV |")
     print("|---|---|---|---|---|---|")
     for program in a.programs:
