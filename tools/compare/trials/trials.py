@@ -6,8 +6,8 @@ Three steps, each a subcommand (run_trials.sh runs them in order):
   variance  where the variance of the trial programs lives: P processes of the base build, R
             repetitions each; per benchmark the CV within a process (median over processes) and
             the CV of the per-process medians between processes, quiet and beside the neighbour.
-  effects   the true effect of each slowed build on its target benchmark: N processes per build,
-            builds interleaved, median of the per-process medians against the base build, with a
+  effects   the true effect of each slowed build on its target benchmark: N duets per build (it
+            and the base build at once on one CPU), median of the ratios of their medians, with a
             bootstrap interval. Cached in BUILD/trials/effects.json while the binaries are unchanged.
   ab        `chinook-compare ab BASE HEAD` with default settings (only --format json --output to
             read the verdicts, --quiet, and AB_ARGS), TRIALS times per program, effect size and
