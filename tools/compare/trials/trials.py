@@ -72,6 +72,11 @@ def run_benchmark(path, args, out_dir):
             doc = json.load(f)
     finally:
         os.unlink(out)
+    return judged_times(doc)
+
+
+def judged_times(doc):
+    """{name: [times of its repetitions]} of a Google Benchmark JSON document, judged clocks only."""
     times = {}
     for b in doc.get("benchmarks", []):
         if b.get("run_type", "iteration") != "iteration" or b.get("error_occurred"):
@@ -100,14 +105,7 @@ def run_duet(paths, args, out_dir):
             if proc.returncode != 0:
                 fail("%s %s exited %d: %s" % (path, " ".join(args), proc.returncode, err.strip()[-500:]))
             with open(out) as f:
-                doc = json.load(f)
-            times = {}
-            for b in doc.get("benchmarks", []):
-                if b.get("run_type", "iteration") != "iteration" or b.get("error_occurred"):
-                    continue
-                name = b.get("run_name", b["name"])
-                times.setdefault(name, []).append(float(b[judged_metric(name)]))
-            results.append(times)
+                results.append(judged_times(json.load(f)))
     finally:
         for proc in procs:
             if proc.poll() is None:
