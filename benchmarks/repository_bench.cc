@@ -90,7 +90,7 @@ class BenchEnv {
   // slow the read benchmarks that follow (index scans visit them).
   Status DeleteWrittenRows() {
     CHINOOK_ASSIGN_OR_RETURN(auto lease, pool_->Acquire());
-    return DeleteWrittenRowsOn(*lease, pg::Clock::now() + std::chrono::seconds(60));
+    return DeleteWrittenRowsOn(*lease, pg::SteadyClock::now() + std::chrono::seconds(60));
   }
 
   CustomerRepository* naive() { return naive_.get(); }
@@ -123,7 +123,7 @@ class BenchEnv {
   Status Fill() {
     CHINOOK_ASSIGN_OR_RETURN(auto lease, pool_->Acquire());
     pg::Connection& conn = *lease;
-    const auto deadline = pg::Clock::now() + std::chrono::minutes(5);
+    const auto deadline = pg::SteadyClock::now() + std::chrono::minutes(5);
     const std::string table = std::string(kSchema) + ".customers";
     auto exec = [&](const std::string& sql) -> Result<std::string> {
       CHINOOK_ASSIGN_OR_RETURN(auto r, conn.Exec(sql, deadline));

@@ -26,7 +26,7 @@ extern char** environ;
 namespace chinook::fault_testing {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
 std::vector<std::string> AsPostgres(std::vector<std::string> argv) {
@@ -136,7 +136,7 @@ Status OwnRedis::Start(const std::string& log) {
                log);
   if (pid_ < 0) return UnavailableError("cannot start redis-server (is it installed? ci/install-deps.sh)");
   auto probe = cache::NewRedisCache(endpoint());
-  for (auto deadline = Clock::now() + std::chrono::seconds(5); Clock::now() < deadline;
+  for (auto deadline = SteadyClock::now() + std::chrono::seconds(5); SteadyClock::now() < deadline;
        std::this_thread::sleep_for(std::chrono::milliseconds(20))) {
     if (probe->Set("chinook:v1:probe", "1", std::chrono::seconds(1)).ok()) return Status();
   }
@@ -204,9 +204,9 @@ bool ToolProcess::Running() {
   return waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == 0;
 }
 
-int ToolProcess::Wait(Clock::time_point deadline) {
+int ToolProcess::Wait(SteadyClock::time_point deadline) {
   if (pid_ <= 0) return exit_code_;
-  while (Running() && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  while (Running() && SteadyClock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   if (Running()) {
     kill(-pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);

@@ -40,10 +40,10 @@ namespace chinook {
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
-double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+double Seconds(SteadyClock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 using fault_testing::OwnRedis;
 using fault_testing::ThrowawayPostgres;
@@ -51,7 +51,7 @@ using fault_testing::ThrowawayPostgres;
 struct CallRecord {
   std::string id;
   Status status;
-  Clock::time_point start, end;
+  SteadyClock::time_point start, end;
 };
 
 // 10,000 Creates from two threads; the server crashes after 2,000 are acknowledged and comes
@@ -90,9 +90,9 @@ TEST(PostgresRestart, NoAcknowledgedWriteLostOnlyInFlightCallsFailRecoversWithin
       records[t].reserve(kOpsPerThread);
       for (int i = 0; i < kOpsPerThread; ++i) {
         const auto customer = generator.Next();
-        CallRecord r{customer.id(), Status(), Clock::now(), {}};
+        CallRecord r{customer.id(), Status(), SteadyClock::now(), {}};
         r.status = (*repo)->Create(customer);
-        r.end = Clock::now();
+        r.end = SteadyClock::now();
         if (r.status.ok()) {
           acked.fetch_add(1, std::memory_order_relaxed);
         } else {
@@ -103,16 +103,16 @@ TEST(PostgresRestart, NoAcknowledgedWriteLostOnlyInFlightCallsFailRecoversWithin
     });
   }
   while (acked.load() < kAckedBeforeCrash) std::this_thread::sleep_for(1ms);
-  const Clock::time_point crash = Clock::now();
+  const SteadyClock::time_point crash = SteadyClock::now();
   ASSERT_TRUE(server.Crash().ok()) << "see " << server.log();
   std::this_thread::sleep_for(500ms);
   ASSERT_TRUE(server.Start().ok()) << "restart failed; see " << server.log();
-  const Clock::time_point back = Clock::now();  // pg_ctl -w returned: accepting connections
+  const SteadyClock::time_point back = SteadyClock::now();  // pg_ctl -w returned: accepting connections
   for (auto& w : writers) w.join();
 
   std::vector<std::string> acknowledged;
   int failed = 0;
-  Clock::time_point last_failure = crash;
+  SteadyClock::time_point last_failure = crash;
   for (const auto& thread_records : records) {
     for (const CallRecord& r : thread_records) {
       if (r.status.ok()) {
@@ -183,7 +183,7 @@ TEST(RedisKill, ReadsKeepSucceedingFromTheDatabaseAndTheHitRateDrops) {
   customer::CustomerServiceOptions options;
   options.cache.l1.max_entries = kCustomers;  // everything fits: before the kill nearly all reads hit
   customer::CustomerService service(repository, cache::NewRedisCache(redis.endpoint()), options);
-  ASSERT_TRUE(service.WaitUntilCoherent(Clock::now() + 5s));
+  ASSERT_TRUE(service.WaitUntilCoherent(SteadyClock::now() + 5s));
   for (const auto& c : corpus) ASSERT_TRUE(service.GetByID(c.id()).ok());  // both tiers warm
 
   std::atomic<bool> stop{false};

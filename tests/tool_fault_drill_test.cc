@@ -26,7 +26,7 @@ namespace chinook {
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 using fault_testing::OwnRedis;
 using fault_testing::ThrowawayPostgres;
@@ -52,9 +52,9 @@ double SampleValue(const std::string& text, const std::string& series) {
 
 // Polls `pred` every 20 ms until it holds or the deadline passes; whether it held.
 template <typename Pred>
-bool WaitFor(Pred pred, Clock::time_point deadline) {
+bool WaitFor(Pred pred, SteadyClock::time_point deadline) {
   while (!pred()) {
-    if (Clock::now() >= deadline) return false;
+    if (SteadyClock::now() >= deadline) return false;
     std::this_thread::sleep_for(20ms);
   }
   return true;
@@ -175,11 +175,11 @@ TEST_F(ToolFaultDrill, ProfileRidesThroughRedisKilledAndPostgresDownThreeSeconds
                   .ok());
   MetricsScraper scraper(&tool);
   const std::string schema = "chinook_profile_" + std::to_string(tool.pid());
-  ASSERT_TRUE(WaitFor([&] { return Rows(schema) >= 100; }, Clock::now() + 15s)) << tool.Stderr();
+  ASSERT_TRUE(WaitFor([&] { return Rows(schema) >= 100; }, SteadyClock::now() + 15s)) << tool.Stderr();
   redis_.Kill();  // every Redis the tool knows: it is the only one
-  ASSERT_TRUE(WaitFor([&] { return Rows(schema) >= 300; }, Clock::now() + 15s)) << tool.Stderr();
+  ASSERT_TRUE(WaitFor([&] { return Rows(schema) >= 300; }, SteadyClock::now() + 15s)) << tool.Stderr();
   RestartAfterThreeSeconds();
-  const int code = tool.Wait(Clock::now() + 45s);  // a guard against a hang, not a timing
+  const int code = tool.Wait(SteadyClock::now() + 45s);  // a guard against a hang, not a timing
   scraper.Stop();
   const std::string report = tool.Stdout();
   const std::string stderr_text = tool.Stderr();
@@ -224,12 +224,12 @@ TEST_F(ToolFaultDrill, SoakRidesThroughRedisKilledAndPostgresDownThreeSecondsAnd
   MetricsScraper scraper(&tool);
   const std::string schema = "chinook_soak_" + std::to_string(tool.pid());
   const auto ops = [&] { return SampleValue(scraper.Last(), "chinook_run_db_operations_total"); };
-  ASSERT_TRUE(WaitFor([&] { return ops() >= 2000; }, Clock::now() + 15s)) << tool.Stderr();
+  ASSERT_TRUE(WaitFor([&] { return ops() >= 2000; }, SteadyClock::now() + 15s)) << tool.Stderr();
   redis_.Kill();
   const double before_crash = ops() + 1000;
-  ASSERT_TRUE(WaitFor([&] { return ops() >= before_crash; }, Clock::now() + 15s)) << tool.Stderr();
+  ASSERT_TRUE(WaitFor([&] { return ops() >= before_crash; }, SteadyClock::now() + 15s)) << tool.Stderr();
   RestartAfterThreeSeconds();
-  const int code = tool.Wait(Clock::now() + 45s);  // a guard against a hang, not a timing
+  const int code = tool.Wait(SteadyClock::now() + 45s);  // a guard against a hang, not a timing
   scraper.Stop();
   const std::string report = tool.Stdout();
   const std::string stderr_text = tool.Stderr();
@@ -263,9 +263,9 @@ TEST_F(ToolFaultDrill, ProfileStopsWithAPartialReportAndNamesTheSchemaWhenPostgr
                          Env(), dir_.path())
                   .ok());
   const std::string schema = "chinook_profile_" + std::to_string(tool.pid());
-  ASSERT_TRUE(WaitFor([&] { return Rows(schema) >= 50; }, Clock::now() + 15s)) << tool.Stderr();
+  ASSERT_TRUE(WaitFor([&] { return Rows(schema) >= 50; }, SteadyClock::now() + 15s)) << tool.Stderr();
   ASSERT_TRUE(pg_.Crash().ok()) << "see " << pg_.log();
-  const int code = tool.Wait(Clock::now() + 45s);  // a guard against a hang, not a timing
+  const int code = tool.Wait(SteadyClock::now() + 45s);  // a guard against a hang, not a timing
   const std::string report = tool.Stdout();
   const std::string stderr_text = tool.Stderr();
 

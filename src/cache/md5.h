@@ -1,5 +1,6 @@
-// MD5 (RFC 1321), only for placing keys on the ketama ring, where MD5 is part of the contract that
-// other ketama clients (twemproxy, libmemcached) follow. Not for anything needing security.
+// MD5 (RFC 1321; libmd computes it), only for placing keys on the ketama ring, where MD5 is part of
+// the contract that other ketama clients (twemproxy, libmemcached) follow, and for trace keys.
+// Not for anything needing security.
 //
 // Thread safety: a pure function.
 #ifndef CHINOOK_CACHE_MD5_H_

@@ -163,7 +163,7 @@ Status StatusFromResult(const PGresult* result, PGconn* conn) {
 // ---------------------------------------------------------------------------------------------
 // Connection
 
-Connection::Connection(PGconn* conn) : conn_(conn), created_at_(Clock::now()), last_used_(created_at_) {
+Connection::Connection(PGconn* conn) : conn_(conn), created_at_(SteadyClock::now()), last_used_(created_at_) {
   // Notices are not printed (libpq's default writes them to stderr). A FATAL error the server
   // sends while we are idle (pg_terminate_backend, shutdown) arrives here: the connection is done.
   PQsetNoticeReceiver(
@@ -214,7 +214,7 @@ Result<short> Connection::WaitSocket(short events, Deadline deadline) {
   const int fd = PQsocket(conn_);
   if (fd < 0) return ConnectionError("socket");
   for (;;) {
-    const auto now = Clock::now();
+    const auto now = SteadyClock::now();
     if (now >= deadline) return DeadlineExceededError("deadline passed while waiting for the server");
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
     pollfd p{fd, events, 0};
@@ -401,7 +401,7 @@ Result<int64_t> Connection::CopyIn(const std::string& copy_sql,
   Status chunk_error;
   for (;;) {
     std::string_view chunk;
-    if (Clock::now() >= deadline) return Abandon("copy");
+    if (SteadyClock::now() >= deadline) return Abandon("copy");
     chunk_error = next_chunk(&chunk);
     if (!chunk_error.ok() || chunk.empty()) break;
     int rc;

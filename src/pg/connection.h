@@ -31,8 +31,10 @@ typedef struct pg_result PGresult;
 
 namespace chinook::pg {
 
-using Clock = std::chrono::steady_clock;
-using Deadline = Clock::time_point;
+// Deadlines and connection ages are read from the monotonic clock. (The caches' `cache::Clock` is a
+// different thing: an injectable time source, so that TTL tests move time instead of sleeping.)
+using SteadyClock = std::chrono::steady_clock;
+using Deadline = SteadyClock::time_point;
 
 // PostgreSQL type OIDs used for binary parameters (from pg_type.dat; stable across versions).
 inline constexpr unsigned kOidInt8 = 20;
@@ -143,9 +145,9 @@ class Connection {
   // True when the server considers us inside a transaction block (open or failed).
   bool in_transaction() const;
 
-  Clock::time_point created_at() const { return created_at_; }
-  Clock::time_point last_used() const { return last_used_; }
-  void touch() { last_used_ = Clock::now(); }
+  SteadyClock::time_point created_at() const { return created_at_; }
+  SteadyClock::time_point last_used() const { return last_used_; }
+  void touch() { last_used_ = SteadyClock::now(); }
 
   PGconn* raw() const { return conn_; }
 
@@ -172,8 +174,8 @@ class Connection {
   PGconn* conn_;
   bool broken_ = false;
   std::unordered_set<std::string> prepared_;
-  Clock::time_point created_at_;
-  Clock::time_point last_used_;
+  SteadyClock::time_point created_at_;
+  SteadyClock::time_point last_used_;
 };
 
 // The Status code for a SQLSTATE (see the mapping at the top of this file).

@@ -83,19 +83,19 @@ ConnectionPool::ConnectionPool(PoolOptions options)
 ConnectionPool::~ConnectionPool() = default;
 
 Result<Lease> ConnectionPool::Acquire() {
-  const Clock::time_point start = Clock::now();
+  const SteadyClock::time_point start = SteadyClock::now();
   const Deadline deadline = start + options_.acquire_timeout;
   bool waited = false;
   std::unique_lock lock(state_->mu);
   auto finish_wait = [&] {
-    if (waited) state_->stats.wait_time += Clock::now() - start;
+    if (waited) state_->stats.wait_time += SteadyClock::now() - start;
   };
   for (;;) {
     if (!state_->idle.empty()) {
       std::unique_ptr<Connection> conn = std::move(state_->idle.back());
       state_->idle.pop_back();
       lock.unlock();
-      const Clock::time_point now = Clock::now();
+      const SteadyClock::time_point now = SteadyClock::now();
       bool healthy = now - conn->created_at() < options_.max_lifetime && !conn->PeerClosed();
       bool checked = false;
       if (healthy && now - conn->last_used() > options_.health_check_after_idle) {
@@ -120,7 +120,7 @@ Result<Lease> ConnectionPool::Acquire() {
       ++state_->open;  // reserve the slot while connecting without the lock
       lock.unlock();
       Result<std::unique_ptr<Connection>> conn =
-          Connection::Open(options_.dsn, Clock::now() + options_.connect_timeout);
+          Connection::Open(options_.dsn, SteadyClock::now() + options_.connect_timeout);
       lock.lock();
       if (!conn.ok()) {
         --state_->open;
@@ -153,10 +153,10 @@ void ConnectionPool::Return(std::unique_ptr<Connection> conn) {
   // A connection must come back outside any transaction, or the next borrower would inherit the
   // previous one's locks and uncommitted work. Roll back; if that fails, close it.
   if (!conn->broken() && conn->in_transaction()) {
-    (void)conn->Exec("ROLLBACK", Clock::now() + options_.connect_timeout);
+    (void)conn->Exec("ROLLBACK", SteadyClock::now() + options_.connect_timeout);
   }
   const bool reusable = !conn->broken() && !conn->in_transaction() &&
-                        Clock::now() - conn->created_at() < options_.max_lifetime;
+                        SteadyClock::now() - conn->created_at() < options_.max_lifetime;
   std::unique_ptr<Connection> doomed;
   {
     std::lock_guard lock(state_->mu);

@@ -77,7 +77,7 @@ std::string UniqueSchema(std::string_view prefix) {
 }
 
 Result<std::string> AdminExec(const std::string& dsn, const std::string& sql) {
-  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  const auto deadline = SteadyClock::now() + std::chrono::seconds(30);
   CHINOOK_ASSIGN_OR_RETURN(auto conn, Connection::Open(dsn, deadline));
   CHINOOK_ASSIGN_OR_RETURN(auto r, (conn)->Exec(sql, deadline));
   if (PQntuples(r.get()) == 0 || PQnfields(r.get()) == 0) return std::string();

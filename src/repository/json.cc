@@ -1,6 +1,6 @@
 #include "repository/json.h"
 
-#include "common/utf8_append.h"
+#include "common/utf8.h"
 
 #include <cstdint>
 #include <cstdlib>

@@ -26,7 +26,7 @@ Status PrepareRepository(const std::shared_ptr<pg::ConnectionPool>& pool, const 
   CHINOOK_RETURN_IF_ERROR(ValidateSchemaName(options.schema));
   Result<pg::Lease> lease = pool->Acquire();
   if (!lease.ok()) return lease.status().Annotate("repository: migrate");
-  return Migrate(**lease, options.schema, pg::Clock::now() + pool->options().query_timeout);
+  return Migrate(**lease, options.schema, pg::SteadyClock::now() + pool->options().query_timeout);
 }
 
 int64_t AffectedRows(const PGresult* result) { return std::strtoll(PQcmdTuples(const_cast<PGresult*>(result)), nullptr, 10); }
@@ -41,7 +41,7 @@ Result<pg::Lease> RepositoryBase::Borrow(std::string_view op) {
   return lease;
 }
 
-pg::Deadline RepositoryBase::CallDeadline() const { return pg::Clock::now() + pool_->options().query_timeout; }
+pg::Deadline RepositoryBase::CallDeadline() const { return pg::SteadyClock::now() + pool_->options().query_timeout; }
 
 Result<pg::ResultPtr> RepositoryBase::Run(pg::Connection& conn, const pg::StatementSpec& stmt,
                                           const pg::Params& params, pg::Deadline deadline) {

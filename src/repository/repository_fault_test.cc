@@ -21,7 +21,7 @@ namespace chinook::repository {
 namespace {
 
 using std::chrono::milliseconds;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 class RepositoryFaultTest : public ::testing::Test {
  protected:
@@ -81,7 +81,7 @@ TEST_F(RepositoryFaultTest, BackendsTerminatedBetweenCallsNextCallSucceeds) {
   for (int i = 0; i < 2; ++i) {
     auto lease = (*pool)->Acquire();
     ASSERT_TRUE(lease.ok());
-    auto pid = (*lease)->Exec("SELECT pg_backend_pid()", Clock::now() + milliseconds(5000));
+    auto pid = (*lease)->Exec("SELECT pg_backend_pid()", SteadyClock::now() + milliseconds(5000));
     ASSERT_TRUE(pid.ok());
     if (!pids.empty()) pids += ',';
     pids += PQgetvalue(pid->get(), 0, 0);
@@ -112,12 +112,12 @@ TEST_F(RepositoryFaultTest, ServerDownFailsUnavailableWithinTheTimeoutAndRecover
   proxy_->Stop();
   const auto batch = ::chinook::testing::MakeCorpus(3, {.seed = 9});
   for (int attempt = 0; attempt < 3; ++attempt) {
-    const auto start = Clock::now();
+    const auto start = SteadyClock::now();
     auto got = repo->GetByID(batch[0].id());
     EXPECT_EQ(got.status().code(), StatusCode::kUnavailable) << got.status().ToString();
     Status created = repo->CreateBatch(batch);
     EXPECT_EQ(created.code(), StatusCode::kUnavailable) << created.ToString();
-    EXPECT_LT(Clock::now() - start, milliseconds(2 * 500 + 1000));
+    EXPECT_LT(SteadyClock::now() - start, milliseconds(2 * 500 + 1000));
   }
   ASSERT_TRUE(proxy_->Start().ok());
   ExpectWorking(*repo, 2);
@@ -135,12 +135,12 @@ TEST_F(RepositoryFaultTest, HungServerFailsWithinTheQueryTimeout) {
   ASSERT_NE(repo, nullptr);
   ExpectWorking(*repo, 1);
   proxy_->SetBlackHole(true);
-  const auto start = Clock::now();
+  const auto start = SteadyClock::now();
   auto got = repo->GetByID("cust-1-0");
   EXPECT_FALSE(got.ok());
   EXPECT_TRUE(got.status().code() == StatusCode::kDeadlineExceeded || got.status().code() == StatusCode::kUnavailable)
       << got.status().ToString();
-  EXPECT_LT(Clock::now() - start, milliseconds(3000));
+  EXPECT_LT(SteadyClock::now() - start, milliseconds(3000));
   proxy_->SetBlackHole(false);
   ExpectWorking(*repo, 2);
 }

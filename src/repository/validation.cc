@@ -4,7 +4,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "serialization/utf8.h"
+#include "common/utf8.h"
 
 namespace chinook::repository {
 namespace {
@@ -54,7 +54,7 @@ Status CheckText(std::string_view field, std::string_view value) {
   size_t i = 0;
   while (i < value.size()) {
     const size_t at = i;
-    const int32_t cp = serialization::DecodeUtf8(value, &i);
+    const int32_t cp = DecodeUtf8(value, &i);
     if (cp < 0) return InvalidArgumentError(std::string(field) + ": not valid UTF-8" + At(at));
     if (cp == 0) return InvalidArgumentError(std::string(field) + ": contains NUL" + At(at));
   }
@@ -66,7 +66,7 @@ Status CheckIdentifierText(std::string_view field, std::string_view value, size_
   size_t i = 0;
   while (i < value.size()) {
     const size_t at = i;
-    const int32_t cp = serialization::DecodeUtf8(value, &i);
+    const int32_t cp = DecodeUtf8(value, &i);
     if (cp < 0) return InvalidArgumentError(std::string(field) + ": not valid UTF-8" + At(at));
     if (IsControl(cp)) {
       return InvalidArgumentError(std::string(field) + ": control character " + CodePointName(cp) + At(at));

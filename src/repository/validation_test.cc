@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "common/utf8_append.h"
+#include "common/utf8.h"
 
 namespace chinook::repository {
 namespace {

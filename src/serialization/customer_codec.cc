@@ -2,7 +2,7 @@
 
 #include <google/protobuf/unknown_field_set.h>
 
-#include "serialization/utf8.h"
+#include "common/utf8.h"
 #include "serialization/wire.h"
 
 namespace chinook::serialization {

@@ -10,15 +10,15 @@
 namespace chinook::tools {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
-double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+double Seconds(SteadyClock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 // Sleeps until `until` in short slices, so that a cancellation is seen within 50 ms.
-void SleepUntil(Clock::time_point until, const std::function<bool()>& cancelled) {
+void SleepUntil(SteadyClock::time_point until, const std::function<bool()>& cancelled) {
   constexpr auto kSlice = std::chrono::milliseconds(50);
-  while (Clock::now() < until && !(cancelled && cancelled())) {
-    std::this_thread::sleep_for(std::min<Clock::duration>(kSlice, until - Clock::now()));
+  while (SteadyClock::now() < until && !(cancelled && cancelled())) {
+    std::this_thread::sleep_for(std::min<SteadyClock::duration>(kSlice, until - SteadyClock::now()));
   }
 }
 
@@ -49,7 +49,7 @@ bool IsTransient(const Status& s) {
 }
 
 Status Retrier::Run(const std::function<Status(int attempt)>& fn) {
-  Clock::time_point first_failure{};
+  SteadyClock::time_point first_failure{};
   std::chrono::milliseconds backoff{0};
   Status s;
   int attempt = 0;
@@ -69,7 +69,7 @@ Status Retrier::Run(const std::function<Status(int attempt)>& fn) {
       stats_.last_error = s.ToString();
     }
     if (s.ok() || !IsTransient(s)) break;
-    const Clock::time_point now = Clock::now();
+    const SteadyClock::time_point now = SteadyClock::now();
     if (attempt == 0) first_failure = now;
     if (now - first_failure >= options_.retry_for) {
       gave_up = true;
@@ -81,13 +81,13 @@ Status Retrier::Run(const std::function<Status(int attempt)>& fn) {
     backoff = NextBackoff(backoff, options_.min_backoff, options_.max_backoff);
     SleepUntil(std::min(now + backoff, first_failure + options_.retry_for), options_.cancelled);
   }
-  const Clock::time_point end = Clock::now();
+  const SteadyClock::time_point end = SteadyClock::now();
   std::lock_guard<std::mutex> lock(mu_);
   ++stats_.operations;
   stats_.retries += static_cast<uint64_t>(attempt);
   if (!s.ok()) ++stats_.failed_operations;
   if (gave_up) ++stats_.gave_up;
-  if (attempt > 0 && first_failure != Clock::time_point{}) {
+  if (attempt > 0 && first_failure != SteadyClock::time_point{}) {
     const double waited = Seconds(end - first_failure);
     stats_.retry_seconds += waited;
     if (s.ok()) {
@@ -199,18 +199,18 @@ CleanupReport CleanUp(const std::string& dsn, const std::string& schema, cache::
   CleanupReport report;
   report.schema = schema;
   report.redis_patterns = redis_patterns;
-  const Clock::time_point start = Clock::now();
+  const SteadyClock::time_point start = SteadyClock::now();
   // Each attempt gets at most this long, so that a hung server still leaves time to try again,
   // and at least this long, so that a timeout of 0 still means one real attempt.
   constexpr auto kAttemptLimit = std::chrono::seconds(5);
   constexpr auto kAttemptMinimum = std::chrono::seconds(2);
   std::chrono::milliseconds backoff{0};
-  const Clock::time_point schema_deadline = start + options.timeout;
+  const SteadyClock::time_point schema_deadline = start + options.timeout;
   while (!schema.empty()) {
     ++report.schema_attempts;
-    const Clock::duration left = schema_deadline - Clock::now();
-    const Clock::time_point attempt_deadline =
-        Clock::now() + std::clamp<Clock::duration>(left, kAttemptMinimum, kAttemptLimit);
+    const SteadyClock::duration left = schema_deadline - SteadyClock::now();
+    const SteadyClock::time_point attempt_deadline =
+        SteadyClock::now() + std::clamp<SteadyClock::duration>(left, kAttemptMinimum, kAttemptLimit);
     Status s;
     auto conn = pg::Connection::Open(dsn, attempt_deadline);
     if (!conn.ok()) {
@@ -226,12 +226,12 @@ CleanupReport CleanUp(const std::string& dsn, const std::string& schema, cache::
     }
     report.schema_error = s.ToString();
     backoff = NextBackoff(backoff, options.min_backoff, options.max_backoff);
-    if (!IsTransient(s) || Clock::now() + backoff >= schema_deadline) break;
-    SleepUntil(Clock::now() + backoff, nullptr);
+    if (!IsTransient(s) || SteadyClock::now() + backoff >= schema_deadline) break;
+    SleepUntil(SteadyClock::now() + backoff, nullptr);
   }
   report.redis_keys_removed = true;
   if (remote != nullptr) {
-    const Clock::time_point redis_deadline = Clock::now() + options.redis_timeout;
+    const SteadyClock::time_point redis_deadline = SteadyClock::now() + options.redis_timeout;
     for (const std::string& pattern : redis_patterns) {
       backoff = std::chrono::milliseconds(0);
       while (true) {
@@ -242,16 +242,16 @@ CleanupReport CleanUp(const std::string& dsn, const std::string& schema, cache::
         }
         report.redis_error = removed.status().ToString();
         backoff = NextBackoff(backoff, options.min_backoff, options.max_backoff);
-        if (Clock::now() + backoff >= redis_deadline) {
+        if (SteadyClock::now() + backoff >= redis_deadline) {
           report.redis_keys_removed = false;
           break;
         }
-        SleepUntil(Clock::now() + backoff, nullptr);
+        SleepUntil(SteadyClock::now() + backoff, nullptr);
       }
     }
     if (report.redis_keys_removed) report.redis_error.clear();
   }
-  report.seconds = Seconds(Clock::now() - start);
+  report.seconds = Seconds(SteadyClock::now() - start);
   return report;
 }
 

@@ -32,7 +32,7 @@ namespace chinook::compare {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 // How long to wait after SIGTERM before SIGKILL, and how often to poll a running child.
 constexpr std::chrono::seconds kTermGrace(5);
@@ -84,13 +84,13 @@ std::string Tail(const std::string& path, size_t lines) {
 enum class Wait { kExited, kTimedOut, kInterrupted };
 
 // Waits for `pid` until `deadline` or a signal to the tool.
-Wait WaitUntil(pid_t pid, Clock::time_point deadline, int* status) {
+Wait WaitUntil(pid_t pid, SteadyClock::time_point deadline, int* status) {
   while (true) {
     const pid_t r = waitpid(pid, status, WNOHANG);
     if (r == pid) return Wait::kExited;
     if (r < 0 && errno != EINTR) return Wait::kExited;  // nothing to wait for: treat as gone
     if (g_signal != 0) return Wait::kInterrupted;
-    if (Clock::now() >= deadline) return Wait::kTimedOut;
+    if (SteadyClock::now() >= deadline) return Wait::kTimedOut;
     std::this_thread::sleep_for(kPollInterval);
   }
 }
@@ -98,8 +98,8 @@ Wait WaitUntil(pid_t pid, Clock::time_point deadline, int* status) {
 // SIGTERM to the group, SIGKILL after the grace period; reaps the child.
 void StopGroup(pid_t pid, int* status) {
   kill(-pid, SIGTERM);
-  const auto grace = Clock::now() + kTermGrace;
-  while (Clock::now() < grace) {
+  const auto grace = SteadyClock::now() + kTermGrace;
+  while (SteadyClock::now() < grace) {
     const pid_t r = waitpid(pid, status, WNOHANG);
     if (r == pid || (r < 0 && errno != EINTR)) break;
     std::this_thread::sleep_for(kPollInterval);
@@ -114,7 +114,7 @@ std::string Seconds(double s) {
   return buf;
 }
 
-double Since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double Since(SteadyClock::time_point t) { return std::chrono::duration<double>(SteadyClock::now() - t).count(); }
 
 bool HasFlag(const std::vector<std::string>& args, const std::string& flag) {
   return std::any_of(args.begin(), args.end(), [&](const std::string& a) {
@@ -263,7 +263,7 @@ Result<pid_t> SpawnProgram(const std::vector<std::string>& argv, const std::stri
 
 // Waits for a process SpawnProgram started, until `deadline`; see RunProgram.
 Status AwaitProgram(pid_t pid, const std::vector<std::string>& argv, const std::string& log_path,
-                    Clock::time_point deadline, double timeout_seconds) {
+                    SteadyClock::time_point deadline, double timeout_seconds) {
   int status = 0;
   const Wait w = WaitUntil(pid, deadline, &status);
   if (w != Wait::kExited) {
@@ -288,8 +288,8 @@ Status AwaitProgram(pid_t pid, const std::vector<std::string>& argv, const std::
   return Status::Ok();
 }
 
-Clock::time_point DeadlineIn(double seconds) {
-  return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+SteadyClock::time_point DeadlineIn(double seconds) {
+  return SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(seconds));
 }
 
 }  // namespace
@@ -312,7 +312,7 @@ std::array<Status, 2> RunDuet(const std::array<const std::vector<std::string>*, 
       out[k] = started.status();
     }
   }
-  const Clock::time_point deadline = DeadlineIn(timeout_seconds);
+  const SteadyClock::time_point deadline = DeadlineIn(timeout_seconds);
   for (int k = 0; k < 2; ++k) {
     if (pid[k] > 0) out[k] = AwaitProgram(pid[k], *argv[k], log_path[k], deadline, timeout_seconds);
   }
@@ -353,7 +353,7 @@ Result<AbRuns> RunInterleaved(const std::string& base_binary, const std::string&
       return InvalidArgumentError(bin + ": not an executable file (" + std::strerror(errno) + ")");
     }
   }
-  const auto started = Clock::now();
+  const auto started = SteadyClock::now();
   SignalScope signals;
   namespace fs = std::filesystem;
   std::string dir = options.work_dir;
@@ -481,7 +481,7 @@ Result<AbRuns> RunInterleaved(const std::string& base_binary, const std::string&
     BenchmarkRun base_run, head_run;
     base_run.source = "base " + base_binary;
     head_run.source = "head " + head_binary;
-    const auto round_start = Clock::now();
+    const auto round_start = SteadyClock::now();
     bool stopped = false;
     int pairs = 0;
     if (!options.per_benchmark) {
@@ -517,7 +517,7 @@ Result<AbRuns> RunInterleaved(const std::string& base_binary, const std::string&
           stopped = true;
           break;
         }
-        const auto pair_start = Clock::now();
+        const auto pair_start = SteadyClock::now();
         // A B or B A, alternating by pair and benchmark: both positions equally often.
         const bool base_first = (s.pairs + static_cast<int>(i)) % 2 == 0;
         std::array<Status, 2> duet_status;

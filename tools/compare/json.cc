@@ -1,6 +1,6 @@
 #include "json.h"
 
-#include "common/utf8_append.h"
+#include "common/utf8.h"
 
 #include <cerrno>
 #include <charconv>
@@ -433,32 +433,6 @@ Result<Value> ParseFile(const std::string& path) {
 
 namespace {
 
-// Length of the valid UTF-8 sequence at s[i], or 0 when the bytes there are not one.
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = b(i);
-  size_t n;
-  uint32_t min;
-  if (c < 0x80) return 1;
-  if ((c & 0xE0) == 0xC0) {
-    n = 2, min = 0x80;
-  } else if ((c & 0xF0) == 0xE0) {
-    n = 3, min = 0x800;
-  } else if ((c & 0xF8) == 0xF0) {
-    n = 4, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  uint32_t cp = c & (0xFF >> (n + 1));
-  for (size_t k = 1; k < n; ++k) {
-    if ((b(i + k) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (b(i + k) & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return n;
-}
-
 void WriteValue(const Value& v, int indent, std::string* out) {
   const std::string pad(static_cast<size_t>(indent) * 2, ' ');
   const std::string inner(static_cast<size_t>(indent + 1) * 2, ' ');
@@ -502,7 +476,8 @@ std::string Quote(std::string_view s) {
   std::string out = "\"";
   for (size_t i = 0; i < s.size();) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
-    const size_t n = Utf8SequenceLength(s, i);
+    size_t end = i;
+    const size_t n = DecodeUtf8(s, &end) < 0 ? 0 : end - i;
     if (n == 0) {
       out += "\xEF\xBF\xBD";  // U+FFFD
       ++i;

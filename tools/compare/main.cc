@@ -46,7 +46,7 @@ unchanged or inconclusive. `ab` runs two benchmark programs interleaved (A B B A
 machine drift cancels; `check` evaluates only the gates within one results file.
 
 options:
-  --gates FILE            gates file: ratios, bounds, thresholds, metric rules (see README)
+  --gates FILE            gates file: ratios, bounds, thresholds, metric rules (format: gates.h)
   --format FORMAT         text | markdown | json | html on stdout (default text)
   --output FILE           write that report to FILE instead of stdout
   --markdown FILE         also write the Markdown report to FILE (likewise --html, --json)
@@ -55,7 +55,8 @@ options:
   --correction C          holm | bh | none (default holm)
   --confidence C          interval confidence (default 0.95)
   --metric NAME           time metric that carries verdicts; repeat for several
-                          (default: cpu_time and real_time)
+                          (default: each benchmark's own clock, real_time for names
+                          ending /real_time or /manual_time, else cpu_time)
   --fail-on-inconclusive  an inconclusive benchmark fails the comparison
   --advisory              regressions are reported but do not fail (gates still do)
   --allow-absent          skip gates whose benchmarks are not in the run (filtered runs)

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "common/utf8.h"
 #include "json.h"
 #include "report_internal.h"
 
@@ -73,21 +74,15 @@ std::string Printable(std::string_view s) {
     // A multi-byte UTF-8 sequence: kept, unless it is malformed (each byte shown as \xNN), a C1
     // control (U+0080-U+009F: 0x9B is CSI to some terminals) or a bidirectional override that
     // makes a terminal show text in another order than it is (U+202A-U+202E, U+2066-U+2069).
-    size_t n = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-    uint32_t cp = n == 0 ? 0 : c & (0xFF >> (n + 1));
-    for (size_t k = 1; k < n; ++k) {
-      if (i + k >= s.size() || (b(i + k) & 0xC0) != 0x80) {
-        n = 0;
-        break;
-      }
-      cp = (cp << 6) | (b(i + k) & 0x3F);
-    }
-    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (n == 0 || cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    size_t end = i;
+    const int32_t decoded = DecodeUtf8(s, &end);
+    if (decoded < 0) {
       hex("\\x%02x", c);
       ++i;
       continue;
     }
+    const auto cp = static_cast<uint32_t>(decoded);
+    const size_t n = end - i;
     if (cp <= 0x9F || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)) {
       hex("\\u%04x", cp);
     } else {

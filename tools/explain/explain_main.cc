@@ -349,7 +349,7 @@ int Run(const Flags& flags) {
   const repository::Statements st = repository::MakeStatements(flags.schema);
   auto lease = (*pool)->Acquire();
   if (!lease.ok()) return fail(lease.status());
-  const pg::Deadline deadline = pg::Clock::now() + std::chrono::minutes(30);
+  const pg::Deadline deadline = pg::SteadyClock::now() + std::chrono::minutes(30);
   auto drop = [&] {
     if (flags.temporary_schema) (void)(*lease)->Exec("DROP SCHEMA \"" + flags.schema + "\" CASCADE", deadline);
   };

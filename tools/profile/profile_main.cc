@@ -83,7 +83,7 @@ namespace chinook::profile {
 namespace {
 
 using customer::Customer;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
@@ -303,7 +303,7 @@ class Profiler {
     }
     Status stop;
     const memory::AllocationMeter meter;
-    const auto t0 = Clock::now();
+    const auto t0 = SteadyClock::now();
     for (int i = 0; i < op.iterations; ++i) {
       if (interrupted) {
         stop = UnavailableError("interrupted by a signal").Annotate(op.name + ", before iteration " + std::to_string(i));
@@ -323,7 +323,7 @@ class Profiler {
       }
       Progress(op.name, i + 1, op.iterations);
     }
-    op.wall_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    op.wall_seconds = std::chrono::duration<double>(SteadyClock::now() - t0).count();
     const memory::AllocationMeter::Delta d = meter.Take();
     if (!op.cpu_profile.empty()) ProfilerStop();
     EndProgress();
@@ -369,7 +369,7 @@ class Profiler {
   // A progress line on stderr, only for a person watching a terminal, at most ten times a second.
   void Progress(const std::string& name, int done, int total) {
     if (!tty_) return;
-    const auto now = Clock::now();
+    const auto now = SteadyClock::now();
     if (done != total && now - last_progress_ < std::chrono::milliseconds(100)) return;
     last_progress_ = now;
     std::fprintf(stderr, "\r%-24s %d/%d (%.0f%%)   ", name.c_str(), done, total, 100.0 * done / total);
@@ -384,7 +384,7 @@ class Profiler {
   bool cpu_profiles_ = true;
   bool heap_profiles_ = false;
   const bool tty_ = isatty(STDERR_FILENO) != 0;
-  Clock::time_point last_progress_{};
+  SteadyClock::time_point last_progress_{};
 };
 
 std::vector<Recommendation> Recommend(const std::vector<OpResult>& ops) {
@@ -645,7 +645,7 @@ int Run(const Flags& flags) {
   if (!repo.ok()) return fail(repo.status().Annotate("repository on " + std::string(testing::kPgDsnVar)));
   stack.repository = std::move(*repo);
   stack.service = std::make_unique<customer::CustomerService>(stack.repository, stack.remote);
-  if (!stack.service->WaitUntilCoherent(Clock::now() + std::chrono::seconds(5))) {
+  if (!stack.service->WaitUntilCoherent(SteadyClock::now() + std::chrono::seconds(5))) {
     // The service works without Redis (reads from PostgreSQL, L1 bypassed); the run goes on and
     // the report says the cache figures are Redis's absence.
     std::fprintf(stderr,
@@ -782,8 +782,8 @@ int Run(const Flags& flags) {
   std::fflush(stdout);
   if (server != nullptr && flags.serve_linger_seconds > 0) {
     std::fprintf(stderr, "chinook-profile: serving metrics for %d s more\n", flags.serve_linger_seconds);
-    const auto until = Clock::now() + std::chrono::seconds(flags.serve_linger_seconds);
-    while (!interrupted && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const auto until = SteadyClock::now() + std::chrono::seconds(flags.serve_linger_seconds);
+    while (!interrupted && SteadyClock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   if (!outcome.completed || !outcome.cleanup.clean()) return kExitError;
   return outcome.failed_operations > 0 ? kExitFailedOperations : 0;

@@ -44,14 +44,14 @@ std::atomic<uint64_t> busy_us{0};
 
 void OnSignal(int) { stop.store(true); }
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 // Runs memory-heavy work until `until`: a dependent random walk over `array` (each step a cache
 // miss) interleaved with allocation churn of 4 KiB-1 MiB blocks that are touched and freed.
-uint64_t Burst(std::vector<uint32_t>& array, chinook::trials::Rng& rng, Clock::time_point until) {
+uint64_t Burst(std::vector<uint32_t>& array, chinook::trials::Rng& rng, SteadyClock::time_point until) {
   uint64_t sum = 0;
   uint32_t at = static_cast<uint32_t>(rng.Below(array.size()));
-  while (Clock::now() < until && !stop.load(std::memory_order_relaxed)) {
+  while (SteadyClock::now() < until && !stop.load(std::memory_order_relaxed)) {
     for (int i = 0; i < 20000; ++i) {
       at = array[at];
       sum += at;
@@ -85,12 +85,12 @@ void Worker(const NeighbourOptions& o, int index) {
   auto between = [&rng](int lo, int hi) { return std::chrono::milliseconds(lo + static_cast<int>(rng.Below(hi - lo + 1))); };
   uint64_t sink = 0;
   while (!stop.load()) {
-    const auto burst_start = Clock::now();
+    const auto burst_start = SteadyClock::now();
     sink += Burst(array, rng, burst_start + between(o.burst_min_ms, o.burst_max_ms));
     busy_us += static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - burst_start).count());
-    const auto pause_until = Clock::now() + between(o.pause_min_ms, o.pause_max_ms);
-    while (!stop.load() && Clock::now() < pause_until) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - burst_start).count());
+    const auto pause_until = SteadyClock::now() + between(o.pause_min_ms, o.pause_max_ms);
+    while (!stop.load() && SteadyClock::now() < pause_until) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   if (sink == 42) std::fputc(' ', stderr);  // keeps the work observable
 }
@@ -140,7 +140,7 @@ int main(int argc, char** argv) {
   }
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);
-  const auto start = Clock::now();
+  const auto start = SteadyClock::now();
   std::vector<std::thread> workers;
   for (int t = 0; t < o.threads; ++t) workers.emplace_back(Worker, std::cref(o), t);
   bool announced = false;
@@ -152,10 +152,10 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
       announced = true;
     }
-    if (o.seconds > 0 && Clock::now() - start > std::chrono::duration<double>(o.seconds)) stop.store(true);
+    if (o.seconds > 0 && SteadyClock::now() - start > std::chrono::duration<double>(o.seconds)) stop.store(true);
   }
   for (std::thread& w : workers) w.join();
-  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  const double elapsed = std::chrono::duration<double>(SteadyClock::now() - start).count();
   std::fprintf(stderr, "chinook-trials-neighbour: %d threads, %.0f s, busy %.0f%% of thread time\n", o.threads, elapsed,
                elapsed > 0 ? 100.0 * static_cast<double>(busy_us.load()) / 1e6 / (elapsed * o.threads) : 0.0);
   return 0;

@@ -1,9 +1,9 @@
-#include "serialization/utf8.h"
+#include "common/utf8.h"
 
 #include <cstdint>
 #include <cstring>
 
-namespace chinook::serialization {
+namespace chinook {
 
 int32_t DecodeUtf8(std::string_view s, size_t* i) {
   const auto* p = reinterpret_cast<const uint8_t*>(s.data());
@@ -58,4 +58,4 @@ size_t ValidUtf8Prefix(std::string_view s) {
   return n;
 }
 
-}  // namespace chinook::serialization
+}  // namespace chinook

@@ -1,10 +1,10 @@
-#include "serialization/utf8.h"
+#include "common/utf8.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace chinook::serialization {
+namespace chinook {
 namespace {
 
 TEST(Utf8Test, AcceptsWellFormedText) {
@@ -42,4 +42,4 @@ TEST(Utf8Test, DecodesCodePointsAndStopsAtMalformedOnes) {
 }
 
 }  // namespace
-}  // namespace chinook::serialization
+}  // namespace chinook
