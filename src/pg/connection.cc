@@ -1,167 +1,27 @@
+// Connection of connection.h: connecting, waiting on the socket against a deadline, statements,
+// pipelines and COPY. Params are in params.cc, the error mapping in errors.cc.
 #include "pg/connection.h"
 
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
-#include <cstdlib>
+#include <cstdint>
 #include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
 
-#include "pg/wire.h"
+#include "pg/connection_internal.h"
 
 namespace chinook::pg {
-namespace {
 
-// libpq messages span lines ("...unexpectedly\n\tThis probably means..."); ours are one line:
-// each run of whitespace becomes one space.
-std::string Trimmed(const char* message) {
-  std::string s;
-  for (const char* p = message ? message : ""; *p; ++p) {
-    const bool space = *p == '\n' || *p == '\t' || *p == '\r' || *p == ' ';
-    if (!space) {
-      s.push_back(*p);
-    } else if (!s.empty() && s.back() != ' ') {
-      s.push_back(' ');
-    }
-  }
-  if (!s.empty() && s.back() == ' ') s.pop_back();
-  return s;
-}
-
-}  // namespace
+using internal::Trimmed;
 
 void PGresultDeleter::operator()(PGresult* r) const { PQclear(r); }
-
-// ---------------------------------------------------------------------------------------------
-// Params
-
-void Params::AddOwned(unsigned oid, std::string_view bytes) {
-  types_.push_back(oid);
-  lengths_.push_back(static_cast<int>(bytes.size()));
-  formats_.push_back(1);
-  views_.push_back(nullptr);
-  owned_offsets_.push_back(static_cast<int64_t>(storage_.size()));
-  storage_.append(bytes);
-}
-
-void Params::AddText(std::string_view value) {
-  types_.push_back(kOidText);
-  lengths_.push_back(static_cast<int>(value.size()));
-  formats_.push_back(1);
-  // A null pointer means SQL NULL to libpq; an empty view may have one.
-  views_.push_back(value.data() != nullptr ? value.data() : "");
-  owned_offsets_.push_back(-1);
-}
-
-void Params::AddNullText() {
-  types_.push_back(kOidText);
-  lengths_.push_back(0);
-  formats_.push_back(1);
-  views_.push_back(nullptr);
-  owned_offsets_.push_back(-1);
-}
-
-void Params::AddInt64(int64_t value) {
-  std::string b;
-  PutBigEndian64(&b, value);
-  AddOwned(kOidInt8, b);
-}
-
-void Params::AddTimestampMicros(int64_t unix_micros) {
-  std::string b;
-  PutBigEndian64(&b, UnixMicrosToPg(unix_micros));
-  AddOwned(kOidTimestamptz, b);
-}
-
-void Params::AddJsonb(std::string_view json) {
-  // jsonb's binary input: a version byte (1) and the JSON text.
-  const size_t offset = storage_.size();
-  storage_.push_back('\x01');
-  storage_.append(json);
-  types_.push_back(kOidJsonb);
-  lengths_.push_back(static_cast<int>(json.size() + 1));
-  formats_.push_back(1);
-  views_.push_back(nullptr);
-  owned_offsets_.push_back(static_cast<int64_t>(offset));
-}
-
-void Params::AddTextArray(const std::vector<std::string_view>& values) {
-  // array_recv's format: ndim, has-nulls flag, element type, then per dimension (size, lower
-  // bound), then each element as length + bytes. An empty array has ndim 0 and nothing else.
-  std::string b;
-  PutBigEndian32(&b, values.empty() ? 0 : 1);
-  PutBigEndian32(&b, 0);
-  PutBigEndian32(&b, static_cast<int32_t>(kOidText));
-  if (!values.empty()) {
-    PutBigEndian32(&b, static_cast<int32_t>(values.size()));
-    PutBigEndian32(&b, 1);
-    for (std::string_view v : values) {
-      PutBigEndian32(&b, static_cast<int32_t>(v.size()));
-      b.append(v);
-    }
-  }
-  AddOwned(kOidTextArray, b);
-}
-
-void Params::Clear() {
-  types_.clear();
-  lengths_.clear();
-  formats_.clear();
-  views_.clear();
-  owned_offsets_.clear();
-  storage_.clear();
-}
-
-const char* const* Params::values() const {
-  resolved_.resize(views_.size());
-  for (size_t i = 0; i < views_.size(); ++i) {
-    resolved_[i] = owned_offsets_[i] >= 0 ? storage_.data() + owned_offsets_[i] : views_[i];
-  }
-  return resolved_.data();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Errors
-
-StatusCode CodeForSqlState(std::string_view s) {
-  if (s == "23505") return StatusCode::kAlreadyExists;
-  if (s == "57014") return StatusCode::kDeadlineExceeded;  // query_canceled (statement_timeout)
-  if (s.size() != 5) return StatusCode::kInternal;
-  const std::string_view cls = s.substr(0, 2);
-  if (cls == "22" || cls == "23") return StatusCode::kInvalidArgument;  // data exception, integrity
-  // Connection exceptions, admin/crash shutdown, cannot connect now; serialization failures and
-  // deadlocks (class 40) are transient too: a retry may succeed.
-  if (cls == "08" || cls == "57" || cls == "40") return StatusCode::kUnavailable;
-  if (cls == "53") return StatusCode::kResourceExhausted;  // insufficient resources
-  return StatusCode::kInternal;
-}
-
-Status StatusFromResult(const PGresult* result, PGconn* conn) {
-  const char* sqlstate = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
-  std::string message;
-  if (const char* primary = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr) {
-    message = primary;
-    if (const char* detail = PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL)) {
-      message += " (";
-      message += detail;
-      message += ")";
-    }
-  } else if (result && *PQresultErrorMessage(result) != '\0') {
-    message = Trimmed(PQresultErrorMessage(result));
-  } else {
-    message = Trimmed(PQerrorMessage(conn));
-  }
-  const bool lost = conn != nullptr && PQstatus(conn) == CONNECTION_BAD;
-  StatusCode code = sqlstate ? CodeForSqlState(sqlstate) : StatusCode::kInternal;
-  if (lost) code = StatusCode::kUnavailable;
-  Status status(code, "postgres: " + message);
-  if (sqlstate) status.SetPayload(kSqlStatePayload, sqlstate);
-  return status;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Connection
 
 Connection::Connection(PGconn* conn) : conn_(conn), created_at_(SteadyClock::now()), last_used_(created_at_) {
   // Notices are not printed (libpq's default writes them to stderr). A FATAL error the server

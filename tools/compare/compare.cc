@@ -1,3 +1,6 @@
+// The comparison engine of compare.h: walks the benchmarks and metrics of both sides, estimates
+// each change, applies the multiple-testing correction and the sequential plan, and hands the
+// figures to the verdict rules (verdict.h) and the geometric-mean bootstrap (bootstrap.h).
 #include "compare.h"
 
 #include <algorithm>
@@ -7,15 +10,15 @@
 #include <set>
 #include <tuple>
 
+#include "bootstrap.h"
 #include "stats.h"
+#include "verdict.h"
 
 namespace chinook::compare {
 
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-// Iterations of Google Benchmark's memory-measurement run, at most (benchmark_runner.cc).
-constexpr double kMemoryRunIterations = 16;
 
 // Where a benchmark stands on one side, over all of that side's rounds.
 struct Presence {
@@ -83,15 +86,6 @@ double Relative(double shift, bool log_scale, double scale) {
   if (scale == 0) return shift == 0 ? 0 : std::copysign(kInf, shift);
   return shift / scale;
 }
-
-// Everything a statistical comparison of one metric yields, on the analysis scale and relative.
-struct Estimate {
-  stats::TestResult test;
-  stats::Interval interval;  // on the analysis scale (log ratio, or raw difference)
-  bool log_scale = true;
-  double scale = 1;          // |base median| when not on the log scale
-  std::vector<double> d;     // paired: the per-round differences on the analysis scale
-};
 
 Estimate EstimateIndependent(std::span<const double> x, std::span<const double> y, double confidence) {
   Estimate e;
@@ -339,7 +333,13 @@ class Engine {
       c.threshold = c.rule.tolerance;
       const double diff = c.head_median - c.base_median;
       c.change = c.ci_low = c.ci_high = Relative(diff, false, std::fabs(c.base_median));
-      c.verdict = c.judged ? DecideExact(name, metric, c) : Verdict::kInfo;
+      c.verdict = c.judged ? DecideExact(metric, c.rule,
+                                         {.base = c.base_median,
+                                          .head = c.head_median,
+                                          .base_iterations = MedianIterations(base_, name),
+                                          .head_iterations = MedianIterations(head_, name)},
+                                         &c.note)
+                           : Verdict::kInfo;
       // Paired rounds are separate processes: a count that repeats within one process may still
       // differ between processes of the same binary (buffers sized by timing, other threads).
       // Until each side has two processes to show it repeats, a difference proves nothing.
@@ -387,7 +387,7 @@ class Engine {
     c.ci_low = Relative(e.interval.low, e.log_scale, e.scale);
     c.ci_high = Relative(e.interval.high, e.log_scale, e.scale);
     c.ci_level = e.interval.level;
-    estimates_.push_back(e);  // read back in AdjustAndDecide, in the same order
+    c.estimate = std::move(e);
     return c;
   }
 
@@ -446,32 +446,6 @@ class Engine {
     return n.empty() ? 0 : stats::Median(n);
   }
 
-  // An exact metric moved when its figure per iteration moved by more than the tolerance and the
-  // run's total (figure x iterations) moved the same way by more than the slack; see gates.h.
-  Verdict DecideExact(const std::string& name, const std::string& metric, MetricComparison& c) const {
-    const double sign = c.rule.direction == Direction::kHigherIsBetter ? -1 : 1;
-    const double worse_per_iteration = sign * (c.head_median - c.base_median);
-    if (std::fabs(worse_per_iteration) <= c.rule.tolerance) return Verdict::kUnchanged;
-    double n_base = MedianIterations(base_, name), n_head = MedianIterations(head_, name);
-    if (metric == "allocs_per_iter") {
-      // Google Benchmark's memory run lasts min(16, iterations) iterations (1.7 to 1.9).
-      n_base = std::min(n_base, kMemoryRunIterations);
-      n_head = std::min(n_head, kMemoryRunIterations);
-    }
-    if (n_base > 0 && n_head > 0) {
-      const double total_base = c.base_median * n_base, total_head = c.head_median * n_head;
-      const double worse_total = sign * (total_head - total_base);
-      if (worse_total * worse_per_iteration <= 0 || std::fabs(worse_total) <= c.rule.slack) {
-        char buf[160];
-        std::snprintf(buf, sizeof buf, "one-off: total per run %.6g -> %.6g over %.6g -> %.6g iterations", total_base,
-                      total_head, n_base, n_head);
-        c.note = buf;
-        return Verdict::kUnchanged;
-      }
-    }
-    return worse_per_iteration > 0 ? Verdict::kRegression : Verdict::kImprovement;
-  }
-
   // Applies the multiple-testing correction over every judged statistical metric, then decides.
   void AdjustAndDecide() {
     std::vector<MetricComparison*> family;
@@ -523,12 +497,10 @@ class Engine {
         sequential ? plan.FirstSignificantLook(static_cast<int>(family.size()), config_.alpha) : 0;
     const double z_power = stats::NormalQuantile(0.8);
 
-    // estimates_ holds one entry per metric with a p-value, in this same traversal order.
-    size_t next = 0;
     for (BenchmarkComparison& b : report_.benchmarks) {
       for (MetricComparison& c : b.metrics) {
         if (c.rule.exact || std::isnan(c.p_value)) continue;
-        Estimate& e = estimates_[next++];
+        Estimate& e = c.estimate;
         if (!c.judged) {
           c.verdict = Verdict::kInfo;
           continue;
@@ -589,34 +561,22 @@ class Engine {
         b->verdict == Verdict::kNew) {
       return;
     }
-    bool regression = false, improvement = false, inconclusive = false;
-    for (const MetricComparison& c : b->metrics) {
-      regression = regression || c.verdict == Verdict::kRegression;
-      improvement = improvement || c.verdict == Verdict::kImprovement;
-      if (c.verdict == Verdict::kInconclusive) {
-        inconclusive = true;
-        b->needed = (c.needed < 0 || b->needed < 0) ? -1 : std::max(b->needed, c.needed);
-      }
-    }
-    b->verdict = regression      ? Verdict::kRegression
-                 : improvement   ? Verdict::kImprovement
-                 : inconclusive  ? Verdict::kInconclusive
-                                 : Verdict::kUnchanged;
+    BenchmarkVerdict worst;
+    for (const MetricComparison& c : b->metrics) worst.Add(c.verdict, c.needed);
+    b->verdict = worst.verdict();
+    b->needed = worst.needed();
   }
 
   // `label` is a time metric, or "time" for each benchmark's declared clock.
   std::optional<GeoMean> ComputeGeoMean(const std::string& label) const {
     // Per benchmark: the samples behind log(median head / median base).
-    struct Series {
-      std::vector<double> x, y;  // independent: repetitions; paired: per-round medians
-    };
-    std::vector<Series> series;
+    std::vector<RatioSamples> series;
     for (const BenchmarkComparison& b : report_.benchmarks) {
       if (b.verdict == Verdict::kNew || b.verdict == Verdict::kMissing || b.verdict == Verdict::kFailed ||
           b.verdict == Verdict::kSkipped) {
         continue;
       }
-      Series s;
+      RatioSamples s;
       const std::string metric = label == "time" ? std::string(DeclaredTimeMetric(b.name)) : label;
       if (paired_) {
         PairedMedians(base_, head_, b.name, metric, &s.x, &s.y);
@@ -628,58 +588,17 @@ class Engine {
       series.push_back(std::move(s));
     }
     if (series.empty() || options_.bootstrap_resamples < 1) return std::nullopt;
-    const auto statistic = [&](const Series& s, const std::vector<size_t>* ix, const std::vector<size_t>* iy) {
-      std::vector<double> a, b;
-      for (size_t i = 0; i < s.x.size(); ++i) a.push_back(s.x[ix ? (*ix)[i] : i]);
-      for (size_t i = 0; i < s.y.size(); ++i) b.push_back(s.y[iy ? (*iy)[i] : i]);
-      if (paired_) {
-        std::vector<double> d(a.size());
-        for (size_t i = 0; i < a.size(); ++i) d[i] = std::log(b[i] / a[i]);
-        return stats::Median(d);
-      }
-      return std::log(stats::Median(b) / stats::Median(a));
-    };
-    double sum = 0;
-    for (const Series& s : series) sum += statistic(s, nullptr, nullptr);
+    const BootstrapInterval interval = BootstrapGeoMean(series, {.paired = paired_,
+                                                                 .rounds = base_.size(),
+                                                                 .seed = options_.seed,
+                                                                 .resamples = options_.bootstrap_resamples,
+                                                                 .confidence = config_.confidence});
     GeoMean g;
     g.metric = label;
     g.benchmarks = static_cast<int>(series.size());
-    g.change = std::expm1(sum / static_cast<double>(series.size()));
-    stats::Rng rng(options_.seed);
-    std::vector<double> replicates;
-    replicates.reserve(static_cast<size_t>(options_.bootstrap_resamples));
-    const size_t round_count = base_.size();
-    std::vector<size_t> rounds_ix(round_count), ix, iy;
-    for (int r = 0; r < options_.bootstrap_resamples; ++r) {
-      double total = 0;
-      // Paired: one resample of rounds shared by every benchmark that ran in all of them, which
-      // keeps what a round did to all benchmarks together (a slow round is slow for all).
-      for (size_t& i : rounds_ix) i = rng.Below(round_count);
-      for (const Series& s : series) {
-        if (paired_ && s.x.size() == round_count) {
-          total += statistic(s, &rounds_ix, &rounds_ix);
-          continue;
-        }
-        ix.resize(s.x.size());
-        for (size_t& i : ix) i = rng.Below(s.x.size());
-        if (paired_) {
-          total += statistic(s, &ix, &ix);
-          continue;
-        }
-        iy.resize(s.y.size());
-        for (size_t& i : iy) i = rng.Below(s.y.size());
-        total += statistic(s, &ix, &iy);
-      }
-      replicates.push_back(total / static_cast<double>(series.size()));
-    }
-    std::sort(replicates.begin(), replicates.end());
-    const double tail = (1 - config_.confidence) / 2;
-    const auto at = [&](double q) {
-      const size_t i = std::min(replicates.size() - 1, static_cast<size_t>(q * static_cast<double>(replicates.size())));
-      return replicates[i];
-    };
-    g.ci_low = std::expm1(at(tail));
-    g.ci_high = std::expm1(at(1 - tail));
+    g.change = interval.change;
+    g.ci_low = interval.low;
+    g.ci_high = interval.high;
     return g;
   }
 
@@ -689,7 +608,6 @@ class Engine {
   const GatesConfig& config_;
   const CompareOptions& options_;
   Report report_;
-  std::vector<Estimate> estimates_;
 };
 
 }  // namespace
@@ -734,36 +652,6 @@ std::string_view DeclaredTimeMetric(std::string_view benchmark) {
     start = end + 1;
   }
   return kCpuTime;
-}
-
-std::string_view VerdictName(Verdict v) {
-  switch (v) {
-    case Verdict::kRegression: return "regression";
-    case Verdict::kImprovement: return "improvement";
-    case Verdict::kUnchanged: return "unchanged";
-    case Verdict::kInconclusive: return "inconclusive";
-    case Verdict::kInfo: return "info";
-    case Verdict::kNew: return "new";
-    case Verdict::kMissing: return "missing";
-    case Verdict::kFailed: return "failed";
-    case Verdict::kSkipped: return "skipped";
-  }
-  return "?";
-}
-
-Verdict Decide(double change, double low, double high, double level, double p_adjusted, double threshold,
-               Direction direction, double alpha, double confidence) {
-  // Orient so that positive means worse.
-  double worse = change, worse_low = low, worse_high = high;
-  if (direction == Direction::kHigherIsBetter) worse = -change, worse_low = -high, worse_high = -low;
-  const bool significant = p_adjusted < alpha;
-  if (significant && worse > threshold) return Verdict::kRegression;
-  if (significant && worse < -threshold) return Verdict::kImprovement;
-  // Unchanged only when the interval rules out a change beyond the threshold, significant or not:
-  // a real change of 3% whose interval reaches 11% may be a regression. The tolerance absorbs
-  // rounding in the achieved level of exact intervals.
-  if (level >= confidence - 1e-9 && worse_low > -threshold && worse_high < threshold) return Verdict::kUnchanged;
-  return Verdict::kInconclusive;
 }
 
 int Report::Count(Verdict v) const {

@@ -50,25 +50,23 @@
 
 #include "gates.h"
 #include "gbench.h"
+#include "stats.h"
+#include "verdict.h"  // Verdict and the rules that decide it
 
 namespace chinook::compare {
 
-enum class Verdict {
-  kRegression,
-  kImprovement,
-  kUnchanged,
-  kInconclusive,
-  kInfo,     // metric shown without a verdict (direction unknown, or derived)
-  kNew,      // only in the current run
-  kMissing,  // only in the baseline
-  kFailed,   // errored in the current run
-  kSkipped,  // skipped by the benchmark program itself
-};
-
-std::string_view VerdictName(Verdict v);
-
 // Settling estimates above this many repetitions (or rounds) are reported as out of reach.
 inline constexpr int kNeededCap = 1000;
+
+// A statistical comparison of one metric on its analysis scale: the log ratio head/base when every
+// value is positive, otherwise the raw difference head - base.
+struct Estimate {
+  stats::TestResult test;
+  stats::Interval interval;  // on the analysis scale
+  bool log_scale = true;
+  double scale = 1;          // |base median| when not on the log scale
+  std::vector<double> d;     // paired: the per-round differences on the analysis scale
+};
 
 struct MetricComparison {
   std::string metric;
@@ -96,6 +94,9 @@ struct MetricComparison {
   bool deterministic = false;  // the same value in every repetition on each side: no test needed
   bool at_look = true;      // sequential analysis: n is exactly a scheduled look
   std::string note;
+  // Tested metrics (a p-value, not exact): what change and interval come from, kept for the
+  // decision after the multiple-testing correction (sequential analysis narrows its interval).
+  Estimate estimate;
 };
 
 struct BenchmarkComparison {
@@ -198,11 +199,6 @@ std::string_view DeclaredTimeMetric(std::string_view benchmark);
 
 // Only the within-run gates of one results file (what `make bench` checks before any baseline).
 Report CheckRun(const BenchmarkRun& run, const GatesConfig& config, const CompareOptions& options);
-
-// The verdict rule on one metric's figures (exposed for tests). `change`, `low`, `high` are
-// relative changes; `level` is the interval's achieved confidence.
-Verdict Decide(double change, double low, double high, double level, double p_adjusted, double threshold,
-               Direction direction, double alpha, double confidence);
 
 }  // namespace chinook::compare
 

@@ -65,6 +65,7 @@
 
 #include "chinook/status.h"
 #include "gbench.h"
+#include "glob.h"  // GlobMatch: the patterns of the file
 #include "json.h"
 
 namespace chinook::compare {
@@ -133,10 +134,6 @@ struct GatesConfig {
 // Parses a gates document; errors name the file, line and column.
 Result<GatesConfig> ParseGates(const json::Value& doc, std::string_view source);
 Result<GatesConfig> LoadGates(const std::string& path);
-
-// Glob match over the whole text. When `captured` is given it receives the texts the wildcards
-// matched, joined, so that two patterns' matches can be paired.
-bool GlobMatch(std::string_view pattern, std::string_view text, std::string* captured = nullptr);
 
 struct GateResult {
   enum class Outcome {

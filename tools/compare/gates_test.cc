@@ -34,21 +34,6 @@ Result<GatesConfig> ParseText(const std::string& text) {
   return ParseGates(doc, "gates.json");
 }
 
-TEST(GlobTest, MatchesWholeNameAndCaptures) {
-  EXPECT_TRUE(GlobMatch("BM_Repo_*", "BM_Repo_GetMany/100"));
-  EXPECT_FALSE(GlobMatch("BM_Repo_*", "XBM_Repo_Get"));
-  EXPECT_TRUE(GlobMatch("BM_Serialize_Naive", "BM_Serialize_Naive"));
-  EXPECT_FALSE(GlobMatch("BM_Serialize_Naive", "BM_Serialize_Naive/8"));
-  EXPECT_TRUE(GlobMatch("BM_?", "BM_x"));
-  EXPECT_TRUE(GlobMatch("*", ""));
-  std::string a, b;
-  ASSERT_TRUE(GlobMatch("BM_Fast/*/threads:*", "BM_Fast/64/threads:2", &a));
-  ASSERT_TRUE(GlobMatch("BM_Slow/*/threads:*", "BM_Slow/64/threads:2", &b));
-  EXPECT_EQ(a, b);
-  ASSERT_TRUE(GlobMatch("BM_Slow/*/threads:*", "BM_Slow/8/threads:2", &b));
-  EXPECT_NE(a, b);
-}
-
 TEST(GatesParseTest, FullFile) {
   Result<GatesConfig> c = ParseText(R"({
     "version": 1,
