@@ -17,7 +17,7 @@ struct Tool {
 
 // The server variables are unset: a command line that slipped through parsing would fail on the
 // missing server, not start a run.
-std::string Run(const Tool& tool, const std::string& args) {
+std::string CommandLine(const Tool& tool, const std::string& args) {
   return "env -u CHINOOK_PG_DSN -u CHINOOK_REDIS_URL -u CHINOOK_REDIS_NODES " + tool.command + " " + args;
 }
 
@@ -36,7 +36,7 @@ const Tool kTools[] = {
 TEST(CliConventionTest, HelpPrintsTheUsageOnStdout) {
   for (const Tool& tool : kTools) {
     for (const char* flag : {"--help", "-h"}) {
-      const auto run = chinook::testing::RunCommand(Run(tool, flag) + " 2>/dev/null");
+      const auto run = chinook::testing::RunCommand(CommandLine(tool, flag) + " 2>/dev/null");
       EXPECT_EQ(run.exit_code, 0) << tool.command << " " << flag;
       EXPECT_NE(run.output.find("usage:"), std::string::npos) << tool.command << " " << flag << "\n" << run.output;
       EXPECT_NE(run.output.find(tool.name), std::string::npos) << tool.command << "\n" << run.output;
@@ -48,20 +48,20 @@ TEST(CliConventionTest, UsageErrorsAreNamedOnStderrAndExitTwo) {
   for (const Tool& tool : kTools) {
     const std::string prefix = std::string(tool.name) + ": ";
     // Only stderr is captured: nothing of an error goes to stdout.
-    auto run = chinook::testing::RunCommand(Run(tool, "--no-such-option x.json 2>&1 >/dev/null"));
+    auto run = chinook::testing::RunCommand(CommandLine(tool, "--no-such-option x.json 2>&1 >/dev/null"));
     EXPECT_EQ(run.exit_code, 2) << tool.command << "\n" << run.output;
     EXPECT_EQ(run.output.rfind(prefix + "unknown option --no-such-option\n", 0), 0u) << tool.command << "\n"
                                                                                     << run.output;
     EXPECT_TRUE(run.output.find("usage:") != std::string::npos ||
                 run.output.find("try '" + std::string(tool.name) + " --help'") != std::string::npos)
         << tool.command << "\n" << run.output;
-    run = chinook::testing::RunCommand(Run(tool, std::string(tool.missing_value) + " 2>&1 >/dev/null"));
+    run = chinook::testing::RunCommand(CommandLine(tool, std::string(tool.missing_value) + " 2>&1 >/dev/null"));
     EXPECT_EQ(run.exit_code, 2) << tool.command << " " << tool.missing_value << "\n" << run.output;
     EXPECT_EQ(run.output.rfind(prefix, 0), 0u) << tool.command << "\n" << run.output;
     EXPECT_NE(run.output.find(*tool.missing_value ? " needs a value\n" : "needs a results file\n"), std::string::npos)
         << tool.command << " " << tool.missing_value << "\n" << run.output;
     // --name=value is read as --name value.
-    run = chinook::testing::RunCommand(Run(tool, "--no-such-option=1 2>&1 >/dev/null"));
+    run = chinook::testing::RunCommand(CommandLine(tool, "--no-such-option=1 2>&1 >/dev/null"));
     EXPECT_EQ(run.output.rfind(prefix + "unknown option --no-such-option\n", 0), 0u) << tool.command << "\n"
                                                                                     << run.output;
   }

@@ -72,7 +72,7 @@ struct FlagParserOptions {
   bool hint_instead_of_usage = false;
   // Applied to every error message before it is printed, e.g. chinook-compare's Printable(), so
   // that a value with control characters cannot drive the terminal. None: printed as is.
-  std::function<std::string(std::string_view)> escape;
+  std::function<std::string(std::string_view)> escape = nullptr;
 };
 
 class FlagParser {
