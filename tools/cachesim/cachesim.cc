@@ -1,15 +1,15 @@
 #include "cachesim.h"
 
-#include <charconv>
 #include <cstdio>
 #include <map>
 #include <new>
 #include <optional>
-#include <unordered_set>
+#include <string_view>
 
 #include "cache/sim/workloads.h"
 #include "cache/simulation.h"
 #include "cache/trace.h"
+#include "common/flags.h"
 #include "report.h"
 #include "run_limits.h"
 
@@ -24,53 +24,32 @@ constexpr const char* kUsage =
     "                        [--requests N] [--zipf-s S] [--drift N] [--seed N]\n";
 
 struct Flags {
-  std::map<std::string, std::string> values;
+  std::map<std::string, std::string> values;  // by name without the dashes
   bool json = false;
-  bool help = false;
 };
+
+std::string Usage() { return std::string(kUsage) + kLimitsUsage; }
 
 // Prints a usage error and the usage; returns the exit status of one.
 int UsageError(std::ostream& err, const std::string& message) {
-  err << "chinook-cachesim: " << message << "\n" << kUsage << kLimitsUsage;
-  return 2;
+  return tools::FlagParser("chinook-cachesim", Usage()).UsageError(message, err);
 }
 
-// Parses "--name value" and "--name=value"; --json and --help take no value. A value may not
-// start with "--" (that is the next flag, and this one's value is missing) unless given as
-// --name=value.
-Result<Flags> ParseFlags(const std::vector<std::string>& args) {
-  static const std::unordered_set<std::string> kKnown = {"trace",    "format", "capacity", "capacities", "policy",
-                                                         "svg",      "shard-bits", "generate", "keys", "requests",
-                                                         "zipf-s",   "drift",  "seed"};
-  Flags flags;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "--json") {
-      flags.json = true;
-      continue;
-    }
-    if (arg == "--help" || arg == "-h") {
-      flags.help = true;
-      continue;
-    }
-    if (arg.rfind("--", 0) != 0) return InvalidArgumentError("unexpected argument \"" + arg + "\"");
-    std::string name = arg.substr(2);
-    std::string value;
-    const size_t eq = name.find('=');
-    if (eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name.resize(eq);
-    }
-    if (!kKnown.count(name) && !IsLimitFlag(name)) return InvalidArgumentError("unknown flag --" + name);
-    if (eq == std::string::npos) {
-      if (i + 1 >= args.size() || args[i + 1].rfind("--", 0) == 0) {
-        return InvalidArgumentError("--" + name + " needs a value");
-      }
-      value = args[++i];
-    }
-    flags.values[name] = value;
+// The flags' values are kept as text and checked where they are used (ParseRunLimits, Generate,
+// RunUnguarded), each against its range.
+tools::FlagParser FlagsParser(Flags* flags) {
+  tools::FlagParser parser("chinook-cachesim", Usage());
+  std::vector<std::string> names = {"trace", "format", "capacity", "capacities", "policy", "svg", "shard-bits",
+                                    "generate", "keys", "requests", "zipf-s", "drift", "seed"};
+  for (std::string_view limit : LimitFlagNames()) names.emplace_back(limit);
+  for (const std::string& name : names) {
+    parser.Custom(name, [flags, name](const std::string& v) {
+      flags->values[name] = v;
+      return Status::Ok();
+    });
   }
-  return flags;
+  parser.Bool("json", &flags->json);
+  return parser;
 }
 
 Result<uint64_t> ParsePositive(const std::string& flag, const std::string& text) {
@@ -167,12 +146,9 @@ int Generate(const Flags& flags, const RunLimits& limits, std::ostream& out, std
   for (const Status* s : {&keys.status(), &requests.status(), &seed.status(), &drift.status()}) {
     if (!s->ok()) return UsageError(err, s->message());
   }
-  const std::string s_text = Get(flags, "zipf-s", "0.99");
-  char* end = nullptr;
-  const double s = std::strtod(s_text.c_str(), &end);
-  if (end == s_text.c_str() || *end != '\0' || !(s > 0) || s > 10) {
-    return UsageError(err, "--zipf-s: \"" + s_text + "\" is not a number in (0, 10]");
-  }
+  const auto zipf_s = tools::ParseNumber(Get(flags, "zipf-s", "0.99"), {.min = 0, .max = 10, .min_open = true});
+  if (!zipf_s.ok()) return UsageError(err, "--zipf-s: " + zipf_s.status().message());
+  const double s = *zipf_s;
   const std::string kind = Get(flags, "generate", "");
   // Generators hold the trace (8 B per request) and a Zipf CDF (8 B per key) under the limits
   // of a read: --keys and --requests are refused before anything is allocated.
@@ -217,12 +193,9 @@ int Generate(const Flags& flags, const RunLimits& limits, std::ostream& out, std
 
 // The tool; RunCachesim below adds the last-resort guard.
 int RunUnguarded(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto flags = ParseFlags(args);
-  if (!flags.ok()) return UsageError(err, flags.status().message());
-  if (flags->help) {
-    out << kUsage << kLimitsUsage;
-    return out ? 0 : 1;
-  }
+  Flags parsed;
+  if (std::optional<int> exit = FlagsParser(&parsed).Parse(args, out, err)) return *exit;
+  Flags* flags = &parsed;
   auto limits = ParseRunLimits(flags->values);
   if (!limits.ok()) return UsageError(err, limits.status().message());
   if (flags->values.count("generate")) return Generate(*flags, *limits, out, err);
@@ -251,10 +224,7 @@ int RunUnguarded(const std::vector<std::string>& args, std::ostream& out, std::o
   }
   if (policy_list == "all") policies = cache::AllSimulatedPolicies();
   const std::string svg_path = Get(*flags, "svg", "");
-  if (flags->values.count("svg") && svg_path.empty()) {
-    err << "chinook-cachesim: --svg needs a file name\n";
-    return 2;
-  }
+  if (flags->values.count("svg") && svg_path.empty()) return UsageError(err, "--svg: an empty file name");
   if (!svg_path.empty()) {
     if (const Status writable = CheckWritable(svg_path); !writable.ok()) {
       err << "chinook-cachesim: --svg: " << writable.message() << "\n";

@@ -145,6 +145,10 @@ TEST_F(CachesimTest, UsageErrorsExitWithTwo) {
       {"--generate", "pareto"},
       {"--generate", "zipf", "--zipf-s", "nan"},
       {"--generate", "zipf", "--requests", "-5"},
+      {"--trace=" + ok, "--capacity=0"},
+      {"--trace", ok, "--capacity", "10", "--svg="},
+      {"--trace", ok, "stray"},
+      {"--trace", ok, "--capacity", "10", "--json=yes"},
   };
   for (const auto& args : bad_invocations) {
     const ToolRun r = Cachesim(args);
@@ -153,7 +157,16 @@ TEST_F(CachesimTest, UsageErrorsExitWithTwo) {
     EXPECT_NE(r.err.find("usage: chinook-cachesim"), std::string::npos) << ::testing::PrintToString(args);
     EXPECT_TRUE(r.out.empty());
   }
-  EXPECT_NE(Cachesim({"--trace", "--capacity", "10"}).err.find("--trace needs a value"), std::string::npos);
+  EXPECT_NE(Cachesim({"--trace", "--capacity", "10"}).err.find("chinook-cachesim: --trace needs a value"),
+            std::string::npos);
+  EXPECT_NE(Cachesim({"--trace", ok, "--capacity", "10", "--bogus", "1"}).err.find("chinook-cachesim: unknown option --bogus"),
+            std::string::npos);
+  EXPECT_NE(Cachesim({"--trace", ok, "--capacity", "0"}).err.find("--capacity: '0' is not an integer in [1, 16777216]"),
+            std::string::npos);
+  EXPECT_NE(Cachesim({"--generate", "zipf", "--zipf-s", "nan"}).err.find("--zipf-s: 'nan' is not a finite number in (0, 10]"),
+            std::string::npos);
+  EXPECT_NE(Cachesim({"--trace", ok, "stray"}).err.find("unexpected argument 'stray'"), std::string::npos);
+  EXPECT_NE(Cachesim({"--trace", ok, "--capacity", "10", "--json=yes"}).err.find("--json takes no value"), std::string::npos);
   EXPECT_NE(Cachesim({"--trace", ok, "--capacity", "16777217"}).err.find("[1, 16777216] (the upper end is --max-keys)"),
             std::string::npos);
   const ToolRun missing = Cachesim({"--trace", "/nonexistent/x.lirs", "--capacity", "10"});
@@ -172,6 +185,9 @@ TEST_F(CachesimTest, HelpPrintsTheUsageAndTheLimits) {
     EXPECT_NE(r.out.find("--max-memory-mb N"), std::string::npos);
     EXPECT_TRUE(r.err.empty()) << r.err;
   }
+  // Wherever it stands, even where a value was due (it used to be taken for --trace's value).
+  EXPECT_EQ(Cachesim({"--trace", "--help"}).code, 0);
+  EXPECT_EQ(Cachesim({"--trace", "x.lirs", "--capacity", "10", "-h"}).code, 0);
 }
 
 // The 171-byte trace of issue 11 (eight ARC lines of 2^24 blocks: 134 million requests, 6.9 GB and

@@ -1,7 +1,8 @@
 #include "run_limits.h"
 
 #include <algorithm>
-#include <charconv>
+
+#include "common/flags.h"
 
 namespace chinook::cachesim {
 namespace {
@@ -51,18 +52,15 @@ const char kLimitsUsage[] =
     "                           shard set-up counted as 16 requests per shard: the run's time at\n"
     "                           ~0.1-0.5 us each (default 1073741824)\n";
 
-bool IsLimitFlag(std::string_view name) {
-  return std::any_of(std::begin(kLimitFlags), std::end(kLimitFlags),
-                     [&](const LimitFlag& f) { return name == f.name; });
+std::vector<std::string_view> LimitFlagNames() {
+  std::vector<std::string_view> names;
+  for (const LimitFlag& f : kLimitFlags) names.emplace_back(f.name);
+  return names;
 }
 
 Result<uint64_t> ParseFlagInteger(std::string_view flag, std::string_view text, uint64_t min, uint64_t max) {
-  uint64_t v = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || v < min || v > max) {
-    return InvalidArgumentError("--" + std::string(flag) + ": \"" + std::string(text) + "\" is not an integer in [" +
-                                std::to_string(min) + ", " + std::to_string(max) + "]");
-  }
+  Result<uint64_t> v = tools::ParseInteger<uint64_t>(text, min, max);
+  if (!v.ok()) return InvalidArgumentError("--" + std::string(flag) + ": " + v.status().message());
   return v;
 }
 

@@ -40,14 +40,15 @@ struct RunLimits {
   uint64_t max_replayed_requests = uint64_t{1} << 30;
 };
 
-// Whether `name` (without "--") is one of the limit flags.
-bool IsLimitFlag(std::string_view name);
+// The names of the limit flags, without "--".
+std::vector<std::string_view> LimitFlagNames();
 
 // The limits from flag values (name without "--" -> value); absent flags keep their defaults.
 // Each value must be a positive integer in a range that keeps the model's arithmetic exact.
 Result<RunLimits> ParseRunLimits(const std::map<std::string, std::string>& values);
 
-// Parses a flag value: an integer in [min, max], else an error naming the flag and the range.
+// Parses a flag value: an integer in [min, max], else an error naming the flag and the range
+// (tools::ParseInteger's, after "--flag: ").
 Result<uint64_t> ParseFlagInteger(std::string_view flag, std::string_view text, uint64_t min, uint64_t max);
 
 // What one simulation of `policy` holds beyond the trace itself, per request and per distinct

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "compare.h"
@@ -167,6 +168,34 @@ TEST(CliTest, ExitCodesAndMessages) {
   c = RunCli("ab --sequential '(' a b");
   EXPECT_EQ(c.exit_code, 2);
   EXPECT_NE(c.output.find("--sequential: not a regular expression"), std::string::npos) << c.output;
+  // One convention (tools/common/flags.h): the option and the value named, the range stated, a hint.
+  const std::pair<const char*, const char*> usage_errors[] = {
+      {"ab --rounds 1 a b", "chinook-compare: --rounds: '1' is not an integer in [2, 1000]\n"},
+      {"ab --max-rounds=5000 a b", "chinook-compare: --max-rounds: '5000' is not an integer in [2, 1000]\n"},
+      {"--seed 1.5 a b", "chinook-compare: --seed: '1.5' is not an integer"},
+      {"--alpha 1 a b", "chinook-compare: --alpha: '1' is not a finite number in (0, 1)\n"},
+      {"--metric wall_time a b", "chinook-compare: --metric must be cpu_time or real_time, not 'wall_time'\n"},
+      {"--quiet=yes a b", "chinook-compare: --quiet takes no value\n"},
+      {"a b --gates", "chinook-compare: --gates needs a value\n"},
+      {"a b --gates --quiet", "chinook-compare: --gates needs a value\n"},
+      {"a", "chinook-compare: needs a baseline and a current results file\n"},
+      {"a b -- --x", "chinook-compare: arguments after -- are for ab mode only\n"},
+  };
+  for (const auto& [args, message] : usage_errors) {
+    c = RunCli(args);
+    EXPECT_EQ(c.exit_code, 2) << args;
+    EXPECT_EQ(c.output.rfind(message, 0), 0u) << args << "\n" << c.output;
+    EXPECT_NE(c.output.find("try 'chinook-compare --help'"), std::string::npos) << args << "\n" << c.output;
+  }
+  c = RunCli("history");
+  EXPECT_EQ(c.exit_code, 2);
+  EXPECT_NE(c.output.find("chinook-compare history: needs a command"), std::string::npos) << c.output;
+  c = RunCli("history detect --min-segment 1");
+  EXPECT_EQ(c.exit_code, 2);
+  EXPECT_NE(c.output.find("chinook-compare history: --min-segment: '1' is not an integer in [2, 1000]"),
+            std::string::npos)
+      << c.output;
+  EXPECT_NE(c.output.find("usage:"), std::string::npos) << c.output;
 
   // A file against itself: nothing changes, exit 0, not coloured when not on a terminal.
   c = RunCli(Fixture("gb17_reps_a.json") + " " + Fixture("gb17_reps_a.json"));

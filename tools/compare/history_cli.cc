@@ -1,11 +1,12 @@
 // `chinook-compare history ...`: the command line over history.h.
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "common/flags.h"
 #include "history.h"
 #include "output.h"
 #include "report.h"
@@ -43,11 +44,6 @@ options:
 exit status: 0 fine, 1 a current regression (detect/report), 2 bad usage or bad input.
 )";
 
-int Usage(const std::string& what) {
-  std::cerr << "chinook-compare history: " << what << "\n\n" << kHistoryUsage;
-  return 2;
-}
-
 int Error(const Status& s) {
   std::cerr << "chinook-compare history: error: " << Printable(s.message()) << "\n";
   return 2;
@@ -56,72 +52,29 @@ int Error(const Status& s) {
 }  // namespace
 
 int HistoryMain(const std::vector<std::string>& args) {
-  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    std::cout << kHistoryUsage;
-    return args.empty() ? 2 : 0;
-  }
-  const std::string verb = args[0];
+  tools::FlagParser parser("chinook-compare history", kHistoryUsage,
+                           {.escape = [](std::string_view m) { return Printable(m); }});
+  const auto Usage = [&parser](const std::string& what) { return parser.UsageError(what); };
   std::string dir = "baselines/history", cls, like, gates, out, html, markdown;
-  std::vector<std::string> positional, metrics;
+  std::vector<std::string> positional;
   HistoryOptions options;
   int runs_wanted = 3;
-  for (size_t i = 1; i < args.size(); ++i) {
-    std::string a = args[i], value;
-    bool inline_value = false;
-    if (a == "--help" || a == "-h") {
-      std::cout << kHistoryUsage;
-      return 0;
-    }
-    if (a.rfind("--", 0) != 0) {
-      positional.push_back(a);
-      continue;
-    }
-    if (const size_t eq = a.find('='); eq != std::string::npos) {
-      value = a.substr(eq + 1);
-      a = a.substr(0, eq);
-      inline_value = true;
-    } else if (i + 1 < args.size()) {
-      value = args[i + 1];
-    } else {
-      return Usage(a + " needs a value");
-    }
-    if (!inline_value) ++i;
-    char* end = nullptr;
-    const double number = std::strtod(value.c_str(), &end);
-    const bool is_number = !value.empty() && *end == '\0';
-    if (a == "--dir") {
-      dir = value;
-    } else if (a == "--class") {
-      cls = value;
-    } else if (a == "--like") {
-      like = value;
-    } else if (a == "--gates") {
-      gates = value;
-    } else if (a == "--out") {
-      out = value;
-    } else if (a == "--html") {
-      html = value;
-    } else if (a == "--markdown") {
-      markdown = value;
-    } else if (a == "--metric") {
-      options.metrics.push_back(value);
-    } else if (a == "--alpha") {
-      if (!is_number || !(number > 0 && number < 1)) return Usage("--alpha must be between 0 and 1");
-      options.change_points.alpha = number;
-    } else if (a == "--min-segment") {
-      if (!is_number || number < 2 || number > 1000 || number != static_cast<int>(number)) {
-        return Usage("--min-segment must be a whole number from 2 to 1000");
-      }
-      options.change_points.min_segment = static_cast<int>(number);
-    } else if (a == "--runs") {
-      if (!is_number || number < 1 || number > 1000 || number != static_cast<int>(number)) {
-        return Usage("--runs must be a whole number from 1 to 1000");
-      }
-      runs_wanted = static_cast<int>(number);
-    } else {
-      return Usage("unknown option " + a);
-    }
-  }
+  parser.String("dir", &dir);
+  parser.String("class", &cls);
+  parser.String("like", &like);
+  parser.String("gates", &gates);
+  parser.String("out", &out);
+  parser.String("html", &html);
+  parser.String("markdown", &markdown);
+  parser.Strings("metric", &options.metrics);
+  parser.Number("alpha", &options.change_points.alpha, {.min = 0, .max = 1, .min_open = true, .max_open = true});
+  parser.Integer("min-segment", &options.change_points.min_segment, 2, 1000);
+  parser.Integer("runs", &runs_wanted, 1, 1000);
+  parser.Positional(&positional);
+  if (std::optional<int> exit = parser.Parse(args, std::cout, std::cerr)) return *exit;
+  if (positional.empty()) return Usage("needs a command: add, detect, report, baseline or classes");
+  const std::string verb = positional.front();
+  positional.erase(positional.begin());
 
   if (verb == "add") {
     if (positional.size() != 1) return Usage("add needs one results file");

@@ -11,14 +11,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-#include <map>
 #include <optional>
-#include <set>
 #include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "ab.h"
+#include "common/flags.h"
 #include "compare.h"
 #include "gates.h"
 #include "gbench.h"
@@ -30,8 +30,6 @@ namespace chinook::compare {
 int HistoryMain(const std::vector<std::string>& args);  // history_cli.cc
 
 namespace {
-
-constexpr int kExitUsage = 2;
 
 constexpr char kUsage[] = R"(usage:
   chinook-compare [options] BASELINE.json CURRENT.json
@@ -113,153 +111,96 @@ struct Args {
   std::string work_dir;
 };
 
-Status UsageError(const std::string& what) { return InvalidArgumentError(what + " (see --help)"); }
-
-Result<double> ParseDouble(const std::string& flag, const std::string& v) {
-  char* end = nullptr;
-  const double d = std::strtod(v.c_str(), &end);
-  if (v.empty() || *end != '\0') return UsageError(flag + ": not a number: \"" + v + "\"");
-  return d;
-}
-
-Result<Args> ParseArgs(int argc, char** argv) {
-  Args a;
+// Reads the command line into *a. nullopt: run; else the exit status, the usage or the error
+// printed (escaped: values are echoed, and must not drive the terminal).
+std::optional<int> ParseArgs(int argc, char** argv, Args* a) {
   std::vector<std::string> list(argv + 1, argv + argc);
-  size_t i = 0;
   if (!list.empty() && (list[0] == "ab" || list[0] == "check" || list[0] == "compare")) {
-    a.mode = list[0] == "compare" ? "files" : list[0];
-    i = 1;
+    a->mode = list[0] == "compare" ? "files" : list[0];
+    list.erase(list.begin());
   }
-  for (; i < list.size(); ++i) {
-    std::string arg = list[i];
-    if (arg == "--") {
-      a.benchmark_args.assign(list.begin() + static_cast<long>(i) + 1, list.end());
-      break;
-    }
-    if (arg == "--help" || arg == "-h") {
-      a.mode = "help";
-      return a;
-    }
-    if (arg.rfind("--", 0) != 0 || arg == "-") {
-      a.positional.push_back(arg);
-      continue;
-    }
-    std::string value;
-    bool has_value = false;
-    if (const size_t eq = arg.find('='); eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-      has_value = true;
-    }
-    // Every option that takes a value; anything else starting with "--" is unknown.
-    static const std::set<std::string> kValued = {
-        "--gates", "--format", "--output", "--markdown", "--html", "--json", "--threshold", "--alpha",
-        "--confidence", "--correction", "--metric", "--color", "--seed", "--rounds", "--max-rounds",
-        "--budget", "--duet", "--sequential", "--interleave", "--timeout", "--work-dir"};
-    const auto take = [&]() -> Result<std::string> {
-      if (has_value) return value;
-      if (i + 1 >= list.size()) return UsageError(arg + " needs a value");
-      return list[++i];
+  tools::FlagParser parser("chinook-compare", kUsage,
+                           {.hint_instead_of_usage = true, .escape = [](std::string_view m) { return Printable(m); }});
+  parser.String("gates", &a->gates);
+  parser.Custom("format", [a](const std::string& v) -> Status {
+    CHINOOK_ASSIGN_OR_RETURN(a->format, ParseFormat(v));
+    return Status::Ok();
+  });
+  parser.String("output", &a->output);
+  parser.String("markdown", &a->markdown);
+  parser.String("html", &a->html);
+  parser.String("json", &a->json);
+  const auto optional_number = [](std::optional<double>* out, tools::NumberRange range) {
+    return [out, range](const std::string& v) -> Status {
+      CHINOOK_ASSIGN_OR_RETURN(*out, tools::ParseNumber(v, range));
+      return Status::Ok();
     };
-    static const std::map<std::string, bool Args::*> kFlags = {
-        {"--fail-on-inconclusive", &Args::fail_on_inconclusive}, {"--advisory", &Args::advisory},
-        {"--allow-absent", &Args::allow_absent},                 {"--all-metrics", &Args::all_metrics},
-        {"--quiet", &Args::quiet},                               {"--equal-rounds", &Args::equal_rounds},
-    };
-    if (kFlags.count(arg) == 0 && kValued.count(arg) == 0) return UsageError("unknown option " + arg);
-    if (auto f = kFlags.find(arg); f != kFlags.end()) {
-      if (has_value) return UsageError(arg + " takes no value");
-      a.*(f->second) = true;
-      continue;
-    }
-    CHINOOK_ASSIGN_OR_RETURN(auto v, take());
-    if (arg == "--gates") {
-      a.gates = v;
-    } else if (arg == "--format") {
-      Result<Format> f = ParseFormat(v);
-      if (!f.ok()) return UsageError(f.status().message());
-      a.format = *f;
-    } else if (arg == "--output") {
-      a.output = v;
-    } else if (arg == "--markdown") {
-      a.markdown = v;
-    } else if (arg == "--html") {
-      a.html = v;
-    } else if (arg == "--json") {
-      a.json = v;
-    } else if (arg == "--threshold") {
-      CHINOOK_ASSIGN_OR_RETURN(auto d, ParseDouble(arg, v));
-      if (d < 0) return UsageError("--threshold must not be negative");
-      a.threshold_pct = d;
-    } else if (arg == "--alpha" || arg == "--confidence") {
-      CHINOOK_ASSIGN_OR_RETURN(auto d, ParseDouble(arg, v));
-      if (!(d > 0 && d < 1)) return UsageError(arg + " must be between 0 and 1");
-      (arg == "--alpha" ? a.alpha : a.confidence) = d;
-    } else if (arg == "--correction") {
-      if (v == "holm") {
-        a.correction = Correction::kHolm;
-      } else if (v == "bh") {
-        a.correction = Correction::kBenjaminiHochberg;
-      } else if (v == "none") {
-        a.correction = Correction::kNone;
-      } else {
-        return UsageError("--correction must be holm, bh or none");
-      }
-    } else if (arg == "--metric") {
-      if (v != kCpuTime && v != kRealTime) return UsageError("--metric must be cpu_time or real_time");
-      a.metrics.push_back(v);
-    } else if (arg == "--color") {
-      if (v != "auto" && v != "always" && v != "never") return UsageError("--color must be auto, always or never");
-      a.color = v;
-    } else if (arg == "--seed") {
-      CHINOOK_ASSIGN_OR_RETURN(auto d, ParseDouble(arg, v));
-      a.seed = static_cast<uint64_t>(d);
-    } else if (arg == "--rounds" || arg == "--max-rounds") {
-      CHINOOK_ASSIGN_OR_RETURN(auto d, ParseDouble(arg, v));
-      if (d < 2 || d > 1000 || d != static_cast<int>(d)) return UsageError(arg + " must be a whole number from 2 to 1000");
-      a.max_rounds = static_cast<int>(d);
-      a.fixed_rounds = arg == "--rounds";
-    } else if (arg == "--budget") {
-      Result<double> d = ParseDuration(v);
-      if (!d.ok()) return UsageError("--budget: " + std::string(d.status().message()));
-      a.budget = *d;
-    } else if (arg == "--duet") {
-      if (v != "auto" && v != "off") return UsageError("--duet must be auto or off");
-      a.duet = v == "auto";
-    } else if (arg == "--sequential") {
-      try {
-        (void)std::regex(v, std::regex::ECMAScript);
-      } catch (const std::regex_error& e) {
-        return UsageError("--sequential: not a regular expression: " + v + " (" + e.what() + ")");
-      }
-      a.sequential = v;
-    } else if (arg == "--interleave") {
-      if (v != "benchmark" && v != "program") return UsageError("--interleave must be benchmark or program");
-      a.per_benchmark = v == "benchmark";
-    } else if (arg == "--timeout") {
-      CHINOOK_ASSIGN_OR_RETURN(auto d, ParseDouble(arg, v));
-      if (!(d > 0)) return UsageError("--timeout must be positive");
-      a.timeout = d;
-    } else if (arg == "--work-dir") {
-      a.work_dir = v;
-    } else {
-      return UsageError("unknown option " + arg);
-    }
+  };
+  parser.Custom("threshold", optional_number(&a->threshold_pct, {.min = 0}));
+  parser.Custom("alpha", optional_number(&a->alpha, {.min = 0, .max = 1, .min_open = true, .max_open = true}));
+  parser.Custom("confidence", optional_number(&a->confidence, {.min = 0, .max = 1, .min_open = true, .max_open = true}));
+  parser.Choice("correction", {"holm", "bh", "none"}, [a](const std::string& v) {
+    a->correction = v == "holm" ? Correction::kHolm : v == "bh" ? Correction::kBenjaminiHochberg : Correction::kNone;
+  });
+  parser.Choice("metric", {std::string(kCpuTime), std::string(kRealTime)},
+                [a](const std::string& v) { a->metrics.push_back(v); });
+  parser.Choice("color", &a->color, {"auto", "always", "never"});
+  parser.Custom("seed", [a](const std::string& v) -> Status {
+    CHINOOK_ASSIGN_OR_RETURN(a->seed, tools::ParseInteger<uint64_t>(v, 0, UINT64_MAX));
+    return Status::Ok();
+  });
+  for (const bool fixed : {true, false}) {
+    parser.Custom(fixed ? "rounds" : "max-rounds", [a, fixed](const std::string& v) -> Status {
+      CHINOOK_ASSIGN_OR_RETURN(a->max_rounds, tools::ParseInteger(v, 2, 1000));
+      a->fixed_rounds = fixed;
+      return Status::Ok();
+    });
   }
-  const size_t want = a.mode == "check" ? 1 : 2;
-  if (a.positional.size() != want) {
-    return UsageError(a.mode == "check" ? "check needs one results file"
-                      : a.mode == "ab"  ? "ab needs two benchmark programs"
-                                        : "needs a baseline and a current results file");
+  parser.Custom("budget", [a](const std::string& v) -> Status {
+    CHINOOK_ASSIGN_OR_RETURN(a->budget, ParseDuration(v));
+    return Status::Ok();
+  });
+  parser.Choice("duet", {"auto", "off"}, [a](const std::string& v) { a->duet = v == "auto"; });
+  parser.Custom("sequential", [a](const std::string& v) -> Status {
+    try {
+      (void)std::regex(v, std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+      return InvalidArgumentError("not a regular expression: " + v + " (" + e.what() + ")");
+    }
+    a->sequential = v;
+    return Status::Ok();
+  });
+  parser.Choice("interleave", {"benchmark", "program"},
+                [a](const std::string& v) { a->per_benchmark = v == "benchmark"; });
+  parser.Custom("timeout", [a](const std::string& v) -> Status {
+    CHINOOK_ASSIGN_OR_RETURN(a->timeout, tools::ParseNumber(v, {.min = 0, .min_open = true}));
+    return Status::Ok();
+  });
+  parser.String("work-dir", &a->work_dir);
+  parser.Bool("fail-on-inconclusive", &a->fail_on_inconclusive);
+  parser.Bool("advisory", &a->advisory);
+  parser.Bool("allow-absent", &a->allow_absent);
+  parser.Bool("all-metrics", &a->all_metrics);
+  parser.Bool("quiet", &a->quiet);
+  parser.Bool("equal-rounds", &a->equal_rounds);
+  parser.Positional(&a->positional);
+  parser.Rest(&a->benchmark_args);
+  if (std::optional<int> exit = parser.Parse(list, std::cout, std::cerr)) return exit;
+
+  const size_t want = a->mode == "check" ? 1 : 2;
+  if (a->positional.size() != want) {
+    return parser.UsageError(a->mode == "check" ? "check needs one results file"
+                             : a->mode == "ab"  ? "ab needs two benchmark programs"
+                                                : "needs a baseline and a current results file");
   }
-  if (a.mode != "ab" && !a.benchmark_args.empty()) return UsageError("arguments after -- are for ab mode only");
-  return a;
+  if (a->mode != "ab" && !a->benchmark_args.empty()) return parser.UsageError("arguments after -- are for ab mode only");
+  return std::nullopt;
 }
 
 // Messages quote benchmark names and file contents: escaped, so that they cannot drive the terminal.
 int Fail(const Status& s) {
   std::cerr << "chinook-compare: error: " << Printable(s.message()) << "\n";
-  return kExitUsage;
+  return tools::kExitUsage;
 }
 
 // The files a run reads, for CheckOutputs: no report may be written over one of them.
@@ -274,17 +215,8 @@ std::vector<NamedPath> Inputs(const Args& a) {
 
 int Main(int argc, char** argv) {
   if (argc >= 2 && std::string(argv[1]) == "history") return HistoryMain(std::vector<std::string>(argv + 2, argv + argc));
-  Result<Args> parsed = ParseArgs(argc, argv);
-  if (!parsed.ok()) {
-    std::cerr << "chinook-compare: " << Printable(parsed.status().message()) << "\n";
-    return kExitUsage;
-  }
-  const Args& a = *parsed;
-  if (a.mode == "help") {
-    Status s = WriteStdout(kUsage);
-    if (s.ok()) s = CloseStdout();
-    return s.ok() ? 0 : Fail(s);
-  }
+  Args a;
+  if (std::optional<int> exit = ParseArgs(argc, argv, &a)) return *exit;
   // Before any work: an ab run can take many minutes, and a report must never replace its input.
   if (Status s = CheckOutputs({{"--output", a.output}, {"--markdown", a.markdown}, {"--html", a.html}, {"--json", a.json}},
                               Inputs(a));

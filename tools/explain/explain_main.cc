@@ -1,6 +1,6 @@
 // chinook-explain: the query plan of every statement the customer repositories issue.
 //
-//   chinook-explain [--dsn DSN] [--schema NAME | --temporary-schema] [--rows N] [--help]
+//   chinook-explain [--dsn DSN] [--schema NAME | --temporary-schema] [--rows N] [--without-index IX] [--help]
 //
 // Fills <schema>.customers to N rows (default 100,000; by COPY, reused when already filled),
 // VACUUM ANALYZEs it, then for each statement runs EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) under
@@ -16,14 +16,14 @@
 #include <libpq-fe.h>
 #include <unistd.h>
 
-#include <charconv>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <exception>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "common/flags.h"
 #include "pg/connection.h"
 #include "pg/connection_pool.h"
 #include "repository/customer_repository.h"
@@ -55,79 +55,40 @@ struct Flags {
 
 constexpr int64_t kMaxRows = 100'000'000;
 
-void Usage(FILE* to) {
-  std::fprintf(to,
-               "usage: chinook-explain [--dsn DSN] [--schema NAME | --temporary-schema] [--rows N]\n"
-               "  --dsn               libpq connection string (default: $CHINOOK_PG_DSN)\n"
-               "  --schema            schema holding the customers table (default chinook_explain; kept)\n"
-               "  --temporary-schema  use a fresh schema of this process and drop it afterwards\n"
-               "  --rows              rows to fill the table with (default 100000, at least 20000)\n"
-               "  --without-index IX  what-if: explain as if index IX did not exist (dropped in a\n"
-               "                      transaction that is rolled back)\n"
-               "  --help              this text\n");
-}
+constexpr char kUsage[] =
+    "usage: chinook-explain [--dsn DSN] [--schema NAME | --temporary-schema] [--rows N]\n"
+    "  --dsn               libpq connection string (default: $CHINOOK_PG_DSN)\n"
+    "  --schema            schema holding the customers table (default chinook_explain; kept)\n"
+    "  --temporary-schema  use a fresh schema of this process and drop it afterwards\n"
+    "  --rows              rows to fill the table with (default 100000, at least 20000)\n"
+    "  --without-index IX  what-if: explain as if index IX did not exist (dropped in a\n"
+    "                      transaction that is rolled back)\n"
+    "  --help              this text\n";
 
-enum class Parsed { kRun, kHelp, kError };
-
-// Reads the flags; on kError the message has been printed (the caller adds the usage).
-Parsed ParseFlags(int argc, char** argv, Flags* flags) {
+// Reads the flags. nullopt: run; else the exit status, the usage or the error printed.
+std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
   if (const char* env = std::getenv("CHINOOK_PG_DSN")) flags->dsn = env;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") return Parsed::kHelp;
-    // A value that starts with "--" is the next flag: this one's value is missing.
-    auto value = [&](const char* name) -> const char* {
-      if (i + 1 >= argc || std::strncmp(argv[i + 1], "--", 2) == 0) {
-        std::fprintf(stderr, "chinook-explain: %s needs a value\n", name);
-        return nullptr;
-      }
-      return argv[++i];
-    };
-    if (arg == "--dsn") {
-      const char* v = value("--dsn");
-      if (!v) return Parsed::kError;
-      flags->dsn = v;
-    } else if (arg == "--schema") {
-      const char* v = value("--schema");
-      if (!v) return Parsed::kError;
-      flags->schema = v;
-      if (const Status s = repository::ValidateSchemaName(v); !s.ok()) {
-        std::fprintf(stderr, "chinook-explain: --schema: %s\n", s.message().c_str());
-        return Parsed::kError;
-      }
-    } else if (arg == "--without-index") {
-      const char* v = value("--without-index");
-      if (!v) return Parsed::kError;
-      flags->without_index = v;
-      if (!repository::ValidateSchemaName(v).ok()) {  // the same identifier rules
-        std::fprintf(stderr, "chinook-explain: --without-index must be a plain lower-case identifier\n");
-        return Parsed::kError;
-      }
-    } else if (arg == "--temporary-schema") {
-      flags->temporary_schema = true;
-    } else if (arg == "--rows") {
-      const char* v = value("--rows");
-      if (!v) return Parsed::kError;
-      const std::string_view text(v);
-      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), flags->rows);
-      // Below ~10,000 rows a sequential scan is honestly the cheapest plan for a 100-id GetMany,
-      // and the check would flag the table's size rather than a missing index.
-      if (ec != std::errc() || end != text.data() + text.size() || flags->rows < kMinRows || flags->rows > kMaxRows) {
-        std::fprintf(stderr, "chinook-explain: --rows: '%s' is not an integer in [%lld, %lld]\n", v,
-                     static_cast<long long>(kMinRows), static_cast<long long>(kMaxRows));
-        return Parsed::kError;
-      }
-    } else {
-      std::fprintf(stderr, "chinook-explain: unknown argument '%s'\n", arg.c_str());
-      return Parsed::kError;
+  tools::FlagParser parser("chinook-explain", kUsage);
+  parser.String("dsn", &flags->dsn);
+  parser.Custom("schema", [flags](const std::string& v) {
+    flags->schema = v;
+    return repository::ValidateSchemaName(v);
+  });
+  parser.Custom("without-index", [flags](const std::string& v) {
+    flags->without_index = v;
+    if (!repository::ValidateSchemaName(v).ok()) {  // the same identifier rules
+      return InvalidArgumentError("'" + v + "' is not a plain lower-case identifier");
     }
-  }
-  if (flags->dsn.empty()) {
-    std::fprintf(stderr, "chinook-explain: no server: pass --dsn or set CHINOOK_PG_DSN\n");
-    return Parsed::kError;
-  }
+    return Status::Ok();
+  });
+  parser.Bool("temporary-schema", &flags->temporary_schema);
+  // Below ~10,000 rows a sequential scan is honestly the cheapest plan for a 100-id GetMany,
+  // and the check would flag the table's size rather than a missing index.
+  parser.Integer("rows", &flags->rows, kMinRows, kMaxRows);
+  if (std::optional<int> exit = parser.Parse(argc, argv)) return exit;
+  if (flags->dsn.empty()) return parser.UsageError("no server: pass --dsn or set CHINOOK_PG_DSN");
   if (flags->temporary_schema) flags->schema = "chinook_explain_" + std::to_string(getpid());
-  return Parsed::kRun;
+  return std::nullopt;
 }
 
 const char* TypeName(unsigned oid) {
@@ -406,16 +367,7 @@ int Run(const Flags& flags) {
 int main(int argc, char** argv) {
   namespace explain = chinook::explain;
   explain::Flags flags;
-  switch (explain::ParseFlags(argc, argv, &flags)) {
-    case explain::Parsed::kHelp:
-      explain::Usage(stdout);
-      return 0;
-    case explain::Parsed::kError:
-      explain::Usage(stderr);
-      return explain::kExitError;
-    case explain::Parsed::kRun:
-      break;
-  }
+  if (std::optional<int> exit = explain::ParseFlags(argc, argv, &flags)) return *exit;
   // The last resort: no failure ends in std::terminate; errors are exit status 2 like the others.
   try {
     return explain::Run(flags);

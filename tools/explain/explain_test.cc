@@ -58,8 +58,11 @@ TEST(ExplainToolTest, ArgumentErrorsNameTheArgumentAndPrintTheUsage) {
       {"--rows", "--rows needs a value"},
       {"--dsn --rows 20000", "--dsn needs a value"},
       {"--schema 'Bad-Name'", "--schema: "},
-      {"--without-index 'x;drop'", "--without-index must be a plain lower-case identifier"},
-      {"--bogus", "unknown argument '--bogus'"},
+      {"--rows=10", "--rows: '10' is not an integer in [20000, 100000000]"},
+      {"--without-index 'x;drop'", "--without-index: 'x;drop' is not a plain lower-case identifier"},
+      {"--bogus", "unknown option --bogus"},
+      {"--temporary-schema=yes", "--temporary-schema takes no value"},
+      {"", "no server: pass --dsn or set CHINOOK_PG_DSN"},
   };
   for (const auto& [args, message] : cases) {
     const ToolRun run = Explain(args, no_server);

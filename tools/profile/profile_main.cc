@@ -66,6 +66,7 @@
 
 #include "cache/redis_cache.h"
 #include "common/fault_tolerance.h"
+#include "common/flags.h"
 #include "customer/customer_service.h"
 #include "customer/service_metrics.h"
 #include "metrics_server.h"
@@ -83,7 +84,6 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr int kExitError = 1;
-constexpr int kExitUsage = 2;
 constexpr int kExitFailedOperations = 3;
 
 // Set by SIGINT / SIGTERM: the run stops after the current iteration and still drops its schema
@@ -102,87 +102,41 @@ struct Flags {
   int cleanup_timeout_seconds = 60;  // see tools::CleanupOptions::timeout
 };
 
-void Usage() {
-  std::fprintf(stderr,
-               "usage: chinook-profile [--iterations N] [--batch-size B] [--profile-dir DIR] [--json]\n"
-               "                       [--serve PORT [--serve-linger SECONDS]] [--retry-for SECONDS]\n"
-               "                       [--cleanup-timeout SECONDS]\n"
-               "  --iterations    iterations of each operation (default 500)\n"
-               "  --batch-size    customers per Batch Create / Query Batch / Memory Allocation op (default 20)\n"
-               "  --profile-dir   where CPU (and jemalloc heap) profiles go (default build/profile)\n"
-               "  --json          a machine-readable report on stdout instead of the text one\n"
-               "  --serve         serve Prometheus metrics on http://127.0.0.1:PORT/metrics during the run\n"
-               "                  (0: any free port, printed on stderr)\n"
-               "  --serve-linger  keep serving this many seconds after the run (default 0)\n"
-               "  --retry-for     retry a database call failing transiently for this long before it fails (default 30)\n"
-               "  --cleanup-timeout  keep trying to drop the run's schema this long (default 60)\n"
-               "exit status: 0 complete, 3 complete with failed operations, 1 stopped early / not started /\n"
-               "             clean-up incomplete, 2 bad arguments\n"
-               "environment: CHINOOK_PG_DSN, and CHINOOK_REDIS_NODES or CHINOOK_REDIS_URL\n");
-}
+constexpr char kUsage[] =
+    "usage: chinook-profile [--iterations N] [--batch-size B] [--profile-dir DIR] [--json]\n"
+    "                       [--serve PORT [--serve-linger SECONDS]] [--retry-for SECONDS]\n"
+    "                       [--cleanup-timeout SECONDS]\n"
+    "  --iterations    iterations of each operation (default 500)\n"
+    "  --batch-size    customers per Batch Create / Query Batch / Memory Allocation op (default 20)\n"
+    "  --profile-dir   where CPU (and jemalloc heap) profiles go (default build/profile)\n"
+    "  --json          a machine-readable report on stdout instead of the text one\n"
+    "  --serve         serve Prometheus metrics on http://127.0.0.1:PORT/metrics during the run\n"
+    "                  (0: any free port, printed on stderr)\n"
+    "  --serve-linger  keep serving this many seconds after the run (default 0)\n"
+    "  --retry-for     retry a database call failing transiently for this long before it fails (default 30)\n"
+    "  --cleanup-timeout  keep trying to drop the run's schema this long (default 60)\n"
+    "exit status: 0 complete, 3 complete with failed operations, 1 stopped early / not started /\n"
+    "             clean-up incomplete, 2 bad arguments\n"
+    "environment: CHINOOK_PG_DSN, and CHINOOK_REDIS_NODES or CHINOOK_REDIS_URL\n";
 
-// Parses a whole decimal integer in [lo, hi].
-std::optional<int> ParseInt(const char* text, int lo, int hi) {
-  char* end = nullptr;
-  errno = 0;
-  const long v = std::strtol(text, &end, 10);
-  if (errno != 0 || end == text || *end != '\0' || v < lo || v > hi) return std::nullopt;
-  return static_cast<int>(v);
-}
-
-std::optional<Flags> ParseFlags(int argc, char** argv) {
-  Flags f;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    auto int_value = [&](int lo, int hi) -> std::optional<int> {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "chinook-profile: %s needs a value\n", arg.c_str());
-        return std::nullopt;
-      }
-      auto v = ParseInt(argv[++i], lo, hi);
-      if (!v) std::fprintf(stderr, "chinook-profile: %s: '%s' is not an integer in [%d, %d]\n", arg.c_str(), argv[i], lo, hi);
-      return v;
-    };
-    std::optional<int> v;
-    if (arg == "--iterations") {
-      if (!(v = int_value(1, 10'000'000))) return std::nullopt;
-      f.iterations = *v;
-    } else if (arg == "--batch-size") {
-      if (!(v = int_value(1, 10'000))) return std::nullopt;
-      f.batch_size = *v;
-    } else if (arg == "--serve") {
-      if (!(v = int_value(0, 65535))) return std::nullopt;
-      f.serve_port = *v;
-    } else if (arg == "--serve-linger") {
-      if (!(v = int_value(0, 3600))) return std::nullopt;
-      f.serve_linger_seconds = *v;
-    } else if (arg == "--retry-for") {
-      if (!(v = int_value(0, 3600))) return std::nullopt;
-      f.retry_for_seconds = *v;
-    } else if (arg == "--cleanup-timeout") {
-      if (!(v = int_value(0, 3600))) return std::nullopt;
-      f.cleanup_timeout_seconds = *v;
-    } else if (arg == "--profile-dir") {
-      if (i + 1 >= argc || argv[i + 1][0] == '\0') {
-        std::fprintf(stderr, "chinook-profile: --profile-dir needs a directory\n");
-        return std::nullopt;
-      }
-      f.profile_dir = argv[++i];
-    } else if (arg == "--json") {
-      f.json = true;
-    } else if (arg == "--help" || arg == "-h") {
-      Usage();
-      std::exit(0);
-    } else {
-      std::fprintf(stderr, "chinook-profile: unknown argument '%s'\n", arg.c_str());
-      return std::nullopt;
-    }
-  }
-  if (f.serve_linger_seconds > 0 && f.serve_port < 0) {
-    std::fprintf(stderr, "chinook-profile: --serve-linger needs --serve\n");
-    return std::nullopt;
-  }
-  return f;
+// Reads the flags. nullopt: run; else the exit status, the usage or the error printed.
+std::optional<int> ParseFlags(int argc, char** argv, Flags* f) {
+  tools::FlagParser parser("chinook-profile", kUsage);
+  parser.Integer("iterations", &f->iterations, 1, 10'000'000);
+  parser.Integer("batch-size", &f->batch_size, 1, 10'000);
+  parser.Integer("serve", &f->serve_port, 0, 65535);
+  parser.Integer("serve-linger", &f->serve_linger_seconds, 0, 3600);
+  parser.Integer("retry-for", &f->retry_for_seconds, 0, 3600);
+  parser.Integer("cleanup-timeout", &f->cleanup_timeout_seconds, 0, 3600);
+  parser.Custom("profile-dir", [f](const std::string& v) {
+    if (v.empty()) return InvalidArgumentError("an empty directory name");
+    f->profile_dir = v;
+    return Status::Ok();
+  });
+  parser.Bool("json", &f->json);
+  if (std::optional<int> exit = parser.Parse(argc, argv)) return exit;
+  if (f->serve_linger_seconds > 0 && f->serve_port < 0) return parser.UsageError("--serve-linger needs --serve");
+  return std::nullopt;
 }
 
 // The run's Redis keys: every customer it created is "cust-<seed>-<n>".
@@ -317,12 +271,9 @@ int Run(const Flags& flags) {
 }  // namespace chinook::profile
 
 int main(int argc, char** argv) {
-  auto flags = chinook::profile::ParseFlags(argc, argv);
-  if (!flags) {
-    chinook::profile::Usage();
-    return chinook::profile::kExitUsage;
-  }
+  chinook::profile::Flags flags;
+  if (std::optional<int> exit = chinook::profile::ParseFlags(argc, argv, &flags)) return *exit;
   std::signal(SIGINT, chinook::profile::OnInterrupt);
   std::signal(SIGTERM, chinook::profile::OnInterrupt);
-  return chinook::profile::Run(*flags);
+  return chinook::profile::Run(flags);
 }

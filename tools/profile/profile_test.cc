@@ -11,31 +11,21 @@
 #include <filesystem>
 #include <regex>
 #include <string>
+#include <utility>
 
 #include "pg/pg_test_util.h"
 #include "testing/loopback_http.h"
+#include "testing/run_command.h"
 #include "testing/service_env.h"
 
 namespace {
 
-struct ToolRun {
-  int exit_code = -1;
-  std::string output;
-};
+using ToolRun = ::chinook::testing::CommandRun;
 
 // Runs `<prefix>chinook-profile <args>` through the shell (the prefix may be another command that
 // takes the binary as an argument).
 ToolRun RunTool(const std::string& args, const std::string& prefix = "") {
-  const std::string command = prefix + CHINOOK_PROFILE_BINARY + " " + args;
-  ToolRun run;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0) run.output.append(buf, n);
-  const int status = pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+  return ::chinook::testing::RunCommand(prefix + CHINOOK_PROFILE_BINARY + " " + args);
 }
 
 std::string TempDir(const std::string& name) {
@@ -166,6 +156,22 @@ TEST(ProfileToolTest, BadArgumentsExitTwo) {
   EXPECT_EQ(RunTool("--bogus 2>/dev/null").exit_code, 2);
   EXPECT_EQ(RunTool("--retry-for -1 2>/dev/null").exit_code, 2);
   EXPECT_EQ(RunTool("--cleanup-timeout x 2>/dev/null").exit_code, 2);
+  // Each named, with the usage on stderr, before any server is touched.
+  const std::pair<const char*, const char*> cases[] = {
+      {"--iterations 0", "chinook-profile: --iterations: '0' is not an integer in [1, 10000000]"},
+      {"--serve=70000", "chinook-profile: --serve: '70000' is not an integer in [0, 65535]"},
+      {"--iterations", "chinook-profile: --iterations needs a value"},
+      {"--profile-dir --json", "chinook-profile: --profile-dir needs a value"},
+      {"--profile-dir ''", "chinook-profile: --profile-dir: an empty directory name"},
+      {"--serve-linger 5", "chinook-profile: --serve-linger needs --serve"},
+      {"--bogus", "chinook-profile: unknown option --bogus"},
+  };
+  for (const auto& [args, message] : cases) {
+    const ToolRun run = RunTool(std::string(args) + " 2>&1 >/dev/null", "env -u CHINOOK_PG_DSN ");
+    EXPECT_EQ(run.exit_code, 2) << args;
+    EXPECT_NE(run.output.find(message), std::string::npos) << args << "\n" << run.output;
+    EXPECT_NE(run.output.find("usage: chinook-profile"), std::string::npos) << args << "\n" << run.output;
+  }
 }
 
 }  // namespace

@@ -39,7 +39,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cmath>
@@ -47,8 +46,10 @@
 #include <cstring>
 #include <exception>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -56,6 +57,7 @@
 
 #include "cache/redis_cache.h"
 #include "common/fault_tolerance.h"
+#include "common/flags.h"
 #include "customer/service_metrics.h"
 #include "memory/jemalloc_stats.h"
 #include "pg/pool_metrics.h"
@@ -108,65 +110,29 @@ constexpr const char* kUsage =
 constexpr uint64_t kMaxOps = 1'000'000'000'000;
 constexpr int kMaxIntervalMs = 60'000;
 
-template <typename T>
-bool ParseNumber(std::string_view text, T* out) {
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
-  return ec == std::errc() && end == text.data() + text.size();
-}
-
-// Returns an error message, or "" when the arguments are valid.
-std::string ParseFlags(int argc, char** argv, Flags* flags) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view name = argv[i];
-    if (name == "--help" || name == "-h") return "help";
-    if (name == "--json") {
-      flags->json = true;
-      continue;
-    }
-    static constexpr std::string_view kValued[] = {"--threads",   "--ops",    "--seconds",   "--warmup",
-                                                   "--max-rss-slope", "--interval-ms", "--schema", "--serve",
-                                                   "--retry-for", "--cleanup-timeout"};
-    if (std::find(std::begin(kValued), std::end(kValued), name) == std::end(kValued)) {
-      return "unknown flag " + std::string(name);
-    }
-    // A value that starts with "--" is the next flag: this one's value is missing.
-    if (i + 1 >= argc || std::string_view(argv[i + 1]).starts_with("--")) return std::string(name) + " needs a value";
-    const std::string_view value = argv[++i];
-    bool ok = true;
-    if (name == "--threads") {
-      ok = ParseNumber(value, &flags->threads) && flags->threads >= 1 && flags->threads <= 64;
-    } else if (name == "--ops") {
-      ok = ParseNumber(value, &flags->ops) && flags->ops >= 1'000 && flags->ops <= kMaxOps;
-    } else if (name == "--seconds") {
-      ok = ParseNumber(value, &flags->seconds) && flags->seconds >= 0;
-    } else if (name == "--warmup") {
-      ok = ParseNumber(value, &flags->warmup) && flags->warmup >= 0;
-    } else if (name == "--max-rss-slope") {
-      ok = ParseNumber(value, &flags->max_rss_slope) && std::isfinite(flags->max_rss_slope) &&
-           flags->max_rss_slope >= 0;
-    } else if (name == "--interval-ms") {
-      ok = ParseNumber(value, &flags->interval_ms) && flags->interval_ms >= 1 && flags->interval_ms <= kMaxIntervalMs;
-    } else if (name == "--schema") {
-      flags->schema = value;
-      if (const Status s = repository::ValidateSchemaName(value); !s.ok()) return "--schema: " + s.message();
-    } else if (name == "--serve") {
-      ok = ParseNumber(value, &flags->serve_port) && flags->serve_port >= 0 && flags->serve_port <= 65535;
-    } else if (name == "--retry-for") {
-      ok = ParseNumber(value, &flags->retry_for_seconds) && flags->retry_for_seconds >= 0 &&
-           flags->retry_for_seconds <= 3600;
-    } else if (name == "--cleanup-timeout") {
-      ok = ParseNumber(value, &flags->cleanup_timeout_seconds) && flags->cleanup_timeout_seconds >= 0 &&
-           flags->cleanup_timeout_seconds <= 3600;
-    } else {
-      return "unknown flag " + std::string(name);
-    }
-    if (!ok) return "bad value '" + std::string(value) + "' for " + std::string(name);
-  }
+// Returns the exit status when the tool should not run (--help, a usage error), else nullopt.
+std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
+  tools::FlagParser parser("chinook-soak", kUsage);
+  parser.Integer("threads", &flags->threads, 1, 64);
+  parser.Integer("ops", &flags->ops, 1'000, kMaxOps);
+  parser.Integer("seconds", &flags->seconds, 0, std::numeric_limits<int>::max());
+  parser.Integer<int64_t>("warmup", &flags->warmup, 0, static_cast<int64_t>(kMaxOps));
+  parser.Number("max-rss-slope", &flags->max_rss_slope, {.min = 0});
+  parser.Integer("interval-ms", &flags->interval_ms, 1, kMaxIntervalMs);
+  parser.Custom("schema", [flags](const std::string& v) {
+    flags->schema = v;
+    return repository::ValidateSchemaName(v);
+  });
+  parser.Bool("json", &flags->json);
+  parser.Integer("serve", &flags->serve_port, 0, 65535);
+  parser.Integer("retry-for", &flags->retry_for_seconds, 0, 3600);
+  parser.Integer("cleanup-timeout", &flags->cleanup_timeout_seconds, 0, 3600);
+  if (std::optional<int> exit = parser.Parse(argc, argv)) return exit;
   if (flags->warmup < 0) {
     flags->warmup = static_cast<int64_t>(std::clamp<uint64_t>(flags->ops / 10, 20'000, flags->ops / 2));
   }
-  if (static_cast<uint64_t>(flags->warmup) >= flags->ops) return "--warmup must be smaller than --ops";
-  return "";
+  if (static_cast<uint64_t>(flags->warmup) >= flags->ops) return parser.UsageError("--warmup must be smaller than --ops");
+  return std::nullopt;
 }
 
 // Resident set size from /proc/self/statm (second field, in pages).
@@ -204,14 +170,7 @@ tools::CleanupReport CleanUpRun(const Flags& flags, const std::string& dsn, cons
 
 int Main(int argc, char** argv) {
   Flags flags;
-  if (std::string error = ParseFlags(argc, argv, &flags); !error.empty()) {
-    if (error == "help") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-    std::fprintf(stderr, "chinook-soak: %s\n%s", error.c_str(), kUsage);
-    return 2;
-  }
+  if (std::optional<int> exit = ParseFlags(argc, argv, &flags)) return *exit;
   for (const char* var : {testing::kPgDsnVar, testing::kRedisUrlVar}) {
     if (testing::EnvOrEmpty(var).empty()) {
       std::fprintf(stderr, "chinook-soak: %s\n", testing::MissingEnvMessage(var).c_str());
