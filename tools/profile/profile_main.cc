@@ -73,8 +73,8 @@
 #include "pg/pool_metrics.h"
 #include "repository/customer_repository.h"
 #include "serialization/customer_codec.h"
-#include "testing/customer_corpus.h"
-#include "testing/service_env.h"
+#include "workload/customer_corpus.h"
+#include "workload/service_env.h"
 
 extern "C" int mallctl(const char* name, void* oldp, size_t* oldlenp, void* newp, size_t newlen)
     __attribute__((weak));
@@ -554,7 +554,7 @@ void PrintText(bool cpu, bool heap, const Flags& flags, const std::vector<OpResu
   }
   std::printf("\n");
   tools::PrintFaultsText(outcome.faults, stdout);
-  const std::vector<std::string> left = outcome.cleanup.Leftovers(testing::kPgDsnVar, SchemaContents(rows));
+  const std::vector<std::string> left = outcome.cleanup.Leftovers(workload::kPgDsnVar, SchemaContents(rows));
   if (left.empty()) {
     std::printf("cleanup: schema %s dropped, %lu Redis keys removed (%.2f s)\n", outcome.cleanup.schema.c_str(),
                 static_cast<unsigned long>(outcome.cleanup.redis_keys), outcome.cleanup.seconds);
@@ -590,7 +590,7 @@ tools::CleanupReport Cleanup(const std::string& dsn, const Flags& flags, const S
   options.timeout = std::chrono::seconds(flags.cleanup_timeout_seconds);
   options.redis_timeout = std::min(options.redis_timeout, options.timeout);
   tools::CleanupReport report = tools::CleanUp(dsn, stack.schema, stack.remote.get(), RedisPatterns(stack), options);
-  for (const std::string& line : report.Leftovers(testing::kPgDsnVar, SchemaContents(stack.rows_written))) {
+  for (const std::string& line : report.Leftovers(workload::kPgDsnVar, SchemaContents(stack.rows_written))) {
     std::fprintf(stderr, "chinook-profile: %s\n", line.c_str());
   }
   return report;
@@ -601,17 +601,17 @@ int Run(const Flags& flags) {
     std::fprintf(stderr, "chinook-profile: %s\n", s.ToString().c_str());
     return kExitError;
   };
-  const std::string dsn = testing::EnvOrEmpty(testing::kPgDsnVar);
+  const std::string dsn = workload::EnvOrEmpty(workload::kPgDsnVar);
   if (dsn.empty()) {
     std::fprintf(stderr, "chinook-profile: %s is not set: point it at PostgreSQL (ci/services.sh env prints it)\n",
-                 testing::kPgDsnVar);
+                 workload::kPgDsnVar);
     return kExitError;
   }
-  std::string redis_urls = testing::EnvOrEmpty(testing::kRedisNodesVar);
-  if (redis_urls.empty()) redis_urls = testing::EnvOrEmpty(testing::kRedisUrlVar);
+  std::string redis_urls = workload::EnvOrEmpty(workload::kRedisNodesVar);
+  if (redis_urls.empty()) redis_urls = workload::EnvOrEmpty(workload::kRedisUrlVar);
   if (redis_urls.empty()) {
     std::fprintf(stderr, "chinook-profile: neither %s nor %s is set: point one at Redis (ci/services.sh env prints them)\n",
-                 testing::kRedisNodesVar, testing::kRedisUrlVar);
+                 workload::kRedisNodesVar, workload::kRedisUrlVar);
     return kExitError;
   }
 
@@ -642,7 +642,7 @@ int Run(const Flags& flags) {
     if (stack.pool->Stats().connects > 0) (void)Cleanup(dsn, flags, stack);
   }};
   auto repo = repository::NewOptimizedRepository(stack.pool, {.schema = stack.schema});
-  if (!repo.ok()) return fail(repo.status().Annotate("repository on " + std::string(testing::kPgDsnVar)));
+  if (!repo.ok()) return fail(repo.status().Annotate("repository on " + std::string(workload::kPgDsnVar)));
   stack.repository = std::move(*repo);
   stack.service = std::make_unique<customer::CustomerService>(stack.repository, stack.remote);
   if (!stack.service->WaitUntilCoherent(Clock::now() + std::chrono::seconds(5))) {
@@ -675,7 +675,7 @@ int Run(const Flags& flags) {
   profiler.set_heap_profiles(heap);
   const int n = flags.iterations;
   const int b = flags.batch_size;
-  testing::CustomerGenerator generator({.seed = stack.seed});
+  workload::CustomerGenerator generator({.seed = stack.seed});
   // Inputs are made before each timed loop, so the loop measures the service and not the corpus.
   const auto make = [&generator](size_t count) {
     std::vector<Customer> v;
