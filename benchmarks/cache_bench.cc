@@ -16,18 +16,19 @@
 #include <unordered_map>
 #include <vector>
 
+#include "benchmark_memory.h"
 #include "cache/local_cache.h"
 #include "cache/redis_cache.h"
-#include "cache/trace.h"
-#include "benchmark_memory.h"
-#include "testing/customer_corpus.h"
-#include "testing/service_env.h"
+#include "workload/customer_corpus.h"
+#include "workload/service_env.h"
+#include "workload/traces.h"
 
 namespace chinook::cache {
 namespace {
 
 using Customer = ::chinook::customer::v1::Customer;
 using CustomerPtr = std::shared_ptr<const Customer>;
+using workload::ZipfTrace;
 
 // The workload: Zipf s = 0.99 over 100,000 keys, 1,000,000 requests, seed 42.
 const std::vector<uint64_t>& ZipfWorkload() {
@@ -99,7 +100,7 @@ void BM_LocalCache_Get(benchmark::State& state) {
   static LocalCache<std::string, CustomerPtr>* cache = nullptr;
   if (state.thread_index() == 0) {
     cache = new LocalCache<std::string, CustomerPtr>({.max_entries = 2 * kResidentKeys});
-    auto value = std::make_shared<const Customer>(testing::MakeCorpus(1)[0]);
+    auto value = std::make_shared<const Customer>(workload::MakeCorpus(1)[0]);
     for (const auto& k : ResidentKeys()) cache->Put(k, value);
   }
   const auto& keys = ResidentKeys();
@@ -129,7 +130,7 @@ void BM_MutexUnorderedMap_Get(benchmark::State& state) {
   static Map* map = nullptr;
   if (state.thread_index() == 0) {
     map = new Map;
-    auto value = std::make_shared<const Customer>(testing::MakeCorpus(1)[0]);
+    auto value = std::make_shared<const Customer>(workload::MakeCorpus(1)[0]);
     for (const auto& k : ResidentKeys()) map->map.emplace(k, value);
   }
   const auto& keys = ResidentKeys();
@@ -207,9 +208,9 @@ constexpr int kRedisKeys = 1000;
 
 // A RedisCache on CHINOOK_REDIS_URL holding kRedisKeys customers, or null with the error set.
 std::unique_ptr<RemoteCache> FilledRedis(benchmark::State& state, std::vector<std::string>* keys) {
-  const std::string url = testing::EnvOrEmpty(testing::kRedisUrlVar);
+  const std::string url = workload::EnvOrEmpty(workload::kRedisUrlVar);
   if (url.empty()) {
-    state.SkipWithError(testing::MissingEnvMessage(testing::kRedisUrlVar).c_str());
+    state.SkipWithError(workload::MissingEnvMessage(workload::kRedisUrlVar).c_str());
     return nullptr;
   }
   auto endpoint = ParseRedisUrl(url);
@@ -219,7 +220,7 @@ std::unique_ptr<RemoteCache> FilledRedis(benchmark::State& state, std::vector<st
   }
   auto cache = NewRedisCache(*endpoint);
   std::vector<std::pair<std::string, std::string>> entries;
-  for (const Customer& c : testing::MakeCorpus(kRedisKeys, {.seed = 7})) {
+  for (const Customer& c : workload::MakeCorpus(kRedisKeys, {.seed = 7})) {
     entries.emplace_back(CustomerCacheKey(c.id()), c.SerializeAsString());
     keys->push_back(entries.back().first);
   }

@@ -9,14 +9,14 @@
 #include <string>
 #include <vector>
 
-#include "cache/redis_cache.h"
-#include "cache/trace.h"
-#include "customer/customer_service.h"
 #include "benchmark_memory.h"
+#include "cache/redis_cache.h"
+#include "customer/customer_service.h"
 #include "pg/connection_pool.h"
 #include "repository/customer_repository.h"
-#include "testing/customer_corpus.h"
-#include "testing/service_env.h"
+#include "workload/customer_corpus.h"
+#include "workload/service_env.h"
+#include "workload/traces.h"
 
 namespace chinook::customer {
 namespace {
@@ -25,7 +25,7 @@ using cache::CustomerCacheKey;
 using cache::NewRedisCache;
 using cache::ParseRedisUrl;
 using cache::RemoteCache;
-using cache::ZipfTrace;
+using workload::ZipfTrace;
 using Customer = v1::Customer;
 
 constexpr int kServiceCustomers = 20'000;
@@ -49,15 +49,15 @@ struct ServiceEnv {
 };
 
 Result<std::unique_ptr<ServiceEnv>> AssembleWarmService() {
-  const std::string dsn = testing::EnvOrEmpty(testing::kPgDsnVar);
-  const std::string redis = testing::EnvOrEmpty(testing::kRedisUrlVar);
-  if (dsn.empty()) return InvalidArgumentError(testing::MissingEnvMessage(testing::kPgDsnVar));
-  if (redis.empty()) return InvalidArgumentError(testing::MissingEnvMessage(testing::kRedisUrlVar));
+  const std::string dsn = workload::EnvOrEmpty(workload::kPgDsnVar);
+  const std::string redis = workload::EnvOrEmpty(workload::kRedisUrlVar);
+  if (dsn.empty()) return InvalidArgumentError(workload::MissingEnvMessage(workload::kPgDsnVar));
+  if (redis.empty()) return InvalidArgumentError(workload::MissingEnvMessage(workload::kRedisUrlVar));
   CHINOOK_ASSIGN_OR_RETURN(auto pool, pg::ConnectionPool::Create({.dsn = dsn, .max_open = 4}));
   CHINOOK_ASSIGN_OR_RETURN(auto repo, repository::NewOptimizedRepository(pool, {.schema = "chinook_bench_service"}));
   std::shared_ptr<repository::CustomerRepository> repository = std::move(repo);
   auto env = std::make_unique<ServiceEnv>();
-  env->corpus = testing::MakeCorpus(kServiceCustomers, {.seed = 4242});
+  env->corpus = workload::MakeCorpus(kServiceCustomers, {.seed = 4242});
   if (Status s = repository->CreateBatch(env->corpus); !s.ok() && s.code() != StatusCode::kAlreadyExists) return s;
   CHINOOK_ASSIGN_OR_RETURN(auto endpoint, ParseRedisUrl(redis));
   std::shared_ptr<RemoteCache> remote = NewRedisCache(endpoint);

@@ -31,8 +31,8 @@
 #include "repository/optimized_repository.h"
 #include "repository/row_codec.h"
 #include "repository/statements.h"
-#include "testing/customer_corpus.h"
-#include "testing/service_env.h"
+#include "workload/customer_corpus.h"
+#include "workload/service_env.h"
 
 namespace chinook::repository {
 namespace {
@@ -100,8 +100,10 @@ class BenchEnv {
 
  private:
   Status Init() {
-    dsn_ = ::chinook::testing::EnvOrEmpty(::chinook::testing::kPgDsnVar);
-    if (dsn_.empty()) return FailedPreconditionError(::chinook::testing::MissingEnvMessage(::chinook::testing::kPgDsnVar));
+    dsn_ = ::chinook::workload::EnvOrEmpty(::chinook::workload::kPgDsnVar);
+    if (dsn_.empty()) {
+      return FailedPreconditionError(::chinook::workload::MissingEnvMessage(::chinook::workload::kPgDsnVar));
+    }
     CHINOOK_ASSIGN_OR_RETURN(auto pool, pg::ConnectionPool::Create({.dsn = dsn_, .max_open = 4}));
     pool_ = pool;
     CHINOOK_ASSIGN_OR_RETURN(auto naive, NewNaiveRepository(pool_, {.schema = kSchema}));
@@ -145,7 +147,7 @@ class BenchEnv {
         unlock();
         return r.status();
       }
-      ::chinook::testing::CustomerGenerator gen({.seed = kCorpusSeed});
+      ::chinook::workload::CustomerGenerator gen({.seed = kCorpusSeed});
       constexpr int64_t kChunk = 10000;
       std::vector<Customer> chunk;
       for (int64_t done = 0; done < kTableRows; done += kChunk) {
@@ -259,7 +261,7 @@ uint64_t NextWrittenId() {
 const std::vector<std::string>& ReadIds() {
   static const auto* ids = [] {
     auto* v = new std::vector<std::string>;
-    ::chinook::testing::CustomerGenerator pick({.seed = 99});
+    ::chinook::workload::CustomerGenerator pick({.seed = 99});
     for (int i = 0; i < 4096; ++i) v->push_back(TableId(static_cast<int64_t>(pick.Uniform(kTableRows))));
     return v;
   }();
@@ -270,7 +272,7 @@ void CreateOne(benchmark::State& state, CustomerRepository* (BenchEnv::*which)()
   BenchEnv* env = EnvOrSkip(state);
   if (env == nullptr) return;
   CustomerRepository* repo = (env->*which)();
-  Customer c = ::chinook::testing::MakeCorpus(1, {.seed = 5})[0];
+  Customer c = ::chinook::workload::MakeCorpus(1, {.seed = 5})[0];
   ReserveWrittenIds(std::span(&c, 1));
   OpReport report(state, repo);
   {
@@ -298,7 +300,7 @@ void CreateBatch(benchmark::State& state, CustomerRepository* (BenchEnv::*which)
   BenchEnv* env = EnvOrSkip(state);
   if (env == nullptr) return;
   CustomerRepository* repo = (env->*which)();
-  std::vector<Customer> batch = ::chinook::testing::MakeCorpus(static_cast<size_t>(state.range(0)), {.seed = 6});
+  std::vector<Customer> batch = ::chinook::workload::MakeCorpus(static_cast<size_t>(state.range(0)), {.seed = 6});
   ReserveWrittenIds(batch);
   OpReport report(state, repo);
   {
@@ -337,7 +339,7 @@ void BM_Repo_CreateBatch_PsqlCopy(benchmark::State& state) {
   if (access(psql.c_str(), X_OK) != 0) psql = "psql";  // then it must be on PATH
   const std::string file = "/tmp/chinook-psql-copy-" + std::to_string(getpid()) + ".bin";
   {
-    std::vector<Customer> rows = ::chinook::testing::MakeCorpus(static_cast<size_t>(state.range(0)), {.seed = 6});
+    std::vector<Customer> rows = ::chinook::workload::MakeCorpus(static_cast<size_t>(state.range(0)), {.seed = 6});
     std::string data;
     std::string json;
     AppendCopyHeader(&data);
@@ -354,7 +356,7 @@ void BM_Repo_CreateBatch_PsqlCopy(benchmark::State& state) {
   }
   const std::string copy = std::string("\\copy ") + kSchema + ".customers (" + std::string(kCustomerColumns) +
                            ") FROM '" + file + "' WITH (FORMAT binary)";
-  const std::string dsn = ::chinook::testing::EnvOrEmpty(::chinook::testing::kPgDsnVar);
+  const std::string dsn = ::chinook::workload::EnvOrEmpty(::chinook::workload::kPgDsnVar);
   std::vector<const char*> argv = {psql.c_str(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn.c_str(),
                                    "-c", copy.c_str(), nullptr};
   {

@@ -11,7 +11,7 @@
 #include "serialization/batch_codec.h"
 #include "serialization/customer_codec.h"
 #include "serialization/gzip.h"
-#include "testing/customer_corpus.h"
+#include "workload/customer_corpus.h"
 
 namespace chinook::serialization {
 namespace {
@@ -19,7 +19,7 @@ namespace {
 constexpr size_t kCorpusSize = 1000;
 
 const std::vector<Customer>& Corpus() {
-  static const auto* corpus = new std::vector<Customer>(testing::MakeCorpus(kCorpusSize));
+  static const auto* corpus = new std::vector<Customer>(workload::MakeCorpus(kCorpusSize));
   return *corpus;
 }
 

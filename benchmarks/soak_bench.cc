@@ -2,7 +2,7 @@
 // allocated bytes sampled, and a twin with a deliberately leaky component that proves the
 // detector fires.
 //
-//   BM_Soak_ServiceMix        the mix (tools/soak/service_mix.h); each operation's answer is
+//   BM_Soak_ServiceMix        the mix (workload/service_mix.h); each operation's answer is
 //                             encoded into a response buffer from a pool that reuses buffers
 //   BM_Soak_ServiceMix_Leaky  the same, with a pool that never takes its buffers back
 //
@@ -31,10 +31,10 @@
 #include "benchmark_memory.h"
 #include "memory/jemalloc_stats.h"
 #include "serialization/customer_codec.h"
-#include "soak/service_mix.h"
-#include "testing/service_env.h"
+#include "workload/service_env.h"
+#include "workload/service_mix.h"
 
-namespace chinook::soak {
+namespace chinook::workload {
 namespace {
 
 // Operations before the first sample: 4x the L1's capacity of distinct Zipf reads and enough
@@ -85,10 +85,10 @@ class ResponseBufferPool {
 Result<AssembledService*> WarmService() {
   static Result<std::unique_ptr<AssembledService>> assembled = []() -> Result<std::unique_ptr<AssembledService>> {
     AssembleOptions options;
-    options.pg_dsn = testing::EnvOrEmpty(testing::kPgDsnVar);
-    options.redis_url = testing::EnvOrEmpty(testing::kRedisUrlVar);
-    if (options.pg_dsn.empty()) return InvalidArgumentError(testing::MissingEnvMessage(testing::kPgDsnVar));
-    if (options.redis_url.empty()) return InvalidArgumentError(testing::MissingEnvMessage(testing::kRedisUrlVar));
+    options.pg_dsn = EnvOrEmpty(kPgDsnVar);
+    options.redis_url = EnvOrEmpty(kRedisUrlVar);
+    if (options.pg_dsn.empty()) return InvalidArgumentError(MissingEnvMessage(kPgDsnVar));
+    if (options.redis_url.empty()) return InvalidArgumentError(MissingEnvMessage(kRedisUrlVar));
     options.schema = "chinook_bench_soak";
     CHINOOK_ASSIGN_OR_RETURN(auto service, AssembleService(options));
     ServiceMix warm_up((service)->service.get(), (service)->stored, {.seed = 1});
@@ -144,4 +144,4 @@ BENCHMARK(BM_Soak_ServiceMix)->Iterations(kSamplesPerRun * kSampleEveryOps);
 BENCHMARK(BM_Soak_ServiceMix_Leaky)->Iterations(kSamplesPerRun * kSampleEveryOps);
 
 }  // namespace
-}  // namespace chinook::soak
+}  // namespace chinook::workload

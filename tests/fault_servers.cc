@@ -1,27 +1,19 @@
 #include "fault_servers.h"
 
-#include <arpa/inet.h>
-#include <dirent.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "cache/redis_cache.h"
-#include "pg/pg_test_util.h"
-#include "testing/service_env.h"
-
-extern char** environ;
+#include "testing/subprocess.h"
+#include "testing/tcp_proxy.h"
+#include "workload/service_env.h"
 
 namespace chinook::fault_testing {
 namespace {
@@ -34,32 +26,18 @@ std::vector<std::string> AsPostgres(std::vector<std::string> argv) {
   return argv;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+// Starts argv[0] (looked up in PATH) with stdout and stderr appended to `log`.
+Result<pid_t> SpawnLogged(const std::vector<std::string>& argv, const std::string& log) {
+  ::chinook::testing::SpawnOptions options;
+  options.stdout_path = log;
+  options.append = true;
+  options.search_path = true;
+  return ::chinook::testing::Spawn(argv, options);
 }
 
-}  // namespace
-
-pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = -1;
-  if (posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ) != 0) pid = -1;
-  posix_spawn_file_actions_destroy(&actions);
-  return pid;
-}
-
+// Runs argv to completion (the commands used here bound their own time, pg_ctl by -t).
 Status Run(const std::vector<std::string>& argv, const std::string& log) {
-  const pid_t pid = Spawn(argv, log);
-  if (pid < 0) return UnavailableError("cannot start " + argv[0]);
+  CHINOOK_ASSIGN_OR_RETURN(const pid_t pid, SpawnLogged(argv, log));
   int wstatus = 0;
   if (waitpid(pid, &wstatus, 0) != pid || !WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
     return InternalError(argv[0] + " " + (argv.size() > 1 ? argv[1] : "") + " failed; see " + log);
@@ -67,15 +45,17 @@ Status Run(const std::vector<std::string>& argv, const std::string& log) {
   return Status();
 }
 
+}  // namespace
+
 std::string ThrowawayPostgres::BinDir() {
-  const std::string dir = testing::EnvOrEmpty("CHINOOK_PG_BIN");
+  const std::string dir = workload::EnvOrEmpty("CHINOOK_PG_BIN");
   return dir.empty() ? "/usr/lib/postgresql/15/bin" : dir;
 }
 
 std::string ThrowawayPostgres::Unusable(bool* skip) {
   *skip = false;
   if (fs::exists(BinDir() + "/initdb")) return "";
-  const std::string build = testing::EnvOrEmpty("CHINOOK_BUILD_DIR");
+  const std::string build = workload::EnvOrEmpty("CHINOOK_BUILD_DIR");
   if (build.empty() || !fs::exists(build + "/services/pg.dir")) {
     *skip = true;
     return "no PostgreSQL server binaries in " + BinDir() +
@@ -111,7 +91,7 @@ Status ThrowawayPostgres::Init() {
 }
 
 Status ThrowawayPostgres::Start() {
-  if (port_ == 0) port_ = pg::testing::ClosedPort();
+  if (port_ == 0) port_ = ::chinook::testing::ClosedPort();
   return Ctl({"start", "-w", "-t", "30", "-o",
               "-p " + std::to_string(port_) + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + dir_ +
                   " -c fsync=off -c max_connections=20",
@@ -130,11 +110,12 @@ Status ThrowawayPostgres::Ctl(std::vector<std::string> args) {
 }
 
 Status OwnRedis::Start(const std::string& log) {
-  port_ = pg::testing::ClosedPort();
-  pid_ = Spawn({"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
-                "--appendonly", "no"},
-               log);
-  if (pid_ < 0) return UnavailableError("cannot start redis-server (is it installed? ci/install-deps.sh)");
+  port_ = ::chinook::testing::ClosedPort();
+  auto pid = SpawnLogged({"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
+                          "--appendonly", "no"},
+                         log);
+  if (!pid.ok()) return UnavailableError("cannot start redis-server (is it installed? ci/install-deps.sh)");
+  pid_ = *pid;
   auto probe = cache::NewRedisCache(endpoint());
   for (auto deadline = SteadyClock::now() + std::chrono::seconds(5); SteadyClock::now() < deadline;
        std::this_thread::sleep_for(std::chrono::milliseconds(20))) {
@@ -154,95 +135,6 @@ cache::RedisEndpoint OwnRedis::endpoint() const {
   cache::RedisEndpoint e;
   e.port = port_;
   return e;
-}
-
-ToolProcess::~ToolProcess() {
-  if (pid_ > 0) {
-    kill(-pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-  }
-}
-
-Status ToolProcess::Start(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                          const std::string& dir) {
-  stdout_path_ = dir + "/stdout";
-  stderr_path_ = dir + "/stderr";
-  std::vector<std::string> environment;
-  for (char** e = environ; *e != nullptr; ++e) {
-    const std::string entry = *e;
-    if (env.count(entry.substr(0, entry.find('='))) == 0) environment.push_back(entry);
-  }
-  for (const auto& [name, value] : env) environment.push_back(name + "=" + value);
-  std::vector<char*> envp;
-  for (std::string& e : environment) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, stdout_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attr, 0);  // a group of its own: pgid = pid
-  const int rc = posix_spawn(&pid_, args[0], &actions, &attr, args.data(), envp.data());
-  posix_spawnattr_destroy(&attr);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    pid_ = -1;
-    return UnavailableError("cannot start " + argv[0]);
-  }
-  return Status();
-}
-
-bool ToolProcess::Running() {
-  if (pid_ <= 0) return false;
-  siginfo_t info{};
-  return waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == 0;
-}
-
-int ToolProcess::Wait(SteadyClock::time_point deadline) {
-  if (pid_ <= 0) return exit_code_;
-  while (Running() && SteadyClock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  if (Running()) {
-    kill(-pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-    return exit_code_ = -1;
-  }
-  // Exited but not reaped: whatever it started and left running is still in its group.
-  processes_left_ = ProcessesInGroup(pid_);
-  int wstatus = 0;
-  waitpid(pid_, &wstatus, 0);
-  if (processes_left_ > 0) kill(-pid_, SIGKILL);
-  pid_ = -1;
-  return exit_code_ = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
-}
-
-std::string ToolProcess::Stdout() const { return ReadFile(stdout_path_); }
-std::string ToolProcess::Stderr() const { return ReadFile(stderr_path_); }
-
-int ProcessesInGroup(pid_t pgid) {
-  int count = 0;
-  DIR* proc = opendir("/proc");
-  if (proc == nullptr) return -1;
-  while (dirent* e = readdir(proc)) {
-    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-    // /proc/<pid>/stat: pid (comm) state ppid pgrp ...; comm may hold spaces, so parse after ')'.
-    const std::string stat = ReadFile(std::string("/proc/") + e->d_name + "/stat");
-    const size_t close = stat.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(stat.substr(close + 1));
-    char state = 0;
-    long ppid = 0, pgrp = 0;
-    rest >> state >> ppid >> pgrp;
-    if (pgrp == pgid && state != 'Z') ++count;
-  }
-  closedir(proc);
-  return count;
 }
 
 }  // namespace chinook::fault_testing

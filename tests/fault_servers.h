@@ -6,8 +6,7 @@
 //                      pg_ctl -m immediate, Start() again reuses the port. As root every command
 //                      runs as the 'postgres' user (PostgreSQL refuses root), as ci/services.sh.
 //   OwnRedis           a foreground redis-server on a free port; Kill() is SIGKILL.
-//   ToolProcess        a binary started with extra environment, stdout and stderr in files, in
-//                      a process group of its own (so that anything it leaves running is found).
+// The tool processes the tests start and watch are testing/subprocess.h's ToolProcess.
 //
 // Thread safety: none of these is thread-safe; use each from one thread.
 #ifndef CHINOOK_TESTS_FAULT_SERVERS_H_
@@ -15,8 +14,6 @@
 
 #include <sys/types.h>
 
-#include <chrono>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -24,11 +21,6 @@
 #include "chinook/status.h"
 
 namespace chinook::fault_testing {
-
-// Starts argv[0] (looked up in PATH) with stdout and stderr appended to `log`; its pid or -1.
-pid_t Spawn(const std::vector<std::string>& argv, const std::string& log);
-// Runs argv to completion (the commands used here bound their own time, pg_ctl by -t).
-Status Run(const std::vector<std::string>& argv, const std::string& log);
 
 class ThrowawayPostgres {
  public:
@@ -68,36 +60,6 @@ class OwnRedis {
   pid_t pid_ = -1;
   int port_ = 0;
 };
-
-// A tool run as a child process: `env` overrides or adds variables of this process's environment.
-class ToolProcess {
- public:
-  ToolProcess() = default;
-  ~ToolProcess();  // kills the process group if it still runs
-  ToolProcess(const ToolProcess&) = delete;
-  ToolProcess& operator=(const ToolProcess&) = delete;
-
-  Status Start(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-               const std::string& dir);
-  pid_t pid() const { return pid_; }
-  // Whether it still runs (not reaped yet).
-  bool Running();
-  // Waits for the exit until `deadline`, then kills the group; the exit code, or -1 when killed or
-  // signalled. Before returning it counts the processes left in the tool's process group.
-  int Wait(std::chrono::steady_clock::time_point deadline);
-  int processes_left() const { return processes_left_; }
-  std::string Stdout() const;
-  std::string Stderr() const;
-
- private:
-  pid_t pid_ = -1;
-  int exit_code_ = -1;
-  int processes_left_ = 0;
-  std::string stdout_path_, stderr_path_;
-};
-
-// Processes in process group `pgid` (from /proc), not counting zombies.
-int ProcessesInGroup(pid_t pgid);
 
 }  // namespace chinook::fault_testing
 

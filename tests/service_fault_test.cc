@@ -32,9 +32,9 @@
 #include "pg/pg_test_util.h"
 #include "repository/customer_repository.h"
 #include "repository/repository_test_env.h"
-#include "testing/customer_corpus.h"
 #include "testing/service_env.h"
 #include "testing/status_matchers.h"
+#include "workload/customer_corpus.h"
 
 namespace chinook {
 namespace {
@@ -86,7 +86,7 @@ TEST(PostgresRestart, NoAcknowledgedWriteLostOnlyInFlightCallsFailRecoversWithin
   std::vector<std::thread> writers;
   for (int t = 0; t < kThreads; ++t) {
     writers.emplace_back([&, t] {
-      ::chinook::testing::CustomerGenerator generator({.seed = 900 + static_cast<uint64_t>(t)});
+      ::chinook::workload::CustomerGenerator generator({.seed = 900 + static_cast<uint64_t>(t)});
       records[t].reserve(kOpsPerThread);
       for (int i = 0; i < kOpsPerThread; ++i) {
         const auto customer = generator.Next();
@@ -166,7 +166,7 @@ TEST(PostgresRestart, NoAcknowledgedWriteLostOnlyInFlightCallsFailRecoversWithin
 // Reads through CustomerService from two threads; the Redis server is killed half-way. Every
 // read still answers (from PostgreSQL), correctly, and the share answered by the caches drops.
 TEST(RedisKill, ReadsKeepSucceedingFromTheDatabaseAndTheHitRateDrops) {
-  CHINOOK_REQUIRE_ENV(dsn, testing::kPgDsnVar);
+  CHINOOK_REQUIRE_ENV(dsn, workload::kPgDsnVar);
   repository::testing::ScopedSchema schema(dsn, "chinook_rk");
   auto pool = pg::ConnectionPool::Create({.dsn = dsn, .max_open = 2});
   CHINOOK_ASSERT_OK(pool);
@@ -174,7 +174,7 @@ TEST(RedisKill, ReadsKeepSucceedingFromTheDatabaseAndTheHitRateDrops) {
   CHINOOK_ASSERT_OK(repo);
   std::shared_ptr<repository::CustomerRepository> repository = std::move(*repo);
   constexpr size_t kCustomers = 500;
-  const auto corpus = ::chinook::testing::MakeCorpus(kCustomers, {.seed = 77});
+  const auto corpus = ::chinook::workload::MakeCorpus(kCustomers, {.seed = 77});
   ASSERT_TRUE(repository->CreateBatch(corpus).ok());
 
   const std::string log = fs::temp_directory_path() / ("chinook-redis-kill-" + std::to_string(getpid()) + ".log");
@@ -198,7 +198,7 @@ TEST(RedisKill, ReadsKeepSucceedingFromTheDatabaseAndTheHitRateDrops) {
   std::vector<std::thread> readers;
   for (int t = 0; t < 2; ++t) {
     readers.emplace_back([&, t] {
-      ::chinook::testing::CustomerGenerator dice({.seed = 500 + static_cast<uint64_t>(t)});
+      ::chinook::workload::CustomerGenerator dice({.seed = 500 + static_cast<uint64_t>(t)});
       while (!stop.load()) {
         const auto& c = corpus[dice.Uniform(kCustomers)];
         if (dice.Uniform(10) == 0) {  // one read in ten is a GetMany of 8 ids

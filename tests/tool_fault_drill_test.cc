@@ -21,6 +21,7 @@
 #include "fault_servers.h"
 #include "pg/pg_test_util.h"
 #include "testing/loopback_http.h"
+#include "testing/subprocess.h"
 
 namespace chinook {
 namespace {
@@ -30,7 +31,7 @@ using SteadyClock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 using fault_testing::OwnRedis;
 using fault_testing::ThrowawayPostgres;
-using fault_testing::ToolProcess;
+using ::chinook::testing::ToolProcess;
 
 // The first `"key": <integer>` of a JSON text, or -1.
 long long JsonInt(const std::string& json, const std::string& key) {

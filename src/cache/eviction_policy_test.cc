@@ -7,8 +7,8 @@
 
 #include "cache/frequency_sketch.h"
 #include "cache/simulation.h"
-#include "cache/trace.h"
 #include "cache/window_climber.h"
+#include "workload/traces.h"
 
 namespace chinook::cache {
 namespace {
@@ -16,6 +16,9 @@ namespace {
 using internal::FrequencySketch;
 using internal::MixHash;
 using internal::PolicyNode;
+using workload::LoopTrace;
+using workload::ScanPollutedZipfTrace;
+using workload::ZipfTrace;
 
 TEST(FrequencySketchTest, CountsNothingUntilInitialized) {
   FrequencySketch sketch(1024);

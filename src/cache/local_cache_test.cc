@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "cache/trace.h"
+#include "workload/traces.h"
 
 namespace chinook::cache {
 namespace {
@@ -16,6 +16,7 @@ namespace {
 using namespace std::chrono_literals;
 using StringCache = LocalCache<std::string, std::string>;
 using IntCache = LocalCache<int, int>;
+using workload::ZipfTrace;
 
 LocalCacheOptions WithClock(std::shared_ptr<ManualClock> clock, LocalCacheOptions options = {}) {
   options.clock = std::move(clock);

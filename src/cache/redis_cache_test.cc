@@ -228,7 +228,7 @@ class ShardedRedisCacheTest : public RedisCacheTest {
   void SetUp() override {
     RedisCacheTest::SetUp();
     if (HasFatalFailure()) return;
-    CHINOOK_REQUIRE_ENV(nodes, ::chinook::testing::kRedisNodesVar);
+    CHINOOK_REQUIRE_ENV(nodes, ::chinook::workload::kRedisNodesVar);
     auto eps = ParseRedisUrlList(nodes);
     CHINOOK_ASSERT_OK(eps);
     ASSERT_GE(eps->size(), 2u) << "these tests need several redis nodes";

@@ -6,10 +6,10 @@
 #include <thread>
 
 #include "cache/redis_cache.h"
-#include "cache/tiered_cache.h"
-#include "pg/pg_test_util.h"
 #include "cache/redis_test_env.h"
+#include "cache/tiered_cache.h"
 #include "testing/status_matchers.h"
+#include "testing/tcp_proxy.h"
 
 namespace chinook::cache {
 namespace {
@@ -21,7 +21,7 @@ class RedisFaultTest : public ::testing::Test {
   void SetUp() override {
     CHINOOK_REQUIRE_REDIS(endpoint);
     real_ = endpoint;
-    proxy_ = std::make_unique<pg::testing::TcpProxy>(pg::testing::ServerAddress{real_.host, real_.port});
+    proxy_ = std::make_unique<::chinook::testing::TcpProxy>(::chinook::testing::ServerAddress{real_.host, real_.port});
     ASSERT_TRUE(proxy_->Start().ok());
     via_proxy_ = real_;
     via_proxy_.port = proxy_->port();
@@ -33,7 +33,7 @@ class RedisFaultTest : public ::testing::Test {
 
   RedisEndpoint real_;
   RedisEndpoint via_proxy_;
-  std::unique_ptr<pg::testing::TcpProxy> proxy_;
+  std::unique_ptr<::chinook::testing::TcpProxy> proxy_;
   std::string prefix_;
 };
 

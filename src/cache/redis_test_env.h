@@ -26,7 +26,7 @@ inline std::string TestKeyPrefix(std::string_view kind) {
 
 // In a test body or SetUp(): binds `var` to the endpoint of CHINOOK_REDIS_URL, or fails the test.
 #define CHINOOK_REQUIRE_REDIS(var)                                                  \
-  CHINOOK_REQUIRE_ENV(var##_url, ::chinook::testing::kRedisUrlVar);                 \
+  CHINOOK_REQUIRE_ENV(var##_url, ::chinook::workload::kRedisUrlVar);                \
   auto var##_parsed = ::chinook::cache::ParseRedisUrl(var##_url);                   \
   ASSERT_TRUE(var##_parsed.ok()) << var##_parsed.status().ToString();               \
   const ::chinook::cache::RedisEndpoint var = *var##_parsed

@@ -8,9 +8,9 @@
 #include <thread>
 
 #include "repository/repository_test_env.h"
-#include "testing/customer_corpus.h"
 #include "testing/service_env.h"
 #include "testing/status_matchers.h"
+#include "workload/customer_corpus.h"
 
 namespace chinook::customer {
 namespace {
@@ -21,8 +21,8 @@ class CustomerServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     endpoint_.port = 0;  // TearDown cleans Redis only once SetUp got that far
-    CHINOOK_REQUIRE_ENV(dsn, ::chinook::testing::kPgDsnVar);
-    CHINOOK_REQUIRE_ENV(redis_url, ::chinook::testing::kRedisUrlVar);
+    CHINOOK_REQUIRE_ENV(dsn, ::chinook::workload::kPgDsnVar);
+    CHINOOK_REQUIRE_ENV(redis_url, ::chinook::workload::kRedisUrlVar);
     auto pool = pg::ConnectionPool::Create({.dsn = dsn, .max_open = 4});
     CHINOOK_ASSERT_OK(pool);
     pool_ = *pool;
@@ -48,7 +48,7 @@ class CustomerServiceTest : public ::testing::Test {
     EXPECT_TRUE(service->WaitUntilCoherent(std::chrono::steady_clock::now() + 5s));
     return service;
   }
-  std::vector<Customer> Corpus(size_t n) { return chinook::testing::MakeCorpus(n, {.seed = seed_}); }
+  std::vector<Customer> Corpus(size_t n) { return chinook::workload::MakeCorpus(n, {.seed = seed_}); }
 
   static inline int test_counter_ = 0;
   std::shared_ptr<pg::ConnectionPool> pool_;
@@ -163,7 +163,7 @@ TEST_F(CustomerServiceTest, ListPagesAreCachedUntilTheNextWrite) {
   EXPECT_NE(page2->customers[0].id(), first->customers[0].id());
 
   // A new customer is the newest: the cached first page must not hide it.
-  Customer newest = chinook::testing::MakeCorpus(1, {.seed = seed_ + 500'000})[0];
+  Customer newest = chinook::workload::MakeCorpus(1, {.seed = seed_ + 500'000})[0];
   newest.mutable_created_at()->set_seconds(4'102'444'800);  // 2100-01-01: newer than the corpus
   ASSERT_TRUE(service->Create(newest).ok());
   auto after = service->List(10, "");

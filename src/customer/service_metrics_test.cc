@@ -10,9 +10,9 @@
 #include <string>
 
 #include "repository/repository_test_env.h"
-#include "testing/customer_corpus.h"
 #include "testing/service_env.h"
 #include "testing/status_matchers.h"
+#include "workload/customer_corpus.h"
 
 namespace chinook::customer {
 namespace {
@@ -26,8 +26,8 @@ double SampleValue(const std::string& text, const std::string& series) {
 }
 
 TEST(ServiceMetricsTest, ExpositionCarriesCountersPoolAndLatencySummaries) {
-  CHINOOK_REQUIRE_ENV(dsn, ::chinook::testing::kPgDsnVar);
-  CHINOOK_REQUIRE_ENV(redis_url, ::chinook::testing::kRedisUrlVar);
+  CHINOOK_REQUIRE_ENV(dsn, ::chinook::workload::kPgDsnVar);
+  CHINOOK_REQUIRE_ENV(redis_url, ::chinook::workload::kRedisUrlVar);
   auto pool = pg::ConnectionPool::Create({.dsn = dsn, .max_open = 2});
   CHINOOK_ASSERT_OK(pool);
   repository::testing::ScopedSchema schema(dsn, "svcmetrics");
@@ -38,7 +38,7 @@ TEST(ServiceMetricsTest, ExpositionCarriesCountersPoolAndLatencySummaries) {
   CustomerService service(std::move(*repo), cache::NewRedisCache(*endpoint));
 
   const uint64_t seed = 900000 + static_cast<uint64_t>(getpid());
-  const auto customers = chinook::testing::MakeCorpus(3, {.seed = seed});
+  const auto customers = chinook::workload::MakeCorpus(3, {.seed = seed});
   ASSERT_TRUE(service.CreateBatch(customers).ok());
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(service.GetByID(customers[0].id()).ok());
   ASSERT_TRUE(service.GetByID("cust-nobody-" + std::to_string(seed)).ok());

@@ -13,6 +13,7 @@
 #include "pg/pg_test_util.h"
 #include "testing/service_env.h"
 #include "testing/status_matchers.h"
+#include "testing/tcp_proxy.h"
 
 namespace chinook::pg {
 namespace {
@@ -45,7 +46,7 @@ TEST(ConnectionPoolTest, RejectsBadOptions) {
 }
 
 TEST(ConnectionPoolTest, ExhaustedPoolFailsAfterAcquireTimeoutEvenForTheHolder) {
-  CHINOOK_REQUIRE_ENV(dsn, ::chinook::testing::kPgDsnVar);
+  CHINOOK_REQUIRE_ENV(dsn, ::chinook::workload::kPgDsnVar);
   auto pool = ConnectionPool::Create({.dsn = dsn, .max_open = 1, .acquire_timeout = milliseconds(200)});
   ASSERT_TRUE(pool.ok());
   auto held = (*pool)->Acquire();
@@ -65,7 +66,7 @@ TEST(ConnectionPoolTest, ExhaustedPoolFailsAfterAcquireTimeoutEvenForTheHolder) 
 }
 
 TEST(ConnectionPoolTest, ConnectionReturnedInTransactionIsRolledBack) {
-  CHINOOK_REQUIRE_ENV(dsn, ::chinook::testing::kPgDsnVar);
+  CHINOOK_REQUIRE_ENV(dsn, ::chinook::workload::kPgDsnVar);
   auto pool = ConnectionPool::Create({.dsn = dsn, .max_open = 1});
   ASSERT_TRUE(pool.ok());
   const Deadline d = SteadyClock::now() + milliseconds(5000);
@@ -96,7 +97,7 @@ TEST(ConnectionPoolTest, ConnectionReturnedInTransactionIsRolledBack) {
 }
 
 TEST(ConnectionPoolTest, TerminatedConnectionIsReplacedOnBorrow) {
-  CHINOOK_REQUIRE_ENV(dsn, ::chinook::testing::kPgDsnVar);
+  CHINOOK_REQUIRE_ENV(dsn, ::chinook::workload::kPgDsnVar);
   // No health-check ping: the zero-cost check on borrow alone must notice the dead connection.
   auto pool = ConnectionPool::Create({.dsn = dsn, .max_open = 1, .health_check_after_idle = std::chrono::hours(1)});
   ASSERT_TRUE(pool.ok());
@@ -117,7 +118,7 @@ TEST(ConnectionPoolTest, TerminatedConnectionIsReplacedOnBorrow) {
 }
 
 TEST(ConnectionPoolTest, HealthCheckLifetimeAndIdleLimits) {
-  CHINOOK_REQUIRE_ENV(dsn, ::chinook::testing::kPgDsnVar);
+  CHINOOK_REQUIRE_ENV(dsn, ::chinook::workload::kPgDsnVar);
   auto pool = ConnectionPool::Create(
       {.dsn = dsn, .max_open = 2, .max_lifetime = milliseconds(300), .health_check_after_idle = milliseconds(0)});
   ASSERT_TRUE(pool.ok());
@@ -153,7 +154,7 @@ TEST(ConnectionPoolTest, HealthCheckLifetimeAndIdleLimits) {
 }
 
 TEST(ConnectionPoolTest, ManyThreadsShareFewConnections) {
-  CHINOOK_REQUIRE_ENV(dsn, ::chinook::testing::kPgDsnVar);
+  CHINOOK_REQUIRE_ENV(dsn, ::chinook::workload::kPgDsnVar);
   auto pool = ConnectionPool::Create({.dsn = dsn, .max_open = 2});
   ASSERT_TRUE(pool.ok());
   std::atomic<int> ok{0};
@@ -181,7 +182,7 @@ TEST(ConnectionPoolTest, ManyThreadsShareFewConnections) {
 }
 
 TEST(ConnectionPoolTest, ServerDownIsUnavailableWithinConnectTimeout) {
-  testing::SilentListener silent;
+  ::chinook::testing::SilentListener silent;
   auto pool = ConnectionPool::Create({.dsn = "host=127.0.0.1 port=" + std::to_string(silent.port()) + " dbname=x",
                                       .connect_timeout = milliseconds(300)});
   ASSERT_TRUE(pool.ok());

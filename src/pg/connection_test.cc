@@ -6,10 +6,10 @@
 #include <chrono>
 #include <string>
 
-#include "pg/pg_test_util.h"
 #include "pg/wire.h"
 #include "testing/service_env.h"
 #include "testing/status_matchers.h"
+#include "testing/tcp_proxy.h"
 
 namespace chinook::pg {
 namespace {
@@ -55,7 +55,7 @@ TEST(ParamsTest, EncodesBinaryValues) {
 }
 
 TEST(ConnectionTest, BinaryParametersRoundTrip) {
-  CHINOOK_REQUIRE_ENV(dsn, ::chinook::testing::kPgDsnVar);
+  CHINOOK_REQUIRE_ENV(dsn, ::chinook::workload::kPgDsnVar);
   auto conn = Connection::Open(dsn, In(milliseconds(5000)));
   CHINOOK_ASSERT_OK(conn);
   Params p;
@@ -76,7 +76,7 @@ TEST(ConnectionTest, BinaryParametersRoundTrip) {
 }
 
 TEST(ConnectionTest, ServerErrorsCarrySqlState) {
-  CHINOOK_REQUIRE_ENV(dsn, ::chinook::testing::kPgDsnVar);
+  CHINOOK_REQUIRE_ENV(dsn, ::chinook::workload::kPgDsnVar);
   auto conn = Connection::Open(dsn, In(milliseconds(5000)));
   CHINOOK_ASSERT_OK(conn);
   auto r = (*conn)->Exec("SELECT 1/0", In(milliseconds(5000)));
@@ -91,7 +91,7 @@ TEST(ConnectionTest, ServerErrorsCarrySqlState) {
 }
 
 TEST(ConnectionTest, PipelineReturnsResultsInOrderAndPreparesOnce) {
-  CHINOOK_REQUIRE_ENV(dsn, ::chinook::testing::kPgDsnVar);
+  CHINOOK_REQUIRE_ENV(dsn, ::chinook::workload::kPgDsnVar);
   auto conn = Connection::Open(dsn, In(milliseconds(5000)));
   CHINOOK_ASSERT_OK(conn);
   StatementSpec stmt{"chinook_test_echo", "SELECT $1::text || '!'", {kOidText}};
@@ -117,7 +117,7 @@ TEST(ConnectionTest, PipelineReturnsResultsInOrderAndPreparesOnce) {
 }
 
 TEST(ConnectionTest, CopyAbortedHalfWayStoresNothing) {
-  CHINOOK_REQUIRE_ENV(dsn, ::chinook::testing::kPgDsnVar);
+  CHINOOK_REQUIRE_ENV(dsn, ::chinook::workload::kPgDsnVar);
   auto conn = Connection::Open(dsn, In(milliseconds(5000)));
   CHINOOK_ASSERT_OK(conn);
   ASSERT_TRUE((*conn)->Exec("CREATE TEMP TABLE copy_target (x text)", In(milliseconds(5000))).ok());
@@ -149,7 +149,7 @@ TEST(ConnectionTest, CopyAbortedHalfWayStoresNothing) {
 }
 
 TEST(ConnectionTest, StatementPastItsDeadlineFailsAndBreaksTheConnection) {
-  CHINOOK_REQUIRE_ENV(dsn, ::chinook::testing::kPgDsnVar);
+  CHINOOK_REQUIRE_ENV(dsn, ::chinook::workload::kPgDsnVar);
   auto conn = Connection::Open(dsn, In(milliseconds(5000)));
   CHINOOK_ASSERT_OK(conn);
   const auto start = SteadyClock::now();
@@ -162,14 +162,15 @@ TEST(ConnectionTest, StatementPastItsDeadlineFailsAndBreaksTheConnection) {
 }
 
 TEST(ConnectionTest, UnreachableServerIsUnavailableWithinTheDeadline) {
-  testing::SilentListener silent;
+  ::chinook::testing::SilentListener silent;
   const auto start = SteadyClock::now();
   auto hung = Connection::Open("host=127.0.0.1 port=" + std::to_string(silent.port()) + " dbname=x user=x",
                                In(milliseconds(300)));
   EXPECT_EQ(hung.status().code(), StatusCode::kUnavailable) << hung.status().ToString();
   EXPECT_LT(SteadyClock::now() - start, milliseconds(2000));
 
-  auto refused = Connection::Open("host=127.0.0.1 port=" + std::to_string(testing::ClosedPort()) + " dbname=x",
+  const int closed = ::chinook::testing::ClosedPort();
+  auto refused = Connection::Open("host=127.0.0.1 port=" + std::to_string(closed) + " dbname=x",
                                   In(milliseconds(5000)));
   EXPECT_EQ(refused.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(refused.status().message().find("127.0.0.1"), std::string::npos) << refused.status().ToString();

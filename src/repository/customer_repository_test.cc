@@ -12,8 +12,8 @@
 #include "repository/cursor.h"
 #include "repository/repository_test_env.h"
 #include "repository/statements.h"
-#include "testing/customer_corpus.h"
 #include "testing/status_matchers.h"
+#include "workload/customer_corpus.h"
 
 namespace chinook::repository {
 namespace {
@@ -26,8 +26,8 @@ std::string TestName(const ::testing::TestParamInfo<Kind>& info) { return testin
 class RepositoryTest : public ::testing::TestWithParam<Kind> {
  protected:
   void SetUp() override {
-    dsn_ = ::chinook::testing::EnvOrEmpty(::chinook::testing::kPgDsnVar);
-    if (dsn_.empty()) GTEST_FAIL() << ::chinook::testing::MissingEnvMessage(::chinook::testing::kPgDsnVar);
+    dsn_ = ::chinook::workload::EnvOrEmpty(::chinook::workload::kPgDsnVar);
+    if (dsn_.empty()) GTEST_FAIL() << ::chinook::workload::MissingEnvMessage(::chinook::workload::kPgDsnVar);
     schema_ = std::make_unique<testing::ScopedSchema>(dsn_, "chinook_t");
     auto pool = pg::ConnectionPool::Create({.dsn = dsn_, .max_open = 4});
     CHINOOK_ASSERT_OK(pool);
@@ -38,7 +38,7 @@ class RepositoryTest : public ::testing::TestWithParam<Kind> {
   }
 
   std::vector<Customer> Corpus(size_t n, uint64_t seed = 7) {
-    return ::chinook::testing::MakeCorpus(n, {.seed = seed});
+    return ::chinook::workload::MakeCorpus(n, {.seed = seed});
   }
 
   void ExpectStored(const Customer& want) {
@@ -345,13 +345,13 @@ TEST(RepositoryFactoryTest, RejectsBadArguments) {
 }
 
 TEST(OptimizedRepositoryTest, CopyInSmallChunksStoresEveryRow) {
-  CHINOOK_REQUIRE_ENV(dsn, ::chinook::testing::kPgDsnVar);
+  CHINOOK_REQUIRE_ENV(dsn, ::chinook::workload::kPgDsnVar);
   testing::ScopedSchema schema(dsn, "chinook_t");
   auto pool = pg::ConnectionPool::Create({.dsn = dsn, .max_open = 1});
   ASSERT_TRUE(pool.ok());
   auto repo = NewOptimizedRepository(*pool, {.schema = schema.name()}, {.copy_chunk_bytes = 1});
   CHINOOK_ASSERT_OK(repo);
-  const auto batch = ::chinook::testing::MakeCorpus(300, {.seed = 3});
+  const auto batch = ::chinook::workload::MakeCorpus(300, {.seed = 3});
   ASSERT_TRUE((*repo)->CreateBatch(batch).ok());
   EXPECT_EQ(schema.CountRows(), 300);
   auto last = (*repo)->GetByID(batch.back().id());

@@ -1,5 +1,5 @@
 // Fault behaviour against the real server: restarts, outages, hung servers, exhausted pools.
-// Outages are staged with a loopback proxy in front of the server (pg::testing::TcpProxy) and
+// Outages are staged with a loopback proxy in front of the server (testing/tcp_proxy.h) and
 // with pg_terminate_backend, so the tests work whatever server CHINOOK_PG_DSN names and never
 // disturb other tests sharing it.
 #include <gtest/gtest.h>
@@ -14,8 +14,9 @@
 #include "repository/customer_repository.h"
 #include "repository/optimized_repository.h"
 #include "repository/repository_test_env.h"
-#include "testing/customer_corpus.h"
 #include "testing/status_matchers.h"
+#include "testing/tcp_proxy.h"
+#include "workload/customer_corpus.h"
 
 namespace chinook::repository {
 namespace {
@@ -26,8 +27,8 @@ using SteadyClock = std::chrono::steady_clock;
 class RepositoryFaultTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dsn_ = ::chinook::testing::EnvOrEmpty(::chinook::testing::kPgDsnVar);
-    if (dsn_.empty()) GTEST_FAIL() << ::chinook::testing::MissingEnvMessage(::chinook::testing::kPgDsnVar);
+    dsn_ = ::chinook::workload::EnvOrEmpty(::chinook::workload::kPgDsnVar);
+    if (dsn_.empty()) GTEST_FAIL() << ::chinook::workload::MissingEnvMessage(::chinook::workload::kPgDsnVar);
     schema_ = std::make_unique<testing::ScopedSchema>(dsn_, "chinook_f");
   }
 
@@ -35,7 +36,7 @@ class RepositoryFaultTest : public ::testing::Test {
   std::unique_ptr<CustomerRepository> ThroughProxy(pg::PoolOptions options) {
     auto target = pg::testing::ServerOf(dsn_);
     CHINOOK_EXPECT_OK(target);
-    proxy_ = std::make_unique<pg::testing::TcpProxy>(*target);
+    proxy_ = std::make_unique<::chinook::testing::TcpProxy>(*target);
     EXPECT_TRUE(proxy_->Start().ok());
     auto proxied = pg::testing::WithHostPort(dsn_, "127.0.0.1", proxy_->port());
     EXPECT_TRUE(proxied.ok());
@@ -50,7 +51,7 @@ class RepositoryFaultTest : public ::testing::Test {
 
   // Every call kind succeeds (the repository recovered).
   void ExpectWorking(CustomerRepository& repo, uint64_t seed) {
-    const auto batch = ::chinook::testing::MakeCorpus(5, {.seed = seed});
+    const auto batch = ::chinook::workload::MakeCorpus(5, {.seed = seed});
     ASSERT_TRUE(repo.Create(batch[0]).ok());
     ASSERT_TRUE(repo.CreateBatch(std::span(batch).subspan(1)).ok());
     auto got = repo.GetByID(batch[0].id());
@@ -65,7 +66,7 @@ class RepositoryFaultTest : public ::testing::Test {
 
   std::string dsn_;
   std::unique_ptr<testing::ScopedSchema> schema_;
-  std::unique_ptr<pg::testing::TcpProxy> proxy_;
+  std::unique_ptr<::chinook::testing::TcpProxy> proxy_;
   std::shared_ptr<pg::ConnectionPool> pool_;
 };
 
@@ -110,7 +111,7 @@ TEST_F(RepositoryFaultTest, ServerDownFailsUnavailableWithinTheTimeoutAndRecover
   ASSERT_NE(repo, nullptr);
   ExpectWorking(*repo, 1);
   proxy_->Stop();
-  const auto batch = ::chinook::testing::MakeCorpus(3, {.seed = 9});
+  const auto batch = ::chinook::workload::MakeCorpus(3, {.seed = 9});
   for (int attempt = 0; attempt < 3; ++attempt) {
     const auto start = SteadyClock::now();
     auto got = repo->GetByID(batch[0].id());
@@ -125,7 +126,7 @@ TEST_F(RepositoryFaultTest, ServerDownFailsUnavailableWithinTheTimeoutAndRecover
 
   // A server that was never there: the factory itself reports it.
   auto pool = pg::ConnectionPool::Create(
-      {.dsn = "host=127.0.0.1 port=" + std::to_string(pg::testing::ClosedPort()) + " dbname=chinook"});
+      {.dsn = "host=127.0.0.1 port=" + std::to_string(::chinook::testing::ClosedPort()) + " dbname=chinook"});
   ASSERT_TRUE(pool.ok());
   EXPECT_EQ(NewNaiveRepository(*pool).status().code(), StatusCode::kUnavailable);
 }
@@ -148,7 +149,7 @@ TEST_F(RepositoryFaultTest, HungServerFailsWithinTheQueryTimeout) {
 TEST_F(RepositoryFaultTest, ConnectionLostDuringCopyStoresNothing) {
   auto repo = ThroughProxy({.max_open = 1});
   ASSERT_NE(repo, nullptr);
-  const auto batch = ::chinook::testing::MakeCorpus(20000, {.seed = 11});
+  const auto batch = ::chinook::workload::MakeCorpus(20000, {.seed = 11});
   std::thread cutter([&] {
     std::this_thread::sleep_for(milliseconds(30));
     proxy_->Stop();
@@ -178,7 +179,7 @@ TEST_F(RepositoryFaultTest, OneConnectionEightCallersNoDeadlock) {
     std::vector<std::thread> callers;
     for (int t = 0; t < 8; ++t) {
       callers.emplace_back([&, t] {
-        const auto mine = ::chinook::testing::MakeCorpus(10, {.seed = 100 + static_cast<uint64_t>(t)});
+        const auto mine = ::chinook::workload::MakeCorpus(10, {.seed = 100 + static_cast<uint64_t>(t)});
         for (const Customer& c : mine) {
           for (Status s : {repo->Create(c), repo->GetByID(c.id()).status(), repo->List(5, "").status()}) {
             if (s.ok()) ++ok;

@@ -14,8 +14,8 @@
 #include "repository/row_codec.h"
 #include "repository/statements.h"
 #include "repository/validation.h"
-#include "testing/customer_corpus.h"
 #include "testing/status_matchers.h"
+#include "workload/customer_corpus.h"
 
 namespace chinook::repository {
 namespace {
@@ -23,8 +23,8 @@ namespace {
 class SchemaDriftTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dsn_ = ::chinook::testing::EnvOrEmpty(::chinook::testing::kPgDsnVar);
-    if (dsn_.empty()) GTEST_FAIL() << ::chinook::testing::MissingEnvMessage(::chinook::testing::kPgDsnVar);
+    dsn_ = ::chinook::workload::EnvOrEmpty(::chinook::workload::kPgDsnVar);
+    if (dsn_.empty()) GTEST_FAIL() << ::chinook::workload::MissingEnvMessage(::chinook::workload::kPgDsnVar);
     schema_ = std::make_unique<testing::ScopedSchema>(dsn_, "chinook_d");
     auto pool = pg::ConnectionPool::Create({.dsn = dsn_, .max_open = 2});
     CHINOOK_ASSERT_OK(pool);
@@ -63,7 +63,7 @@ class SchemaDriftTest : public ::testing::Test {
   }
 
   Customer Stored(uint64_t seed) {
-    Customer c = ::chinook::testing::MakeCorpus(1, {.seed = seed})[0];
+    Customer c = ::chinook::workload::MakeCorpus(1, {.seed = seed})[0];
     EXPECT_TRUE(naive_->Create(c).ok());
     return c;
   }
@@ -170,7 +170,7 @@ TEST_F(SchemaDriftTest, RowsLargerThanACustomerMayCarryAreRefusedNamingTheLimit)
   }
   // The most a valid customer's metadata can print as (control characters escaped by jsonb as
   // \u00XX) stays inside the row limit.
-  Customer c = ::chinook::testing::MakeCorpus(1, {.seed = 3})[0];
+  Customer c = ::chinook::workload::MakeCorpus(1, {.seed = 3})[0];
   c.mutable_metadata()->clear();
   for (int i = 0; i < static_cast<int>(kMaxMetadataEntries); ++i) {
     (*c.mutable_metadata())[std::to_string(100 + i)] = std::string(kMaxMetadataBytes / kMaxMetadataEntries - 3, '\x01');

@@ -5,8 +5,8 @@
 
 #include "serialization/gzip.h"
 #include "serialization/wire.h"
-#include "testing/customer_corpus.h"
 #include "testing/status_matchers.h"
+#include "workload/customer_corpus.h"
 
 namespace chinook::serialization {
 namespace {
@@ -34,7 +34,7 @@ std::string AsBatchCustomer(const std::string& customer_bytes) {
 }
 
 TEST(BatchCodecTest, EncodeBatchIsWhatLibprotobufReads) {
-  const auto corpus = testing::MakeCorpus(1000);
+  const auto corpus = workload::MakeCorpus(1000);
   std::string bytes;
   EncodeBatch(corpus, &bytes);
   CustomerBatch parsed;
@@ -45,7 +45,7 @@ TEST(BatchCodecTest, EncodeBatchIsWhatLibprotobufReads) {
 
 TEST(BatchCodecTest, DecodeBatchViewReadsLibprotobufBatches) {
   CustomerBatch batch;
-  for (const auto& c : testing::MakeCorpus(300)) *batch.add_customers() = c;
+  for (const auto& c : workload::MakeCorpus(300)) *batch.add_customers() = c;
   batch.GetReflection()->MutableUnknownFields(&batch)->AddVarint(9, 77);  // skipped
   const std::string bytes = NaiveEncodeBatch(batch);
   std::vector<CustomerView> views(500);  // more than needed: shrinks to the batch
@@ -61,7 +61,7 @@ TEST(BatchCodecTest, DecodeBatchViewReadsLibprotobufBatches) {
 }
 
 TEST(BatchCodecTest, NaivePathRoundTrips) {
-  const auto corpus = testing::MakeCorpus(10);
+  const auto corpus = workload::MakeCorpus(10);
   for (const auto& c : corpus) {
     auto decoded = NaiveDecodeCustomer(NaiveEncodeCustomer(c));
     ASSERT_TRUE(decoded.ok());
@@ -72,7 +72,7 @@ TEST(BatchCodecTest, NaivePathRoundTrips) {
 
 TEST(BatchCodecTest, ErrorNamesTheCustomerInTheBatch) {
   std::string bytes;
-  EncodeBatch(testing::MakeCorpus(3), &bytes);
+  EncodeBatch(workload::MakeCorpus(3), &bytes);
   // A fourth customer whose name is invalid UTF-8.
   bytes += std::string("\x0A\x06\x1A\x04" "ab\xC3\x28", 8);
   std::vector<CustomerView> views;
@@ -88,7 +88,7 @@ TEST(BatchCodecTest, ErrorNamesTheCustomerInTheBatch) {
 }
 
 TEST(BatchCodecTest, GzipBatchRoundTripThroughTheViews) {
-  const auto corpus = testing::MakeCorpus(1000);
+  const auto corpus = workload::MakeCorpus(1000);
   std::string raw, packed, unpacked;
   EncodeBatch(corpus, &raw);
   ASSERT_TRUE(GzipCompressor().Compress(raw, &packed).ok());
@@ -127,7 +127,7 @@ TEST(BatchCodecTest, DefaultsAdmitARealisticBatchAsLargeAsTheGzipLimit) {
   // The bounds refuse bombs, not big batches: corpus customers filling the 64 MiB gzip limit
   // decode with the default options.
   std::string thousand, raw;
-  EncodeBatch(testing::MakeCorpus(1000), &thousand);
+  EncodeBatch(workload::MakeCorpus(1000), &thousand);
   const GzipOptions gzip_defaults;
   while (raw.size() + thousand.size() <= gzip_defaults.max_output_bytes) raw += thousand;
   std::vector<CustomerView> views;

@@ -9,7 +9,7 @@
 
 #include <string>
 
-#include "testing/customer_corpus.h"
+#include "workload/customer_corpus.h"
 
 namespace chinook::serialization {
 namespace {
@@ -67,7 +67,7 @@ class HostileCustomerGenerator {
     }
   }
 
-  testing::CustomerGenerator rng_;
+  workload::CustomerGenerator rng_;
 };
 
 // Map order on the wire is unspecified; deterministic bytes keep a failure reproducible.
@@ -138,7 +138,7 @@ TEST(CustomerCodecTest, WireCompatibleWithLibprotobufInBothDirections) {
 
 TEST(CustomerCodecTest, RealisticCorpusRoundTrips) {
   CustomerView view;
-  for (const Customer& c : testing::MakeCorpus(1000)) {
+  for (const Customer& c : workload::MakeCorpus(1000)) {
     std::string bytes;
     EncodeCustomer(c, &bytes);
     ASSERT_TRUE(DecodeCustomerView(bytes, &view).ok());
@@ -151,7 +151,7 @@ TEST(CustomerCodecTest, RealisticCorpusRoundTrips) {
 TEST(CustomerCodecTest, AcceptsAndRejectsExactlyWhatLibprotobufDoes) {
   google::protobuf::LogSilencer silence_utf8_complaints;
   HostileCustomerGenerator gen(7);
-  testing::CustomerGenerator rng({.seed = 99});
+  workload::CustomerGenerator rng({.seed = 99});
   CustomerView view;
   int rejected = 0;
   for (int i = 0; i < 300; ++i) {
@@ -210,7 +210,7 @@ TEST(CustomerCodecTest, KnownNumberWithWrongWireTypeIsKeptAsUnknown) {
 }
 
 TEST(CustomerCodecTest, SteadyStateDecodeReusesTheView) {
-  const auto corpus = testing::MakeCorpus(50);
+  const auto corpus = workload::MakeCorpus(50);
   std::string bytes;
   EncodeCustomer(corpus[3], &bytes);
   CustomerView view;

@@ -9,15 +9,15 @@
 #include <string>
 
 #include "serialization/batch_codec.h"
-#include "testing/customer_corpus.h"
 #include "testing/status_matchers.h"
+#include "workload/customer_corpus.h"
 
 namespace chinook::serialization {
 namespace {
 
 std::string BatchBytes(size_t n) {
   std::string out;
-  EncodeBatch(testing::MakeCorpus(n), &out);
+  EncodeBatch(workload::MakeCorpus(n), &out);
   return out;
 }
 
@@ -181,7 +181,7 @@ TEST(GzipTest, RandomCorruptionNeverCrashesOrPasses) {
   const std::string raw = BatchBytes(50);
   std::string packed, out;
   ASSERT_TRUE(GzipCompressor().Compress(raw, &packed).ok());
-  testing::CustomerGenerator rng({.seed = 5});
+  workload::CustomerGenerator rng({.seed = 5});
   GzipDecompressor d;
   for (int i = 0; i < 2000; ++i) {
     std::string bad = packed;

@@ -1,37 +1,21 @@
-// How tests and benchmarks find the real servers: the variables ci/services.sh exports.
-// A test that needs a server and finds its variable unset fails with a message naming the
-// variable; it never skips silently.
-#ifndef CHINOOK_TESTING_SERVICE_ENV_H_
-#define CHINOOK_TESTING_SERVICE_ENV_H_
+// Tests that need a real server: the variable that names it (workload/service_env.h) must be set,
+// or the test fails with a message naming it; it never skips silently.
+//
+// Test-only: the macro expands to GoogleTest's GTEST_FAIL.
+#ifndef CHINOOK_SRC_TESTING_SERVICE_ENV_H_
+#define CHINOOK_SRC_TESTING_SERVICE_ENV_H_
 
-#include <cstdlib>
+#include <gtest/gtest.h>
+
 #include <string>
 
-namespace chinook::testing {
-
-inline constexpr const char* kPgDsnVar = "CHINOOK_PG_DSN";          // libpq connection string/URI
-inline constexpr const char* kRedisUrlVar = "CHINOOK_REDIS_URL";    // redis://[:password@]host:port[/db]
-inline constexpr const char* kRedisNodesVar = "CHINOOK_REDIS_NODES";  // comma-separated redis:// URLs
-
-// The variable's value, or "" when unset.
-inline std::string EnvOrEmpty(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? std::string(v) : std::string();
-}
-
-inline std::string MissingEnvMessage(const char* name) {
-  return std::string(name) +
-         " is not set: run the tests through `make test` (which starts throwaway servers) or point " +
-         name + " at a running server";
-}
-
-}  // namespace chinook::testing
+#include "workload/service_env.h"
 
 // In a GoogleTest test body or SetUp(): binds `var` to the variable's value or fails the test.
 #define CHINOOK_REQUIRE_ENV(var, name)                                               \
-  const std::string var = ::chinook::testing::EnvOrEmpty(name);                      \
+  const std::string var = ::chinook::workload::EnvOrEmpty(name);                     \
   if (var.empty()) {                                                                 \
-    GTEST_FAIL() << ::chinook::testing::MissingEnvMessage(name);                     \
+    GTEST_FAIL() << ::chinook::workload::MissingEnvMessage(name);                    \
   }
 
-#endif  // CHINOOK_TESTING_SERVICE_ENV_H_
+#endif  // CHINOOK_SRC_TESTING_SERVICE_ENV_H_

@@ -6,12 +6,12 @@
 #include <optional>
 #include <string_view>
 
-#include "cache/sim/workloads.h"
 #include "cache/simulation.h"
 #include "cache/trace.h"
 #include "common/flags.h"
 #include "report.h"
 #include "run_limits.h"
+#include "workload/traces.h"
 
 namespace chinook::cachesim {
 namespace {
@@ -164,27 +164,27 @@ int Generate(const Flags& flags, const RunLimits& limits, std::ostream& out, std
   }
   std::vector<uint64_t> trace;
   if (kind == "zipf") {
-    trace = cache::ZipfTrace(*keys, *requests, s, *seed);
+    trace = workload::ZipfTrace(*keys, *requests, s, *seed);
   } else if (kind == "scan") {
-    trace = cache::ScanPollutedZipfTrace(*keys, *requests, s, *seed, ScanEvery(*keys), ScanLength(*keys));
+    trace = workload::ScanPollutedZipfTrace(*keys, *requests, s, *seed, ScanEvery(*keys), ScanLength(*keys));
   } else if (kind == "loop") {
-    trace = cache::LoopTrace(*keys, LoopRepeats(*keys, *requests));
+    trace = workload::LoopTrace(*keys, LoopRepeats(*keys, *requests));
   } else if (kind == "recency") {
-    trace = cache::sim::RecencyTrace(*keys, *requests, s, *drift, *seed);
+    trace = workload::RecencyTrace(*keys, *requests, s, *drift, *seed);
   } else if (kind == "phases") {
-    trace = cache::sim::PhasedZipfTrace(*keys, *requests, s, 4, *seed);
+    trace = workload::PhasedZipfTrace(*keys, *requests, s, 4, *seed);
   } else if (kind == "two-pools") {
     // Half the requests on a small, very skewed pool (a tenth of the keys, Zipf 1.2), half on a
     // large, flat one (all the keys, Zipf 0.6).
-    trace = cache::sim::InterleaveTraces(
-        cache::ZipfTrace(std::max<uint64_t>(*keys / 10, 1), *requests / 2, 1.2, *seed),
-        cache::ZipfTrace(*keys, *requests - *requests / 2, 0.6, *seed + 1), *seed + 2);
+    trace = workload::InterleaveTraces(
+        workload::ZipfTrace(std::max<uint64_t>(*keys / 10, 1), *requests / 2, 1.2, *seed),
+        workload::ZipfTrace(*keys, *requests - *requests / 2, 0.6, *seed + 1), *seed + 2);
   } else if (kind == "loop-zipf") {
     // A loop over half the keys interleaved with Zipf(s) requests over the other half.
     const uint64_t half = std::max<uint64_t>(*keys / 2, 1);
-    trace = cache::sim::InterleaveTraces(cache::ZipfTrace(half, *requests / 2, s, *seed),
-                                         cache::LoopTrace(half, std::max<uint64_t>(*requests / 2 / half, 1)),
-                                         *seed + 1);
+    trace = workload::InterleaveTraces(workload::ZipfTrace(half, *requests / 2, s, *seed),
+                                       workload::LoopTrace(half, std::max<uint64_t>(*requests / 2 / half, 1)),
+                                       *seed + 1);
   } else {
     return UsageError(err, "--generate: \"" + kind + "\" is not zipf, scan, loop, recency, phases, two-pools or loop-zipf");
   }

@@ -10,7 +10,7 @@
 #include <sstream>
 #include <unistd.h>
 
-#include "testing/run_command.h"
+#include "testing/subprocess.h"
 
 namespace chinook::cachesim {
 namespace {

@@ -9,6 +9,7 @@
 #include "pg/pg_test_util.h"
 #include "testing/service_env.h"
 #include "testing/status_matchers.h"
+#include "testing/tcp_proxy.h"
 
 namespace chinook::tools {
 namespace {
@@ -87,7 +88,7 @@ TEST(RetrierTest, CancellationEndsTheRetries) {
 }
 
 TEST(CleanUpTest, DropsTheSchemaOfARun) {
-  CHINOOK_REQUIRE_ENV(dsn, ::chinook::testing::kPgDsnVar);
+  CHINOOK_REQUIRE_ENV(dsn, ::chinook::workload::kPgDsnVar);
   const std::string schema = pg::testing::UniqueSchema("cleanup");
   ASSERT_TRUE(pg::testing::AdminExec(dsn, "CREATE SCHEMA \"" + schema + "\"").ok());
   ASSERT_TRUE(pg::testing::AdminExec(dsn, "CREATE TABLE \"" + schema + "\".t (x int)").ok());
@@ -101,7 +102,8 @@ TEST(CleanUpTest, DropsTheSchemaOfARun) {
 }
 
 TEST(CleanUpTest, AServerThatStaysAwayGetsRetriedThenNamedWithTheCommandThatDrops) {
-  const std::string dsn = "postgresql://postgres@127.0.0.1:" + std::to_string(pg::testing::ClosedPort()) + "/postgres";
+  const std::string dsn =
+      "postgresql://postgres@127.0.0.1:" + std::to_string(::chinook::testing::ClosedPort()) + "/postgres";
   const CleanupReport report =
       CleanUp(dsn, "chinook_profile_42", nullptr, {}, {.timeout = 300ms, .min_backoff = 20ms, .max_backoff = 40ms});
   EXPECT_FALSE(report.clean());

@@ -30,7 +30,7 @@
 #include "repository/json.h"
 #include "repository/row_codec.h"
 #include "repository/statements.h"
-#include "testing/customer_corpus.h"
+#include "workload/customer_corpus.h"
 
 namespace chinook::explain {
 namespace {
@@ -238,7 +238,7 @@ Status Fill(pg::Connection& conn, repository::CustomerRepository& repo, const re
   if (std::strtoll(PQgetvalue(count.get(), 0, 0), nullptr, 10) != rows) {
     std::printf("filling %s with %lld customers (COPY)...\n", st.table.c_str(), static_cast<long long>(rows));
     CHINOOK_ASSIGN_OR_RETURN(auto truncated, conn.Exec("TRUNCATE " + st.table, deadline));
-    testing::CustomerGenerator gen({.seed = 1});
+    workload::CustomerGenerator gen({.seed = 1});
     std::vector<Customer> chunk;
     for (int64_t done = 0; done < rows; done += 10000) {
       chunk.clear();

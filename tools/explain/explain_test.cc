@@ -5,8 +5,8 @@
 #include <string>
 #include <utility>
 
-#include "testing/run_command.h"
 #include "testing/service_env.h"
+#include "testing/subprocess.h"
 
 namespace {
 
@@ -20,7 +20,7 @@ ToolRun Explain(const std::string& args, const std::string& env = "") {
 // 20,000 rows (the tool's minimum) keep the test quick; the tool VACUUM ANALYZEs them, so the
 // plans are those of a real table (at 100,000 rows they are the same).
 TEST(ExplainToolTest, EveryStatementUsesAnIndex) {
-  CHINOOK_REQUIRE_ENV(dsn, ::chinook::testing::kPgDsnVar);
+  CHINOOK_REQUIRE_ENV(dsn, ::chinook::workload::kPgDsnVar);
   const ToolRun run = Explain("--rows 20000 --temporary-schema");
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_NE(run.output.find("OK: no statement sequentially scans customers"), std::string::npos) << run.output;
@@ -33,7 +33,7 @@ TEST(ExplainToolTest, EveryStatementUsesAnIndex) {
 }
 
 TEST(ExplainToolTest, MissingIndexIsReported) {
-  CHINOOK_REQUIRE_ENV(dsn, ::chinook::testing::kPgDsnVar);
+  CHINOOK_REQUIRE_ENV(dsn, ::chinook::workload::kPgDsnVar);
   const ToolRun run = Explain("--rows 20000 --temporary-schema --without-index customers_created_at_id_idx");
   EXPECT_EQ(run.exit_code, 1) << run.output;
   EXPECT_NE(run.output.find("FAIL: a statement sequentially scans customers"), std::string::npos) << run.output;

@@ -76,7 +76,7 @@
 #include "profiler.h"
 #include "recommendations.h"
 #include "repository/customer_repository.h"
-#include "testing/service_env.h"
+#include "workload/service_env.h"
 
 namespace chinook::profile {
 namespace {
@@ -150,7 +150,7 @@ tools::CleanupReport Cleanup(const std::string& dsn, const Flags& flags, const S
   options.timeout = std::chrono::seconds(flags.cleanup_timeout_seconds);
   options.redis_timeout = std::min(options.redis_timeout, options.timeout);
   tools::CleanupReport report = tools::CleanUp(dsn, stack.schema, stack.remote.get(), RedisPatterns(stack), options);
-  for (const std::string& line : report.Leftovers(testing::kPgDsnVar, SchemaContents(stack.rows_written))) {
+  for (const std::string& line : report.Leftovers(workload::kPgDsnVar, SchemaContents(stack.rows_written))) {
     std::fprintf(stderr, "chinook-profile: %s\n", line.c_str());
   }
   return report;
@@ -161,17 +161,17 @@ int Run(const Flags& flags) {
     std::fprintf(stderr, "chinook-profile: %s\n", s.ToString().c_str());
     return kExitError;
   };
-  const std::string dsn = testing::EnvOrEmpty(testing::kPgDsnVar);
+  const std::string dsn = workload::EnvOrEmpty(workload::kPgDsnVar);
   if (dsn.empty()) {
     std::fprintf(stderr, "chinook-profile: %s is not set: point it at PostgreSQL (ci/services.sh env prints it)\n",
-                 testing::kPgDsnVar);
+                 workload::kPgDsnVar);
     return kExitError;
   }
-  std::string redis_urls = testing::EnvOrEmpty(testing::kRedisNodesVar);
-  if (redis_urls.empty()) redis_urls = testing::EnvOrEmpty(testing::kRedisUrlVar);
+  std::string redis_urls = workload::EnvOrEmpty(workload::kRedisNodesVar);
+  if (redis_urls.empty()) redis_urls = workload::EnvOrEmpty(workload::kRedisUrlVar);
   if (redis_urls.empty()) {
     std::fprintf(stderr, "chinook-profile: neither %s nor %s is set: point one at Redis (ci/services.sh env prints them)\n",
-                 testing::kRedisNodesVar, testing::kRedisUrlVar);
+                 workload::kRedisNodesVar, workload::kRedisUrlVar);
     return kExitError;
   }
 
@@ -202,7 +202,7 @@ int Run(const Flags& flags) {
     if (stack.pool->Stats().connects > 0) (void)Cleanup(dsn, flags, stack);
   }};
   auto repo = repository::NewOptimizedRepository(stack.pool, {.schema = stack.schema});
-  if (!repo.ok()) return fail(repo.status().Annotate("repository on " + std::string(testing::kPgDsnVar)));
+  if (!repo.ok()) return fail(repo.status().Annotate("repository on " + std::string(workload::kPgDsnVar)));
   stack.repository = std::move(*repo);
   stack.service = std::make_unique<customer::CustomerService>(stack.repository, stack.remote);
   if (!stack.service->WaitUntilCoherent(SteadyClock::now() + std::chrono::seconds(5))) {

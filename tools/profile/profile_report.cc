@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "memory/jemalloc_stats.h"
-#include "testing/service_env.h"
+#include "workload/service_env.h"
 
 namespace chinook::profile {
 
@@ -96,7 +96,7 @@ void PrintText(const RunSettings& settings, const std::vector<OpResult>& ops,
   }
   std::printf("\n");
   tools::PrintFaultsText(outcome.faults, stdout);
-  const std::vector<std::string> left = outcome.cleanup.Leftovers(testing::kPgDsnVar, SchemaContents(rows));
+  const std::vector<std::string> left = outcome.cleanup.Leftovers(workload::kPgDsnVar, SchemaContents(rows));
   if (left.empty()) {
     std::printf("cleanup: schema %s dropped, %lu Redis keys removed (%.2f s)\n", outcome.cleanup.schema.c_str(),
                 static_cast<unsigned long>(outcome.cleanup.redis_keys), outcome.cleanup.seconds);

@@ -1,22 +1,20 @@
 // chinook-profile run as a subprocess against the test servers: the JSON report, the /metrics
 // endpoint while it runs, and the error for a missing service variable.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
+#include <chrono>
 #include <filesystem>
 #include <regex>
 #include <string>
 #include <utility>
+#include <thread>
 
-#include "pg/pg_test_util.h"
 #include "testing/loopback_http.h"
 #include "testing/run_command.h"
 #include "testing/service_env.h"
+#include "testing/subprocess.h"
+#include "testing/tcp_proxy.h"
 
 namespace {
 
@@ -37,8 +35,8 @@ std::string TempDir(const std::string& name) {
 using ::chinook::testing::HttpGet;
 
 TEST(ProfileToolTest, JsonReportHasEveryOperationAndProfiles) {
-  CHINOOK_REQUIRE_ENV(dsn, chinook::testing::kPgDsnVar);
-  CHINOOK_REQUIRE_ENV(redis, chinook::testing::kRedisUrlVar);
+  CHINOOK_REQUIRE_ENV(dsn, chinook::workload::kPgDsnVar);
+  CHINOOK_REQUIRE_ENV(redis, chinook::workload::kRedisUrlVar);
   const std::string dir = TempDir("chinook-profile-json");
   const ToolRun run = RunTool("--iterations 30 --batch-size 5 --json --profile-dir " + dir);
   ASSERT_EQ(run.exit_code, 0) << run.output;
@@ -85,29 +83,31 @@ TEST(ProfileToolTest, JsonReportHasEveryOperationAndProfiles) {
 }
 
 TEST(ProfileToolTest, ServesMetricsOnLoopbackWhileRunning) {
-  CHINOOK_REQUIRE_ENV(dsn, chinook::testing::kPgDsnVar);
-  CHINOOK_REQUIRE_ENV(redis, chinook::testing::kRedisUrlVar);
+  CHINOOK_REQUIRE_ENV(dsn, chinook::workload::kPgDsnVar);
+  CHINOOK_REQUIRE_ENV(redis, chinook::workload::kRedisUrlVar);
   const std::string dir = TempDir("chinook-profile-serve");
-  const std::string command = std::string(CHINOOK_PROFILE_BINARY) +
-                              " --iterations 20 --batch-size 5 --json --serve 0 --serve-linger 1 --profile-dir " +
-                              dir + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  char line[512];
+  const std::string out = TempDir("chinook-profile-serve-out");
+  std::filesystem::create_directories(out);
+  ::chinook::testing::ToolProcess tool;
+  ASSERT_TRUE(tool.Start({CHINOOK_PROFILE_BINARY, "--iterations", "20", "--batch-size", "5", "--json", "--serve", "0",
+                          "--serve-linger", "1", "--profile-dir", dir},
+                         {}, out)
+                  .ok());
+  // The tool names its /metrics address once it listens; it serves while it runs and lingers 1 s.
   int port = 0;
-  std::string seen;
-  while (port == 0 && std::fgets(line, sizeof(line), pipe) != nullptr) {
-    seen += line;
-    std::cmatch m;
-    if (std::regex_search(line, m, std::regex("http://127\\.0\\.0\\.1:([0-9]+)/metrics"))) port = std::stoi(m[1]);
+  const std::regex address("http://127\\.0\\.0\\.1:([0-9]+)/metrics");
+  for (const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+       port == 0 && tool.Running() && std::chrono::steady_clock::now() < deadline;
+       std::this_thread::sleep_for(std::chrono::milliseconds(5))) {
+    std::smatch m;
+    const std::string printed = tool.Stdout() + tool.Stderr();
+    if (std::regex_search(printed, m, address)) port = std::stoi(m[1]);
   }
-  ASSERT_GT(port, 0) << seen;
+  ASSERT_GT(port, 0) << tool.Stdout() << tool.Stderr();
   const std::string metrics = HttpGet(port, "/metrics");
   const std::string other = HttpGet(port, "/elsewhere");
-  std::string rest;
-  while (std::fgets(line, sizeof(line), pipe) != nullptr) rest += line;
-  const int status = pclose(pipe);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << seen << rest;
+  const int exit_code = tool.Wait(std::chrono::steady_clock::now() + std::chrono::seconds(120));
+  EXPECT_EQ(exit_code, 0) << tool.Stdout() << tool.Stderr();
   EXPECT_EQ(metrics.rfind("HTTP/1.0 200 OK\r\n", 0), 0u) << metrics;
   EXPECT_NE(metrics.find("text/plain; version=0.0.4"), std::string::npos);
   EXPECT_NE(metrics.find("# TYPE chinook_customer_operation_duration_seconds summary"), std::string::npos) << metrics;
@@ -117,14 +117,15 @@ TEST(ProfileToolTest, ServesMetricsOnLoopbackWhileRunning) {
   // Served only while running: the port is closed once the tool has exited.
   EXPECT_EQ(HttpGet(port, "/metrics"), "");
   std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(out);
 }
 
 // Every Redis down from the start: the run still completes (reads from PostgreSQL), counts the
 // Redis errors, and attributes the low hit rates to Redis rather than to the L1 size or TTL.
 TEST(ProfileToolTest, RedisDownFromTheStartIsReportedAsRedisNotAsAnL1TooSmall) {
-  CHINOOK_REQUIRE_ENV(dsn, chinook::testing::kPgDsnVar);
+  CHINOOK_REQUIRE_ENV(dsn, chinook::workload::kPgDsnVar);
   const std::string dir = TempDir("chinook-profile-noredis");
-  const std::string closed = "redis://127.0.0.1:" + std::to_string(chinook::pg::testing::ClosedPort());
+  const std::string closed = "redis://127.0.0.1:" + std::to_string(::chinook::testing::ClosedPort());
   const ToolRun run = RunTool("--iterations 20 --batch-size 5 --json --cleanup-timeout 10 --profile-dir " + dir +
                                   " 2>/dev/null",
                               "env CHINOOK_REDIS_NODES=" + closed + " CHINOOK_REDIS_URL=" + closed + " ");

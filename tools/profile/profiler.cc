@@ -10,7 +10,7 @@
 
 #include "memory/jemalloc_stats.h"
 #include "serialization/customer_codec.h"
-#include "testing/customer_corpus.h"
+#include "workload/customer_corpus.h"
 
 extern "C" int mallctl(const char* name, void* oldp, size_t* oldlenp, void* newp, size_t newlen)
     __attribute__((weak));
@@ -119,7 +119,7 @@ Status Profiler::Measure(OpResult op, const std::function<Status(int i, int atte
 Status Profiler::RunOperations(int iterations, int batch_size, std::vector<OpResult>* results) {
   const int n = iterations;
   const int b = batch_size;
-  testing::CustomerGenerator generator({.seed = stack_->seed});
+  workload::CustomerGenerator generator({.seed = stack_->seed});
   // Inputs are made before each timed loop, so the loop measures the service and not the corpus.
   const auto make = [&generator](size_t count) {
     std::vector<Customer> v;

@@ -1,5 +1,5 @@
 // chinook-soak: the load run of issue 6. THREADS threads each run OPS mixed CustomerService
-// operations (tools/soak/service_mix.h) against the real PostgreSQL and Redis while a sampler
+// operations (workload/service_mix.h) against the real PostgreSQL and Redis while a sampler
 // reads the process's resident memory (/proc/self/statm) and jemalloc's live bytes. After the
 // warm-up it fits a least-squares line to resident memory over operations and fails unless the
 // slope is at most --max-rss-slope bytes per 1,000 operations.
@@ -63,10 +63,18 @@
 #include "pg/pool_metrics.h"
 #include "profile/metrics_server.h"
 #include "repository/statements.h"
-#include "soak/service_mix.h"
-#include "testing/service_env.h"
+#include "workload/service_env.h"
+#include "workload/service_mix.h"
 
 namespace chinook::soak {
+
+using workload::AssembledService;
+using workload::AssembleOptions;
+using workload::AssembleService;
+using workload::LeastSquaresSlope;
+using workload::ServiceMix;
+using workload::ServiceMixOptions;
+
 namespace {
 
 volatile std::sig_atomic_t interrupted = 0;
@@ -162,7 +170,7 @@ tools::CleanupReport CleanUpRun(const Flags& flags, const std::string& dsn, cons
   options.redis_timeout = std::min(options.redis_timeout, options.timeout);
   tools::CleanupReport report =
       tools::CleanUp(dsn, flags.schema.empty() ? schema : "", remote, patterns, options);
-  for (const std::string& line : report.Leftovers(testing::kPgDsnVar, contents)) {
+  for (const std::string& line : report.Leftovers(workload::kPgDsnVar, contents)) {
     std::fprintf(stderr, "chinook-soak: %s\n", line.c_str());
   }
   return report;
@@ -171,17 +179,17 @@ tools::CleanupReport CleanUpRun(const Flags& flags, const std::string& dsn, cons
 int Main(int argc, char** argv) {
   Flags flags;
   if (std::optional<int> exit = ParseFlags(argc, argv, &flags)) return *exit;
-  for (const char* var : {testing::kPgDsnVar, testing::kRedisUrlVar}) {
-    if (testing::EnvOrEmpty(var).empty()) {
-      std::fprintf(stderr, "chinook-soak: %s\n", testing::MissingEnvMessage(var).c_str());
+  for (const char* var : {workload::kPgDsnVar, workload::kRedisUrlVar}) {
+    if (workload::EnvOrEmpty(var).empty()) {
+      std::fprintf(stderr, "chinook-soak: %s\n", workload::MissingEnvMessage(var).c_str());
       return 2;
     }
   }
   std::signal(SIGINT, OnInterrupt);
   std::signal(SIGTERM, OnInterrupt);
   AssembleOptions options;
-  options.pg_dsn = testing::EnvOrEmpty(testing::kPgDsnVar);
-  options.redis_url = testing::EnvOrEmpty(testing::kRedisUrlVar);
+  options.pg_dsn = workload::EnvOrEmpty(workload::kPgDsnVar);
+  options.redis_url = workload::EnvOrEmpty(workload::kRedisUrlVar);
   const bool own_schema = flags.schema.empty();
   options.schema = own_schema ? "chinook_soak_" + std::to_string(getpid()) : flags.schema;
   // A corpus of this run's own in its own schema: its cache keys are this run's to remove. A

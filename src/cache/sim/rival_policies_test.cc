@@ -6,10 +6,13 @@
 #include <vector>
 
 #include "cache/simulation.h"
-#include "cache/trace.h"
+#include "workload/traces.h"
 
 namespace chinook::cache::sim {
 namespace {
+
+using workload::ScanPollutedZipfTrace;
+using workload::ZipfTrace;
 
 // Replays `trace` and returns the positions (0-based) of the requests that hit.
 std::vector<int> Hits(KeyPolicy& policy, const std::vector<uint64_t>& trace, size_t capacity) {

@@ -3,9 +3,9 @@
 
 #include <vector>
 
-#include "soak/service_mix.h"
+#include "workload/service_mix.h"
 
-namespace chinook::soak {
+namespace chinook::workload {
 namespace {
 
 TEST(LeastSquaresSlope, ExactLineGivesItsSlope) {
@@ -29,4 +29,4 @@ TEST(LeastSquaresSlope, DegenerateInputsGiveZero) {
 }
 
 }  // namespace
-}  // namespace chinook::soak
+}  // namespace chinook::workload

@@ -1,9 +1,9 @@
-#include "testing/customer_corpus.h"
+#include "workload/customer_corpus.h"
 
 #include <array>
 #include <string_view>
 
-namespace chinook::testing {
+namespace chinook::workload {
 namespace {
 
 constexpr std::array<std::string_view, 16> kFirstNames = {
@@ -88,4 +88,4 @@ std::vector<chinook::customer::v1::Customer> MakeCorpus(size_t n, CorpusOptions 
   return out;
 }
 
-}  // namespace chinook::testing
+}  // namespace chinook::workload

@@ -10,8 +10,8 @@
 // schema, corpus stored) -> Redis -> CustomerService with an L1 of a tenth of the corpus.
 //
 // Thread safety: a ServiceMix is not thread-safe (one per thread); the service it drives is.
-#ifndef CHINOOK_TOOLS_SOAK_SERVICE_MIX_H_
-#define CHINOOK_TOOLS_SOAK_SERVICE_MIX_H_
+#ifndef CHINOOK_WORKLOAD_SERVICE_MIX_H_
+#define CHINOOK_WORKLOAD_SERVICE_MIX_H_
 
 #include <chrono>
 #include <cstdint>
@@ -22,9 +22,9 @@
 #include "chinook/status.h"
 #include "customer/customer_service.h"
 #include "pg/connection_pool.h"
-#include "testing/customer_corpus.h"
+#include "workload/customer_corpus.h"
 
-namespace chinook::soak {
+namespace chinook::workload {
 
 struct ServiceMixOptions {
   // Zipf exponent of the ids read and updated; 0.99 as YCSB's default.
@@ -69,7 +69,7 @@ class ServiceMix {
   const std::vector<uint64_t> ranks_;  // Zipf sequence over stored_, replayed cyclically
   size_t next_rank_ = 0;
   const uint64_t create_seed_;
-  testing::CustomerGenerator generator_;  // new customers for Create, ids unique per seed
+  CustomerGenerator generator_;  // new customers for Create, ids unique per seed
   std::string list_cursor_;
   int list_page_ = 0;
   uint64_t updates_ = 0;
@@ -100,6 +100,6 @@ struct AssembleOptions {
 // Least-squares slope of y over x; 0 with fewer than two distinct x.
 double LeastSquaresSlope(const std::vector<double>& x, const std::vector<double>& y);
 
-}  // namespace chinook::soak
+}  // namespace chinook::workload
 
-#endif  // CHINOOK_TOOLS_SOAK_SERVICE_MIX_H_
+#endif  // CHINOOK_WORKLOAD_SERVICE_MIX_H_

@@ -1,14 +1,14 @@
-#include "soak/service_mix.h"
+#include "workload/service_mix.h"
 
 #include <random>
 #include <utility>
 
 #include "cache/redis_cache.h"
-#include "cache/trace.h"
 #include "pg/connection_pool.h"
 #include "repository/customer_repository.h"
+#include "workload/traces.h"
 
-namespace chinook::soak {
+namespace chinook::workload {
 namespace {
 
 // Length of the Zipf sequence a mix replays: long enough that its cycle is not a pattern the
@@ -29,7 +29,7 @@ ServiceMix::ServiceMix(customer::CustomerService* service, std::vector<customer:
     : service_(service),
       stored_(std::move(stored)),
       options_(options),
-      ranks_(cache::ZipfTrace(stored_.size(), kZipfSequenceLength, options.zipf_s, options.seed)),
+      ranks_(ZipfTrace(stored_.size(), kZipfSequenceLength, options.zipf_s, options.seed)),
       next_rank_(options.seed % kZipfSequenceLength),
       create_seed_(FreshSeed(options.seed)),
       generator_({.seed = create_seed_}) {}
@@ -88,7 +88,7 @@ Result<std::unique_ptr<AssembledService>> AssembleService(const AssembleOptions&
   auto out = std::make_unique<AssembledService>();
   out->pool = pool;
   out->repository = std::move(repo);
-  out->stored = testing::MakeCorpus(options.customers, {.seed = options.corpus_seed});
+  out->stored = MakeCorpus(options.customers, {.seed = options.corpus_seed});
   // Stored once per schema; AlreadyExists means an earlier run stored the same corpus.
   if (Status s = out->repository->CreateBatch(out->stored); !s.ok() && s.code() != StatusCode::kAlreadyExists) {
     return s.Annotate("storing the soak corpus");
@@ -122,4 +122,4 @@ double LeastSquaresSlope(const std::vector<double>& x, const std::vector<double>
   return sxx == 0 ? 0 : sxy / sxx;
 }
 
-}  // namespace chinook::soak
+}  // namespace chinook::workload

@@ -1,10 +1,10 @@
-// Deterministic, realistic customers for benchmarks and tests: the same seed gives the same
+// Deterministic, realistic customers for benchmarks, tools and tests: the same seed gives the same
 // customers on every machine (the generator is a fixed PCG-style engine, not std:: distributions,
 // whose output is implementation-defined).
 //
 // Thread safety: CustomerGenerator is not thread-safe; MakeCorpus is a pure function.
-#ifndef CHINOOK_TESTING_CUSTOMER_CORPUS_H_
-#define CHINOOK_TESTING_CUSTOMER_CORPUS_H_
+#ifndef CHINOOK_WORKLOAD_CUSTOMER_CORPUS_H_
+#define CHINOOK_WORKLOAD_CUSTOMER_CORPUS_H_
 
 #include <cstdint>
 #include <string>
@@ -12,7 +12,7 @@
 
 #include "chinook/customer/v1/customer.pb.h"
 
-namespace chinook::testing {
+namespace chinook::workload {
 
 struct CorpusOptions {
   uint64_t seed = 42;
@@ -41,6 +41,6 @@ class CustomerGenerator {
 // `n` customers from CustomerGenerator(options).
 std::vector<chinook::customer::v1::Customer> MakeCorpus(size_t n, CorpusOptions options = {});
 
-}  // namespace chinook::testing
+}  // namespace chinook::workload
 
-#endif  // CHINOOK_TESTING_CUSTOMER_CORPUS_H_
+#endif  // CHINOOK_WORKLOAD_CUSTOMER_CORPUS_H_

@@ -1,4 +1,4 @@
-#include "testing/customer_corpus.h"
+#include "workload/customer_corpus.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 
 #include <set>
 
-namespace chinook::testing {
+namespace chinook::workload {
 namespace {
 
 TEST(CustomerCorpusTest, SameSeedSameCustomers) {
@@ -39,4 +39,4 @@ TEST(CustomerCorpusTest, CustomersAreVariedAndUnique) {
 }
 
 }  // namespace
-}  // namespace chinook::testing
+}  // namespace chinook::workload
