@@ -10,6 +10,8 @@ packages=(
   # libraries
   libprotobuf-dev protobuf-compiler libpq-dev zlib1g-dev libhiredis-dev libjemalloc-dev
   libbenchmark-dev libgtest-dev libgmock-dev
+  # JSON reading and writing (header-only): benchmark results, gates, metadata, tool reports
+  rapidjson-dev
   # chinook-profile: gperftools' CPU profiler (libprofiler) and google-pprof to read its output
   libgoogle-perftools-dev google-perftools
   # servers and their clients (tests and benchmarks run against real ones)

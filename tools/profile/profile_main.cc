@@ -63,6 +63,7 @@
 #include <vector>
 
 #include "cache/redis_cache.h"
+#include "common/json_writer.h"
 #include "common/fault_tolerance.h"
 #include "customer/customer_service.h"
 #include "customer/service_metrics.h"
@@ -460,7 +461,6 @@ std::vector<Recommendation> Recommend(const std::vector<OpResult>& ops) {
   return out;
 }
 
-using tools::AppendJsonString;
 using tools::JsonNumber;
 
 // What a left-over schema of the run holds, for the message that names it.
