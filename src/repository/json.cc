@@ -1,172 +1,168 @@
 #include "repository/json.h"
 
-#include "common/utf8.h"
+#include <rapidjson/allocators.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 
-#include <cstdint>
-#include <cstdlib>
-#include <tuple>
+#include <algorithm>
+#include <cstddef>
+
+#include "common/json_writer.h"
+#include "common/utf8.h"
 
 namespace chinook::repository {
 namespace {
 
 constexpr int kMaxDepth = 256;
+constexpr std::string_view kSpace = " \t\n\r";  // JSON's whitespace
 
-void AppendEscaped(std::string_view s, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out->push_back('\\');
-      out->push_back(c);
-    } else if (u < 0x20) {
-      out->append("\\u00");
-      out->push_back(kHex[u >> 4]);
-      out->push_back(kHex[u & 0xF]);
-    } else {
-      out->push_back(c);
-    }
-  }
-  out->push_back('"');
+// Both readers stop after the one value and look at the rest themselves: rapidjson takes a NUL
+// byte for the end of its input, so "{}\0junk" would otherwise pass. UTF-8 is checked on each
+// decoded string (ValidUtf8PrefixFast) rather than with kParseValidateEncodingFlag, because that
+// flag does not see the lone low surrogate rapidjson lets through an escape ("\udc00").
+constexpr unsigned kParseFlags = rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseFullPrecisionFlag;
+
+bool ValidUtf8(const char* s, rapidjson::SizeType n) {
+  return ValidUtf8PrefixFast(std::string_view(s, n)) == n;
 }
 
-// A cursor over JSON text shared by the metadata reader and the general parser.
-class Reader {
- public:
-  explicit Reader(std::string_view in) : in_(in) {}
-
-  void SkipSpace() {
-    while (pos_ < in_.size() && (in_[pos_] == ' ' || in_[pos_] == '\t' || in_[pos_] == '\n' || in_[pos_] == '\r')) {
-      ++pos_;
-    }
+// Runs `reader` over `json` with `handler`; InvalidArgument "json: <what> at byte <offset>", where
+// `what` is the handler's why() when it stopped the reader.
+template <typename Reader, typename Handler>
+Status Run(Reader& reader, std::string_view json, Handler& handler) {
+  rapidjson::MemoryStream stream(json.data(), json.size());
+  const rapidjson::ParseResult result = reader.template Parse<kParseFlags>(stream, handler);
+  size_t offset = result.Offset();
+  std::string what;
+  if (result.IsError()) {
+    what = result.Code() == rapidjson::kParseErrorTermination ? handler.why() : rapidjson::GetParseError_En(result.Code());
+  } else {
+    offset = std::min(json.find_first_not_of(kSpace, stream.Tell()), json.size());
+    if (offset == json.size()) return Status::Ok();
+    what = "trailing characters";
   }
-  bool AtEnd() const { return pos_ >= in_.size(); }
-  char Peek() const { return pos_ < in_.size() ? in_[pos_] : '\0'; }
-  bool Consume(char c) {
-    SkipSpace();
-    if (Peek() != c) return false;
-    ++pos_;
+  return InvalidArgumentError("json: " + what + " at byte " + std::to_string(offset));
+}
+
+// SAX events of a flat object of strings, straight into the map: no document, and the reader's
+// stack lives in a buffer on the C++ stack (see ParseMetadataJson). Every event not overridden
+// here lands in BaseReaderHandler's Default(): a value that is not a string. (The object itself is
+// checked before the reader starts: a bare string would otherwise read as a member.)
+class MetadataHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, MetadataHandler> {
+ public:
+  explicit MetadataHandler(Metadata* out) : out_(out) {}
+
+  bool Default() { return Fail("expected a string value"); }
+  bool StartObject() { return ++depth_ == 1 || Fail("expected a string value"); }
+  bool EndObject(rapidjson::SizeType) { return --depth_, true; }
+  bool Key(const char* s, rapidjson::SizeType n, bool) {
+    if (!ValidUtf8(s, n)) return Fail("invalid UTF-8 in a key");
+    key_.assign(s, n);
     return true;
   }
-  size_t pos() const { return pos_; }
-
-  Status Error(std::string_view what) const {
-    return InvalidArgumentError("json: " + std::string(what) + " at byte " + std::to_string(pos_));
+  bool String(const char* s, rapidjson::SizeType n, bool) {
+    if (!ValidUtf8(s, n)) return Fail("invalid UTF-8 in a value");
+    (*out_)[key_].assign(s, n);  // a repeated key: the last one wins, as in jsonb
+    return true;
   }
-
-  // Reads a string literal (the opening quote is next) into *out.
-  Status ReadString(std::string* out) {
-    out->clear();
-    if (!Consume('"')) return Error("expected a string");
-    for (;;) {
-      if (AtEnd()) return Error("unterminated string");
-      const char c = in_[pos_++];
-      if (c == '"') return Status::Ok();
-      if (static_cast<unsigned char>(c) < 0x20) return Error("control character in a string");
-      if (c != '\\') {
-        out->push_back(c);
-        continue;
-      }
-      if (AtEnd()) return Error("unterminated escape");
-      switch (const char e = in_[pos_++]) {
-        case '"': case '\\': case '/': out->push_back(e); break;
-        case 'b': out->push_back('\b'); break;
-        case 'f': out->push_back('\f'); break;
-        case 'n': out->push_back('\n'); break;
-        case 'r': out->push_back('\r'); break;
-        case 't': out->push_back('\t'); break;
-        case 'u': {
-          uint32_t cp = 0;
-          CHINOOK_RETURN_IF_ERROR(ReadHex4(&cp));
-          if (cp >= 0xD800 && cp <= 0xDBFF) {  // a high surrogate must pair with a low one
-            uint32_t low = 0;
-            if (pos_ + 2 > in_.size() || in_[pos_] != '\\' || in_[pos_ + 1] != 'u') return Error("unpaired surrogate");
-            pos_ += 2;
-            CHINOOK_RETURN_IF_ERROR(ReadHex4(&low));
-            if (low < 0xDC00 || low > 0xDFFF) return Error("unpaired surrogate");
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-          } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-            return Error("unpaired surrogate");
-          }
-          AppendUtf8(cp, out);
-          break;
-        }
-        default: return Error("invalid escape");
-      }
-    }
-  }
-
-  Status ReadValue(JsonValue* v, int depth) {
-    if (depth > kMaxDepth) return Error("nesting too deep");
-    SkipSpace();
-    const char c = Peek();
-    if (c == '"') {
-      v->kind = JsonValue::Kind::kString;
-      return ReadString(&v->string);
-    }
-    if (c == '{') {
-      ++pos_;
-      v->kind = JsonValue::Kind::kObject;
-      if (Consume('}')) return Status::Ok();
-      do {
-        std::string key;
-        CHINOOK_RETURN_IF_ERROR(ReadString(&key));
-        if (!Consume(':')) return Error("expected ':'");
-        JsonValue member;
-        CHINOOK_RETURN_IF_ERROR(ReadValue(&member, depth + 1));
-        v->object.emplace_back(std::move(key), std::move(member));
-      } while (Consume(','));
-      return Consume('}') ? Status::Ok() : Error("expected ',' or '}'");
-    }
-    if (c == '[') {
-      ++pos_;
-      v->kind = JsonValue::Kind::kArray;
-      if (Consume(']')) return Status::Ok();
-      do {
-        v->array.emplace_back();
-        CHINOOK_RETURN_IF_ERROR(ReadValue(&v->array.back(), depth + 1));
-      } while (Consume(','));
-      return Consume(']') ? Status::Ok() : Error("expected ',' or ']'");
-    }
-    for (auto [word, kind, value] : {std::tuple{"true", JsonValue::Kind::kBool, true},
-                                     {"false", JsonValue::Kind::kBool, false},
-                                     {"null", JsonValue::Kind::kNull, false}}) {
-      if (in_.substr(pos_).starts_with(word)) {
-        pos_ += std::string_view(word).size();
-        v->kind = kind;
-        v->boolean = value;
-        return Status::Ok();
-      }
-    }
-    if (c == '-' || (c >= '0' && c <= '9')) {
-      const size_t start = pos_;
-      while (pos_ < in_.size() && std::string_view("+-.eE0123456789").find(in_[pos_]) != std::string_view::npos) ++pos_;
-      const std::string text(in_.substr(start, pos_ - start));
-      char* end = nullptr;
-      v->kind = JsonValue::Kind::kNumber;
-      v->number = std::strtod(text.c_str(), &end);
-      if (end != text.c_str() + text.size()) return Error("malformed number");
-      return Status::Ok();
-    }
-    return Error("unexpected character");
-  }
+  const char* why() const { return why_; }
 
  private:
-  Status ReadHex4(uint32_t* cp) {
-    if (pos_ + 4 > in_.size()) return Error("truncated \\u escape");
-    *cp = 0;
-    for (int i = 0; i < 4; ++i) {
-      const char h = in_[pos_++];
-      *cp <<= 4;
-      if (h >= '0' && h <= '9') *cp |= h - '0';
-      else if ((h | 0x20) >= 'a' && (h | 0x20) <= 'f') *cp |= (h | 0x20) - 'a' + 10;
-      else return Error("bad hex digit in \\u escape");
-    }
-    return Status::Ok();
+  bool Fail(const char* why) {
+    why_ = why;
+    return false;
   }
 
-  std::string_view in_;
-  size_t pos_ = 0;
+  Metadata* out_;
+  std::string key_;
+  const char* why_ = "";
+  int depth_ = 0;
+};
+
+// SAX events into a JsonValue tree, for the plans chinook-explain reads.
+class TreeHandler {
+ public:
+  bool Null() { return Add(JsonValue{}); }
+  bool Bool(bool b) {
+    JsonValue v = Of(JsonValue::Kind::kBool);
+    v.boolean = b;
+    return Add(std::move(v));
+  }
+  bool Int(int i) { return Number(i); }
+  bool Uint(unsigned u) { return Number(u); }
+  bool Int64(int64_t i) { return Number(static_cast<double>(i)); }
+  bool Uint64(uint64_t u) { return Number(static_cast<double>(u)); }
+  bool Double(double d) { return Number(d); }
+  bool RawNumber(const char*, rapidjson::SizeType, bool) { return false; }  // not asked for
+  bool String(const char* s, rapidjson::SizeType n, bool) {
+    if (!ValidUtf8(s, n)) return Fail("invalid UTF-8 in a string");
+    JsonValue v = Of(JsonValue::Kind::kString);
+    v.string.assign(s, n);
+    return Add(std::move(v));
+  }
+  bool Key(const char* s, rapidjson::SizeType n, bool) {
+    if (!ValidUtf8(s, n)) return Fail("invalid UTF-8 in a key");
+    open_.back().key.assign(s, n);
+    return true;
+  }
+  bool StartObject() { return Open(JsonValue::Kind::kObject); }
+  bool StartArray() { return Open(JsonValue::Kind::kArray); }
+  bool EndObject(rapidjson::SizeType) { return Close(); }
+  bool EndArray(rapidjson::SizeType) { return Close(); }
+
+  JsonValue& root() { return root_; }
+  const char* why() const { return why_; }
+
+ private:
+  struct Frame {
+    JsonValue value;
+    std::string key;  // objects: the member whose value comes next
+  };
+
+  static JsonValue Of(JsonValue::Kind kind) {
+    JsonValue v;
+    v.kind = kind;
+    return v;
+  }
+
+  bool Number(double d) {
+    JsonValue v = Of(JsonValue::Kind::kNumber);
+    v.number = d;
+    return Add(std::move(v));
+  }
+
+  bool Open(JsonValue::Kind kind) {
+    if (open_.size() > static_cast<size_t>(kMaxDepth)) return Fail("nesting too deep");
+    open_.push_back({Of(kind), std::string()});
+    return true;
+  }
+
+  bool Close() {
+    JsonValue v = std::move(open_.back().value);
+    open_.pop_back();
+    return Add(std::move(v));
+  }
+
+  bool Add(JsonValue v) {
+    if (open_.empty()) {
+      root_ = std::move(v);
+    } else if (Frame& top = open_.back(); top.value.kind == JsonValue::Kind::kObject) {
+      top.value.object.emplace_back(std::move(top.key), std::move(v));
+    } else {
+      top.value.array.push_back(std::move(v));
+    }
+    return true;
+  }
+
+  bool Fail(const char* why) {
+    why_ = why;
+    return false;
+  }
+
+  std::vector<Frame> open_;  // the containers being read, outermost first
+  JsonValue root_;
+  const char* why_ = "";
 };
 
 }  // namespace
@@ -177,31 +173,32 @@ void AppendMetadataJson(const Metadata& metadata, std::string* out) {
   for (const auto& [key, value] : metadata) {
     if (!first) out->push_back(',');
     first = false;
-    AppendEscaped(key, out);
+    AppendJsonString(key, out);
     out->push_back(':');
-    AppendEscaped(value, out);
+    AppendJsonString(value, out);
   }
   out->push_back('}');
 }
 
 Status ParseMetadataJson(std::string_view json, Metadata* out) {
   out->clear();
-  Reader r(json);
-  auto corrupt = [&](const Status& why) { return DataLossError("metadata: stored value is not an object of strings: " + why.message()); };
-  if (!r.Consume('{')) return corrupt(r.Error("expected '{'"));
-  if (!r.Consume('}')) {
-    std::string key;
-    std::string value;
-    do {
-      if (Status s = r.ReadString(&key); !s.ok()) return corrupt(s);
-      if (!r.Consume(':')) return corrupt(r.Error("expected ':'"));
-      if (Status s = r.ReadString(&value); !s.ok()) return corrupt(s);
-      (*out)[key] = value;
-    } while (r.Consume(','));
-    if (!r.Consume('}')) return corrupt(r.Error("expected ',' or '}'"));
+  // The reader's stack holds the string being decoded. Over a pool in this buffer, every string
+  // shorter than about 1 KB (nearly all metadata) is decoded without touching the heap; a longer
+  // one spills into 4 KB chunks. Each row read runs this, on an allocation-gated path.
+  alignas(std::max_align_t) char buffer[1536];
+  rapidjson::MemoryPoolAllocator<> pool(buffer, sizeof buffer, 4096);
+  rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>> reader(&pool, 256);
+  MetadataHandler handler(out);
+  // The first byte after any whitespace must open an object; rapidjson would take any value.
+  const size_t first = json.find_first_not_of(kSpace);
+  Status s = first != std::string_view::npos && json[first] == '{'
+                 ? Run(reader, json, handler)
+                 : InvalidArgumentError("json: expected '{' at byte " +
+                                        std::to_string(first == std::string_view::npos ? json.size() : first));
+  if (!s.ok()) {
+    out->clear();
+    return DataLossError("metadata: stored value is not an object of strings: " + s.message());
   }
-  r.SkipSpace();
-  if (!r.AtEnd()) return corrupt(r.Error("trailing characters"));
   return Status::Ok();
 }
 
@@ -213,12 +210,10 @@ const JsonValue* JsonValue::Find(std::string_view key) const {
 }
 
 Result<JsonValue> ParseJson(std::string_view json) {
-  Reader r(json);
-  JsonValue v;
-  CHINOOK_RETURN_IF_ERROR(r.ReadValue(&v, 0));
-  r.SkipSpace();
-  if (!r.AtEnd()) return r.Error("trailing characters");
-  return v;
+  rapidjson::Reader reader;
+  TreeHandler handler;
+  CHINOOK_RETURN_IF_ERROR(Run(reader, json, handler));
+  return std::move(handler.root());
 }
 
 }  // namespace chinook::repository

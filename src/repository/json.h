@@ -1,9 +1,12 @@
 // The JSON the repository needs: customer metadata as a flat jsonb object of strings, and a
-// small general reader for the plans chinook-explain receives.
+// small general reader for the plans chinook-explain receives. Both read with rapidjson's SAX
+// reader (metadata straight into the map, no document) and write strings with the tree's one
+// writer, chinook::AppendJsonString.
 //
 // Metadata is written with every control character, '"' and '\' escaped and everything else
 // as raw UTF-8, which jsonb accepts and stores unchanged; reading accepts whatever jsonb prints
-// (spaces after ':' and ',', \uXXXX escapes including surrogate pairs).
+// (spaces after ':' and ',', \uXXXX escapes including surrogate pairs) and refuses strings that
+// are not UTF-8.
 //
 // Thread safety: pure functions; JsonValue is a value.
 #ifndef CHINOOK_REPOSITORY_JSON_H_

@@ -34,9 +34,27 @@ TEST(MetadataJsonTest, ReadsWhatJsonbPrints) {
 TEST(MetadataJsonTest, RejectsNonStringObjectsAsDataLoss) {
   Metadata m;
   for (const char* bad : {"", "[]", R"({"a": 1})", R"({"a": "b")", R"({"a" "b"})", R"({"a": "\ud800"})",
-                          R"({"a": "b"} x)", R"({"a": "\x"})"}) {
+                          R"({"a": "b"} x)", R"({"a": "\x"})", R"({"a": {"b": "c"}})", R"({"a": ["b"]})",
+                          R"("a")", R"({"a": "\udc00"})", "{\"a\": \"\xFF\"}", "{\"\xC0\xAF\": \"b\"}"}) {
     EXPECT_EQ(ParseMetadataJson(bad, &m).code(), StatusCode::kDataLoss) << bad;
+    EXPECT_TRUE(m.empty()) << bad;
   }
+  // A NUL byte is not the end of the text.
+  const Status s = ParseMetadataJson(std::string("{\"a\": \"b\"}\0{}", 13), &m);
+  EXPECT_EQ(s.code(), StatusCode::kDataLoss);
+  EXPECT_NE(s.message().find("trailing characters at byte 10"), std::string::npos) << s.message();
+}
+
+TEST(MetadataJsonTest, LongValuesSpillPastTheStackBuffer) {
+  Metadata m;
+  m["long"] = std::string(100000, 'x') + "\n\"";
+  m["k"] = "v";
+  std::string json;
+  AppendMetadataJson(m, &json);
+  Metadata back;
+  ASSERT_TRUE(ParseMetadataJson(json, &back).ok());
+  EXPECT_EQ(back.at("long"), m.at("long"));
+  EXPECT_EQ(back.at("k"), "v");
 }
 
 TEST(JsonTest, ParsesPlans) {

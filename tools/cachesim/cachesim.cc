@@ -9,6 +9,7 @@
 #include "cache/simulation.h"
 #include "cache/trace.h"
 #include "common/flags.h"
+#include "common/json_writer.h"
 #include "report.h"
 #include "run_limits.h"
 #include "workload/traces.h"
@@ -71,23 +72,6 @@ std::vector<std::string> SplitCommas(const std::string& s) {
 std::string Get(const Flags& flags, const std::string& name, const std::string& fallback) {
   auto it = flags.values.find(name);
   return it == flags.values.end() ? fallback : it->second;
-}
-
-std::string JsonEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out;
 }
 
 // Requests a generated trace will have, computed before it is built so that the reader's limits
@@ -267,8 +251,11 @@ int RunUnguarded(const std::vector<std::string>& args, std::ostream& out, std::o
 
   const std::string format_name(Get(*flags, "format", "keys"));
   if (flags->json) {
-    out << "{\n  \"trace\": \"" << JsonEscape(path) << "\",\n  \"format\": \"" << format_name
-        << "\",\n  \"requests\": " << trace->requests.size() << ",\n  \"distinct_keys\": " << distinct
+    std::string trace_name, format;
+    AppendJsonString(path, &trace_name);
+    AppendJsonString(format_name, &format);
+    out << "{\n  \"trace\": " << trace_name << ",\n  \"format\": " << format
+        << ",\n  \"requests\": " << trace->requests.size() << ",\n  \"distinct_keys\": " << distinct
         << ",\n  \"results\": [\n";
     for (size_t i = 0; i < rows.size(); ++i) {
       char rate[32];

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "cache/redis_cache.h"
+#include "common/json_writer.h"
 #include "pg/connection.h"
 
 namespace chinook::tools {
@@ -288,27 +289,6 @@ std::string CleanupReport::Json(std::string_view contents) const {
     AppendJsonString(left[i], &j);
   }
   return j + "]}";
-}
-
-void AppendJsonString(std::string_view s, std::string* out) {
-  out->push_back('"');
-  for (const char c : s) {
-    switch (c) {
-      case '"': *out += "\\\""; break;
-      case '\\': *out += "\\\\"; break;
-      case '\n': *out += "\\n"; break;
-      case '\t': *out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char esc[8];
-          std::snprintf(esc, sizeof(esc), "\\u%04x", c);
-          *out += esc;
-        } else {
-          out->push_back(c);
-        }
-    }
-  }
-  out->push_back('"');
 }
 
 std::string JsonNumber(double v) {

@@ -160,8 +160,7 @@ struct CleanupOptions {
 CleanupReport CleanUp(const std::string& dsn, const std::string& schema, cache::RemoteCache* remote,
                       const std::vector<std::string>& redis_patterns, const CleanupOptions& options = {});
 
-// JSON text helpers shared by the tools' reports.
-void AppendJsonString(std::string_view s, std::string* out);
+// JSON numbers for the tools' reports (strings: chinook::AppendJsonString, common/json_writer.h).
 std::string JsonNumber(double v);  // "%.6g", or null when not finite
 
 }  // namespace chinook::tools

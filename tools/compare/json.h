@@ -1,10 +1,16 @@
-// A small JSON reader and writer for benchmark results and gates files.
+// The JSON reader and writer for benchmark results and gates files: rapidjson's SAX reader and
+// PrettyWriter under a small DOM that keeps each value's line and column.
 //
-// Reads RFC 8259 JSON plus the three bare tokens Google Benchmark writes for non-finite doubles
-// (NaN, Infinity, -Infinity), which strict parsers reject. Input is untrusted (other programs'
-// output, hand-edited gates files, truncated files from crashed runs), so every failure is a
-// Status naming the source, line and column ("base.json:12:7: expected ',' or '}' after an object
-// member, found 'x'"), nesting depth is bounded, and nothing is read past the end of the buffer.
+// Reads RFC 8259 JSON plus the bare tokens Google Benchmark writes for non-finite doubles (NaN,
+// Infinity, -Infinity), which strict parsers reject (rapidjson's kParseNanAndInfFlag; nlohmann-json
+// has no such mode). Numbers beyond the double range (1e999) read as +-infinity and lone UTF-16
+// surrogate escapes as U+FFFD, as before rapidjson; bytes that are not UTF-8 in a string are an
+// error naming where.
+//
+// Input is untrusted (other programs' output, hand-edited gates files, truncated files from
+// crashed runs), so every failure is a Status naming the source, line and column ("base.json:12:7:
+// expected ',' or '}' after an object member, found 'x'"), nesting depth is bounded, and nothing is
+// read past the end of the buffer (a NUL byte is a byte, not the end).
 //
 // Objects keep their members in file order (reports follow the order benchmarks ran in). A key
 // that appears twice in one object is an error naming both places and the object's JSON path
@@ -94,8 +100,8 @@ Result<Value> ParseFile(const std::string& path);
 // The bytes of a file, with ParseFile's errors.
 Result<std::string> ReadFile(const std::string& path);
 
-// `s` as a JSON string literal with quotes; bytes that are not valid UTF-8 become U+FFFD so that
-// the output stays valid JSON whatever the benchmark names contain.
+// `s` as a JSON string literal with quotes (chinook::AppendJsonString); bytes that are not valid
+// UTF-8 become U+FFFD so that the output stays valid JSON whatever the benchmark names contain.
 std::string Quote(std::string_view s);
 
 // A number as JSON: shortest round-trip form; NaN and infinities as Google Benchmark writes them.

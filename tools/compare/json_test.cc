@@ -134,6 +134,44 @@ TEST(JsonTest, DuplicateKeysAreErrorsNamingLineColumnKeyAndPath) {
   EXPECT_TRUE(Parse(R"([{"a": 1}, {"a": 2}, {"b": {"a": 3}}])", "t.json").ok());
 }
 
+// What rapidjson alone would get wrong: a NUL byte is not the end of the input, bytes that are
+// not UTF-8 are an error naming where, a lone low surrogate is U+FFFD (not bytes that are not
+// UTF-8), and an overflowing number is infinite wherever it stands (not in strings).
+TEST(JsonTest, NulBytesInvalidUtf8SurrogatesAndOverflowingNumbers) {
+  Result<Value> v = Parse(std::string("{\"a\": 1}\0{\"a\": 2}", 17), "t");
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(v.status().message().find("t:1:9: unexpected byte 0x00 after the end of the JSON value"), std::string::npos)
+      << v.status().message();
+  v = Parse(std::string("[\"a\0b\"]", 7), "t");
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(v.status().message().find("t:1:4: raw control character in a string (byte 0x00)"), std::string::npos)
+      << v.status().message();
+  v = Parse("{\"ok\": \"\xC3\xA9\",\n \"bad\": \"ab\xFF\"}", "t");
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(v.status().message().find("t:2:12: invalid UTF-8 in a string (byte 0xFF)"), std::string::npos)
+      << v.status().message();
+  v = Parse(R"(["\udc00", "\ud83d\ude00", "\\ud800", "\ud800\u0041"])", "t");
+  CHINOOK_ASSERT_OK(v);
+  EXPECT_EQ(v->items()[0].as_string(), "\xEF\xBF\xBD");
+  EXPECT_EQ(v->items()[1].as_string(), "\xF0\x9F\x98\x80");
+  EXPECT_EQ(v->items()[2].as_string(), "\\ud800");  // an escaped backslash, then text
+  EXPECT_EQ(v->items()[3].as_string(), "\xEF\xBF\xBD" "A");
+  v = Parse("{\"1e999\": \"1e999\",\n \"n\": [-1e999, 1e-999, 2, -NaN]}", "t");
+  CHINOOK_ASSERT_OK(v);
+  EXPECT_EQ(v->members()[0].first, "1e999");
+  EXPECT_EQ(v->Find("1e999")->as_string(), "1e999");
+  const Value* n = v->Find("n");
+  EXPECT_EQ(n->items()[0].as_number(), -HUGE_VAL);
+  EXPECT_EQ(n->items()[1].as_number(), 0);
+  EXPECT_EQ(n->items()[2].as_number(), 2);
+  EXPECT_EQ(n->items()[2].line(), 2);
+  EXPECT_EQ(n->items()[2].column(), 24);
+  EXPECT_TRUE(std::isnan(n->items()[3].as_number()));
+  // Still an error where it was one: a leading zero, and what follows the number.
+  EXPECT_FALSE(Parse("[01e999]", "t").ok());
+  EXPECT_FALSE(Parse("[1e999x]", "t").ok());
+}
+
 }  // namespace
 }  // namespace chinook::compare::json
 

@@ -5,12 +5,12 @@
 #include <string>
 #include <vector>
 
+#include "common/json_writer.h"
 #include "memory/jemalloc_stats.h"
 #include "workload/service_env.h"
 
 namespace chinook::profile {
 
-using tools::AppendJsonString;
 using tools::JsonNumber;
 
 std::string SchemaContents(int64_t rows) { return std::to_string(rows) + " customers written by this run"; }

@@ -56,6 +56,7 @@
 #include <vector>
 
 #include "cache/redis_cache.h"
+#include "common/json_writer.h"
 #include "common/fault_tolerance.h"
 #include "common/flags.h"
 #include "customer/service_metrics.h"
@@ -342,7 +343,7 @@ int Main(int argc, char** argv) {
                     ",\n  \"wall_seconds\": " + tools::JsonNumber(samples.back().seconds) +
                     ",\n  \"completed\": " + (completed ? "true" : "false") + ",\n  \"ended_by_time_limit\": " +
                     (time_up ? "true" : "false") + ",\n  \"stop_reason\": ";
-    if (completed) j += "null"; else tools::AppendJsonString(stop_reason, &j);
+    if (completed) j += "null"; else AppendJsonString(stop_reason, &j);
     j += ",\n  \"failed_operations\": " + std::to_string(failed) +
          ",\n  \"samples_after_warmup\": " + std::to_string(ops.size()) +
          ",\n  \"rss_slope_bytes_per_kop\": " + tools::JsonNumber(rss_slope) +
