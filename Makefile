@@ -31,9 +31,10 @@ build: deps
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# Everything CI checks: a short fuzz smoke of every libFuzzer target (replaying every committed
-# seed and past crash), the suite under ASan + UBSan, then the suite in Release, whose CTest
-# summary ends the output. `make test-quick` runs only the last step.
+# Everything CI checks: the clang build with the thread-safety analysis and a short fuzz smoke of
+# every libFuzzer target (replaying every committed seed and past crash), the suite under
+# ASan + UBSan, then the suite in Release, whose CTest summary ends the output. `make test-quick`
+# runs only the last step.
 test: build
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS)
 	$(MAKE) --no-print-directory test-asan
@@ -53,10 +54,12 @@ test-asan: deps
 	  ctest --test-dir $(BUILD_DIR)-asan --output-on-failure -j $(JOBS)
 
 # Every libFuzzer target (clang, with ASan + UBSan) for FUZZ_SECONDS each, from the committed
-# seeds, under FUZZ_RSS_LIMIT_MB / FUZZ_MALLOC_LIMIT_MB.
+# seeds, under FUZZ_RSS_LIMIT_MB / FUZZ_MALLOC_LIMIT_MB. The same clang build compiles every
+# library and tool (chinook-thread-safety-check), so that -Wthread-safety checks all the locking
+# annotations.
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B $(BUILD_DIR)-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHINOOK_FUZZ=ON
-	cmake --build $(BUILD_DIR)-fuzz -j $(JOBS) --target chinook-fuzzers
+	cmake --build $(BUILD_DIR)-fuzz -j $(JOBS) --target chinook-fuzzers chinook-thread-safety-check
 	ci/fuzz.sh $(BUILD_DIR)-fuzz $(FUZZ_SECONDS)
 
 bench: build

@@ -82,7 +82,7 @@ bool InvalidationListener::WaitUntilHealthy(std::chrono::steady_clock::time_poin
 
 InvalidationListenerStats InvalidationListener::Stats() const {
   InvalidationListenerStats s{keys_invalidated_.load(), flushes_.load(), reconnects_.load(), {}};
-  std::lock_guard lock(error_mu_);
+  MutexLock lock(&error_mu_);
   s.last_error = last_error_;
   return s;
 }
@@ -103,7 +103,7 @@ void InvalidationListener::Run(size_t server) {
   };
 
   const auto record_error = [&](std::string error) {
-    std::lock_guard lock(error_mu_);
+    MutexLock lock(&error_mu_);
     last_error_ = std::move(error);
   };
   while (!stopping_.load()) {

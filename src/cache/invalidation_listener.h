@@ -26,12 +26,12 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "cache/redis_client.h"
+#include "common/mutex.h"
 
 namespace chinook::cache {
 
@@ -85,8 +85,8 @@ class InvalidationListener {
   std::atomic<bool> stopping_{false};
   std::unique_ptr<std::atomic<bool>[]> connected_;
   std::atomic<uint64_t> keys_invalidated_{0}, flushes_{0}, reconnects_{0};
-  mutable std::mutex error_mu_;
-  std::string last_error_;  // GUARDED_BY(error_mu_)
+  mutable Mutex error_mu_;
+  std::string last_error_ CHINOOK_GUARDED_BY(error_mu_);
   std::vector<std::thread> threads_;
 };
 

@@ -15,12 +15,12 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "chinook/status.h"
+#include "common/mutex.h"
 
 struct redisContext;
 struct redisReply;
@@ -110,11 +110,13 @@ class RedisClient {
 
  private:
   struct Slot {
-    std::mutex mu;
-    std::unique_ptr<RedisConnection> connection;  // GUARDED_BY(mu)
+    Mutex mu;
+    // Set once, in the constructor; what it points to is used only with mu held.
+    std::unique_ptr<RedisConnection> connection CHINOOK_PT_GUARDED_BY(mu);
   };
-  // Locks a free connection if there is one, else waits for the next in turn.
-  std::unique_lock<std::mutex> Acquire(Slot** slot);
+  // Locks a free connection if there is one, else waits for the next in turn. Which slot's mu the
+  // returned lock holds is decided at run time, so callers state it with (*slot)->mu.AssertHeld().
+  std::unique_lock<Mutex> Acquire(Slot** slot);
 
   const RedisEndpoint endpoint_;
   std::vector<std::unique_ptr<Slot>> slots_;

@@ -9,10 +9,10 @@
 #include <atomic>
 #include <latch>
 #include <map>
-#include <mutex>
 #include <thread>
 
 #include "cache/redis_test_env.h"
+#include "common/mutex.h"
 #include "testing/status_matchers.h"
 
 namespace chinook::cache {
@@ -34,13 +34,13 @@ Codec<std::string> StringCodec() {
 class FakeSource {
  public:
   void Write(const std::string& key, std::string value) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     rows_[key] = std::move(value);
   }
   StringTiers::Loader Loader() {
     return [this](const std::string& key) -> Result<std::optional<std::string>> {
       calls_.fetch_add(1);
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       auto it = rows_.find(key);
       if (it == rows_.end()) return std::optional<std::string>();
       return std::optional<std::string>(it->second);
@@ -49,7 +49,7 @@ class FakeSource {
   StringTiers::ManyLoader ManyLoader() {
     return [this](std::span<const std::string> keys) -> Result<std::vector<std::optional<std::string>>> {
       calls_.fetch_add(1);
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       std::vector<std::optional<std::string>> out;
       for (const auto& k : keys) {
         auto it = rows_.find(k);
@@ -61,14 +61,14 @@ class FakeSource {
   }
   int calls() const { return calls_.load(); }
   std::vector<std::string> last_many() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     return last_many_;
   }
 
  private:
-  std::mutex mu_;
-  std::map<std::string, std::string> rows_;
-  std::vector<std::string> last_many_;
+  Mutex mu_;
+  std::map<std::string, std::string> rows_ CHINOOK_GUARDED_BY(mu_);
+  std::vector<std::string> last_many_ CHINOOK_GUARDED_BY(mu_);
   std::atomic<int> calls_{0};
 };
 

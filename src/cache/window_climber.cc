@@ -89,8 +89,12 @@ WindowClimber::~WindowClimber() = default;
 void WindowClimber::Observe(uint64_t hash) {
   // Lossy under contention, as Caffeine's read buffers are: a request the shadows miss because
   // another shard holds the lock is missed by both, so the paired comparison stays fair.
-  std::unique_lock lock(mu_, std::try_to_lock);
-  if (!lock.owns_lock()) return;
+  if (!mu_.TryLock()) return;
+  ObserveLocked(hash);
+  mu_.Unlock();
+}
+
+void WindowClimber::ObserveLocked(uint64_t hash) {
   const bool below_hit = below_->Access(hash);
   const bool above_hit = above_->Access(hash);
   if (below_hit != above_hit) {

@@ -29,7 +29,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <mutex>
+
+#include "common/mutex.h"
 
 namespace chinook::cache::internal {
 
@@ -44,7 +45,7 @@ class WindowClimber {
   bool Samples(uint64_t hash) const { return ((hash >> kSampleShift) & sample_mask_) == 0; }
   // One sampled request, hit or miss in the real cache alike. May move the target. Dropped when
   // another thread is observing (shards never wait for the climber).
-  void Observe(uint64_t hash);
+  void Observe(uint64_t hash) CHINOOK_EXCLUDES(mu_);
 
   // The window's target share of the capacity, and a number that changes whenever it does.
   double window_fraction() const { return fraction_.load(std::memory_order_relaxed); }
@@ -57,26 +58,27 @@ class WindowClimber {
   // The sample bits sit above the sketch's (low) and below the shards' (top) bits.
   static constexpr int kSampleShift = 24;
 
-  void Move(int direction);  // REQUIRES: mu_ held
-  void Recenter();           // REQUIRES: mu_ held
-  void ResetEvidence();      // REQUIRES: mu_ held
+  void ObserveLocked(uint64_t hash) CHINOOK_REQUIRES(mu_);
+  void Move(int direction) CHINOOK_REQUIRES(mu_);
+  void Recenter() CHINOOK_REQUIRES(mu_);
+  void ResetEvidence() CHINOOK_REQUIRES(mu_);
 
   const uint64_t sample_mask_;
   const size_t shadow_capacity_;
   const double max_fraction_;
   const uint64_t check_every_;
-  std::mutex mu_;
-  std::unique_ptr<Shadow> below_;  // GUARDED_BY(mu_): window at fraction - step
-  std::unique_ptr<Shadow> above_;  // GUARDED_BY(mu_): window at fraction + step
-  double step_;                    // GUARDED_BY(mu_): share of the capacity
-  int last_direction_ = 0;         // GUARDED_BY(mu_)
-  uint64_t requests_ = 0;          // GUARDED_BY(mu_): since the last check
-  uint64_t checks_ = 0;            // GUARDED_BY(mu_): since the last move or reset
-  int64_t difference_ = 0;         // GUARDED_BY(mu_): hits of above_ minus hits of below_
-  uint64_t discordant_ = 0;        // GUARDED_BY(mu_): requests where exactly one shadow hit
-  int64_t batch_start_difference_ = 0;  // GUARDED_BY(mu_)
-  double batch_sum_ = 0;                // GUARDED_BY(mu_)
-  double batch_sum_sq_ = 0;             // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::unique_ptr<Shadow> below_ CHINOOK_GUARDED_BY(mu_);  // window at fraction - step
+  std::unique_ptr<Shadow> above_ CHINOOK_GUARDED_BY(mu_);  // window at fraction + step
+  double step_ CHINOOK_GUARDED_BY(mu_);                    // share of the capacity
+  int last_direction_ CHINOOK_GUARDED_BY(mu_) = 0;
+  uint64_t requests_ CHINOOK_GUARDED_BY(mu_) = 0;  // since the last check
+  uint64_t checks_ CHINOOK_GUARDED_BY(mu_) = 0;    // since the last move or reset
+  int64_t difference_ CHINOOK_GUARDED_BY(mu_) = 0;  // hits of above_ minus hits of below_
+  uint64_t discordant_ CHINOOK_GUARDED_BY(mu_) = 0;  // requests where exactly one shadow hit
+  int64_t batch_start_difference_ CHINOOK_GUARDED_BY(mu_) = 0;
+  double batch_sum_ CHINOOK_GUARDED_BY(mu_) = 0;
+  double batch_sum_sq_ CHINOOK_GUARDED_BY(mu_) = 0;
   std::atomic<double> fraction_;
   std::atomic<uint64_t> version_{0};
 };

@@ -2,9 +2,10 @@
 
 #include <cstddef>
 #include <cstdio>
-#include <mutex>
 #include <string>
 #include <vector>
+
+#include "common/mutex.h"
 
 // Declared weak so that this library links into binaries that do not use jemalloc (sanitizer
 // builds); there mallctl is null and every reading is zero.
@@ -71,7 +72,7 @@ class ArenaPool {
   }
   // An arena no other meter holds, or false when jemalloc refuses to create one.
   bool Acquire(unsigned* arena) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (!free_.empty()) {
       *arena = free_.back();
       free_.pop_back();
@@ -82,13 +83,13 @@ class ArenaPool {
     return mallctl("arenas.create", arena, &len, nullptr, 0) == 0;
   }
   void Release(unsigned arena) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     free_.push_back(arena);
   }
 
  private:
-  std::mutex mu_;
-  std::vector<unsigned> free_;  // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::vector<unsigned> free_ CHINOOK_GUARDED_BY(mu_);
 };
 
 // The arena lent to this thread and how many meters on it share the loan.

@@ -3,22 +3,32 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 #include <vector>
+
+#include "common/mutex.h"
 
 namespace chinook::pg {
 
 struct ConnectionPool::State {
-  std::mutex mu;
+  Mutex mu;
   // Signalled when a connection is returned or a slot frees up.
-  std::condition_variable freed;
+  CondVar freed;
   // Most recently returned last: lending from the back reuses warm connections and lets the
   // rest age out through max_lifetime.
-  std::vector<std::unique_ptr<Connection>> idle;  // GUARDED_BY(mu)
-  int open = 0;                                   // GUARDED_BY(mu); lent + idle + being opened
-  PoolStats stats;                                // GUARDED_BY(mu); open/idle filled on read
+  std::vector<std::unique_ptr<Connection>> idle CHINOOK_GUARDED_BY(mu);
+  int open CHINOOK_GUARDED_BY(mu) = 0;  // lent + idle + being opened
+  PoolStats stats CHINOOK_GUARDED_BY(mu);  // open/idle filled on read
+
+  // Counts the time an Acquire that had to wait spent in Acquire.
+  void FinishWait(bool waited, SteadyClock::time_point start) CHINOOK_REQUIRES(mu) {
+    if (waited) stats.wait_time += SteadyClock::now() - start;
+  }
+  // A new connection, opened with mu released (a connect takes milliseconds).
+  Result<std::unique_ptr<Connection>> OpenWithoutLock(const PoolOptions& options) CHINOOK_REQUIRES(mu) {
+    MutexUnlock unlock(&mu);
+    return Connection::Open(options.dsn, SteadyClock::now() + options.connect_timeout);
+  }
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -86,30 +96,29 @@ Result<Lease> ConnectionPool::Acquire() {
   const SteadyClock::time_point start = SteadyClock::now();
   const Deadline deadline = start + options_.acquire_timeout;
   bool waited = false;
-  std::unique_lock lock(state_->mu);
-  auto finish_wait = [&] {
-    if (waited) state_->stats.wait_time += SteadyClock::now() - start;
-  };
+  MutexLock lock(&state_->mu);
   for (;;) {
     if (!state_->idle.empty()) {
       std::unique_ptr<Connection> conn = std::move(state_->idle.back());
       state_->idle.pop_back();
-      lock.unlock();
-      const SteadyClock::time_point now = SteadyClock::now();
-      bool healthy = now - conn->created_at() < options_.max_lifetime && !conn->PeerClosed();
+      bool healthy = false;
       bool checked = false;
-      if (healthy && now - conn->last_used() > options_.health_check_after_idle) {
-        checked = true;
-        healthy = conn->Exec("", now + options_.connect_timeout).ok();
+      {
+        MutexUnlock unlock(&state_->mu);
+        const SteadyClock::time_point now = SteadyClock::now();
+        healthy = now - conn->created_at() < options_.max_lifetime && !conn->PeerClosed();
+        if (healthy && now - conn->last_used() > options_.health_check_after_idle) {
+          checked = true;
+          healthy = conn->Exec("", now + options_.connect_timeout).ok();
+        }
+        if (healthy) conn->touch();
+        std::unique_ptr<Connection> doomed = healthy ? nullptr : std::move(conn);
+        doomed.reset();  // closed outside the lock
       }
-      if (healthy) conn->touch();
-      std::unique_ptr<Connection> doomed = healthy ? nullptr : std::move(conn);
-      doomed.reset();  // closed outside the lock
-      lock.lock();
       if (checked) ++state_->stats.health_checks;
       if (healthy) {
         ++state_->stats.acquired;
-        finish_wait();
+        state_->FinishWait(waited, start);
         return Lease(shared_from_this(), std::move(conn));
       }
       --state_->open;
@@ -118,30 +127,27 @@ Result<Lease> ConnectionPool::Acquire() {
     }
     if (state_->open < options_.max_open) {
       ++state_->open;  // reserve the slot while connecting without the lock
-      lock.unlock();
-      Result<std::unique_ptr<Connection>> conn =
-          Connection::Open(options_.dsn, SteadyClock::now() + options_.connect_timeout);
-      lock.lock();
+      Result<std::unique_ptr<Connection>> conn = state_->OpenWithoutLock(options_);
       if (!conn.ok()) {
         --state_->open;
         ++state_->stats.connect_failures;
-        finish_wait();
-        state_->freed.notify_one();
+        state_->FinishWait(waited, start);
+        state_->freed.Signal();
         return conn.status();
       }
       ++state_->stats.connects;
       ++state_->stats.acquired;
-      finish_wait();
+      state_->FinishWait(waited, start);
       return Lease(shared_from_this(), std::move(*conn));
     }
     if (!waited) {
       waited = true;
       ++state_->stats.waits;
     }
-    if (state_->freed.wait_until(lock, deadline) == std::cv_status::timeout && state_->idle.empty() &&
+    if (state_->freed.WaitWithDeadline(&state_->mu, deadline) && state_->idle.empty() &&
         state_->open >= options_.max_open) {
       ++state_->stats.timeouts;
-      finish_wait();
+      state_->FinishWait(waited, start);
       return ResourceExhaustedError("connection pool: all " + std::to_string(options_.max_open) +
                                     " connections in use; none was returned within " +
                                     std::to_string(options_.acquire_timeout.count()) + " ms");
@@ -159,7 +165,7 @@ void ConnectionPool::Return(std::unique_ptr<Connection> conn) {
                         SteadyClock::now() - conn->created_at() < options_.max_lifetime;
   std::unique_ptr<Connection> doomed;
   {
-    std::lock_guard lock(state_->mu);
+    MutexLock lock(&state_->mu);
     if (reusable && static_cast<int>(state_->idle.size()) < options_.max_idle) {
       conn->touch();
       state_->idle.push_back(std::move(conn));
@@ -169,12 +175,12 @@ void ConnectionPool::Return(std::unique_ptr<Connection> conn) {
       doomed = std::move(conn);
     }
   }
-  state_->freed.notify_one();
+  state_->freed.Signal();
   // `doomed` closes here, outside the lock.
 }
 
 PoolStats ConnectionPool::Stats() const {
-  std::lock_guard lock(state_->mu);
+  MutexLock lock(&state_->mu);
   PoolStats s = state_->stats;
   s.open = state_->open;
   s.idle = static_cast<int>(state_->idle.size());

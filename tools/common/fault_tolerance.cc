@@ -62,7 +62,7 @@ Status Retrier::Run(const std::function<Status(int attempt)>& fn) {
     }
     s = fn(attempt);
     if (!s.ok()) {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       ++stats_.failed_attempts;
       stats_.last_failure_unix =
           std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -83,7 +83,7 @@ Status Retrier::Run(const std::function<Status(int attempt)>& fn) {
     SleepUntil(std::min(now + backoff, first_failure + options_.retry_for), options_.cancelled);
   }
   const SteadyClock::time_point end = SteadyClock::now();
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   ++stats_.operations;
   stats_.retries += static_cast<uint64_t>(attempt);
   if (!s.ok()) ++stats_.failed_operations;
@@ -100,7 +100,7 @@ Status Retrier::Run(const std::function<Status(int attempt)>& fn) {
 }
 
 RetryStats Retrier::Stats() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return stats_;
 }
 

@@ -17,12 +17,12 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "chinook/status.h"
+#include "common/mutex.h"
 #include "customer/customer_service.h"
 #include "metrics/prometheus.h"
 #include "pg/connection_pool.h"
@@ -78,8 +78,8 @@ class Retrier {
   bool Cancelled() const { return options_.cancelled && options_.cancelled(); }
 
   const RetryOptions options_;
-  mutable std::mutex mu_;
-  RetryStats stats_;  // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  RetryStats stats_ CHINOOK_GUARDED_BY(mu_);
 };
 
 // The faults a run saw, from the retrier, the service and the pool; `b` minus `a` when given a

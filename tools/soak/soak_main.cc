@@ -48,7 +48,6 @@
 #include <fstream>
 #include <limits>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,6 +58,7 @@
 #include "common/json_writer.h"
 #include "common/fault_tolerance.h"
 #include "common/flags.h"
+#include "common/mutex.h"
 #include "customer/service_metrics.h"
 #include "memory/jemalloc_stats.h"
 #include "pg/pool_metrics.h"
@@ -247,8 +247,19 @@ int Main(int argc, char** argv) {
 
   std::atomic<uint64_t> done{0};
   std::atomic<int> running{flags.threads};
-  std::mutex stop_mutex;
-  std::string stop_reason;  // GUARDED_BY(stop_mutex); "" unless the run stopped early
+  // Why the run stopped early ("" unless it did); the first reason wins.
+  struct StopReason {
+    Mutex mu;
+    std::string text CHINOOK_GUARDED_BY(mu);
+    void Set(std::string reason) CHINOOK_EXCLUDES(mu) {
+      MutexLock lock(&mu);
+      if (text.empty()) text = std::move(reason);
+    }
+    std::string Get() CHINOOK_EXCLUDES(mu) {
+      MutexLock lock(&mu);
+      return text;
+    }
+  } stop;
   // Built before and destroyed after the run, so that the last samples do not see their memory
   // (8 MiB of Zipf sequence each) come or go.
   std::vector<std::unique_ptr<ServiceMix>> mixes;
@@ -273,8 +284,7 @@ int Main(int argc, char** argv) {
         // Still failing after the retry limit: this thread gives up and the run stops (an
         // operation cut short by a halt is counted as failed, and the halt says why).
         if (!s.ok() && tools::IsTransient(s) && !halt.load()) {
-          std::lock_guard<std::mutex> lock(stop_mutex);
-          if (stop_reason.empty()) stop_reason = "thread " + std::to_string(t) + ": " + s.ToString();
+          stop.Set("thread " + std::to_string(t) + ": " + s.ToString());
           halt = true;
         }
       }
@@ -308,8 +318,7 @@ int Main(int argc, char** argv) {
       halt = true;
     }
     if (interrupted && !halt) {
-      std::lock_guard<std::mutex> lock(stop_mutex);
-      if (stop_reason.empty()) stop_reason = "interrupted by a signal";
+      stop.Set("interrupted by a signal");
       halt = true;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(flags.interval_ms));
@@ -330,6 +339,7 @@ int Main(int argc, char** argv) {
   const uint64_t failed = faults.retry.failed_operations;
   const tools::CleanupReport cleanup =
       CleanUpRun(flags, options.pg_dsn, options.schema, service.remote.get(), patterns, contents);
+  const std::string stop_reason = stop.Get();
   const bool completed = stop_reason.empty();
   const bool enough_samples = ops.size() >= 3;
   const bool flat = enough_samples && rss_slope <= flags.max_rss_slope;
