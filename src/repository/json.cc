@@ -202,6 +202,8 @@ Status ParseMetadataJson(std::string_view json, Metadata* out) {
   return Status::Ok();
 }
 
+JsonValue::JsonValue() = default;
+
 const JsonValue* JsonValue::Find(std::string_view key) const {
   for (const auto& [k, v] : object) {
     if (k == key) return &v;

@@ -32,6 +32,10 @@ void AppendMetadataJson(const Metadata& metadata, std::string* out);
 
 struct JsonValue {
   enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject };
+  // Declared here and defaulted in json.cc: `object` holds pairs of this still-incomplete type,
+  // which libstdc++'s std::pair cannot check for default-constructibility (clang rejects the
+  // implicit constructor; GCC happens to accept it).
+  JsonValue();
   Kind kind = Kind::kNull;
   bool boolean = false;
   double number = 0;
