@@ -532,7 +532,7 @@ BENCHMARK(BM_Pool_Contention)->ArgName("max_open")->Arg(1)->Arg(4)->Threads(8)->
 // AppendCopyRow) and read (ParseMetadataJson) costs in the repository's own code. Writing reuses
 // its buffer as the row codec does; reading fills a fresh customer's map, as a row read does.
 const std::vector<Customer>& MetadataCorpus() {
-  static const auto* corpus = new std::vector<Customer>(::chinook::testing::MakeCorpus(1000));
+  static const auto* corpus = new std::vector<Customer>(::chinook::workload::MakeCorpus(1000));
   return *corpus;
 }
 
