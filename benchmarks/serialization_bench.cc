@@ -81,6 +81,25 @@ void BM_SerializeBatch_Naive(benchmark::State& state) {
 }
 BENCHMARK(BM_SerializeBatch_Naive);
 
+// The timed loop of the batch round trips: one warm-up round trip outside the counters (a failure
+// there skips the benchmark), then round_trip() per iteration with the memory counters on.
+// Returns false when the warm-up failed.
+template <typename RoundTrip>
+bool TimeRoundTrips(benchmark::State& state, const RoundTrip& round_trip, const std::vector<CustomerView>& views) {
+  if (Status s = round_trip(); !s.ok()) {
+    state.SkipWithError(s.ToString().c_str());
+    return false;
+  }
+  memory::ScopedMemoryCounters mem(state);
+  for (auto _ : state) {
+    Status s = round_trip();
+    if (!s.ok()) state.SkipWithError(s.ToString().c_str());
+    benchmark::DoNotOptimize(views.data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(kCorpusSize));
+  return true;
+}
+
 // Batch encoding straight from the customers into a reused buffer, zero-copy batch decode.
 // The batch benchmarks run one untimed, uncounted round trip first: it grows the reused buffers
 // (about 2,600 one-off allocations), so that allocs_per_op is the steady state, what a server
@@ -95,14 +114,7 @@ void BM_SerializeBatch_Optimized(benchmark::State& state) {
     EncodeBatch(corpus, &bytes);
     return DecodeBatchView(bytes, &views);
   };
-  if (Status s = round_trip(); !s.ok()) return state.SkipWithError(s.ToString().c_str());
-  memory::ScopedMemoryCounters mem(state);
-  for (auto _ : state) {
-    Status s = round_trip();
-    if (!s.ok()) state.SkipWithError(s.ToString().c_str());
-    benchmark::DoNotOptimize(views.data());
-  }
-  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(kCorpusSize));
+  if (!TimeRoundTrips(state, round_trip, views)) return;
 }
 BENCHMARK(BM_SerializeBatch_Optimized);
 
@@ -123,14 +135,7 @@ void BM_SerializeBatch_Gzip(benchmark::State& state) {
     if (s.ok()) s = DecodeBatchView(unpacked, &views);
     return s;
   };
-  if (Status s = round_trip(); !s.ok()) return state.SkipWithError(s.ToString().c_str());
-  memory::ScopedMemoryCounters mem(state);
-  for (auto _ : state) {
-    Status s = round_trip();
-    if (!s.ok()) state.SkipWithError(s.ToString().c_str());
-    benchmark::DoNotOptimize(views.data());
-  }
-  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(kCorpusSize));
+  if (!TimeRoundTrips(state, round_trip, views)) return;
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(raw.size()));
   state.counters["compression_ratio"] =
       packed.empty() ? 0.0 : static_cast<double>(raw.size()) / static_cast<double>(packed.size());

@@ -155,6 +155,14 @@ class ToolFaultDrill : public ::testing::Test {
     auto n = pg::testing::AdminExec(pg_.dsn(), "SELECT count(*) FROM pg_namespace WHERE nspname = '" + schema + "'");
     return n.ok() ? std::stoll(*n) : -1;
   }
+  // What a drill that cleaned up leaves: its schema dropped (reported and true), no process of its
+  // group running, no file in its directory.
+  void ExpectNothingLeftBehind(const std::string& report, const std::string& schema, const ToolProcess& tool) {
+    EXPECT_TRUE(JsonTrue(report, "schema_dropped")) << report;
+    EXPECT_EQ(SchemasNamed(schema), 0) << "the run's schema is still there";
+    EXPECT_EQ(tool.processes_left(), 0);
+    EXPECT_EQ(dir_.Leftovers(), std::vector<std::string>{});
+  }
   // The PostgreSQL outage of the drills: a crash, 3 s away, a restart on the same port.
   void RestartAfterThreeSeconds() {
     ASSERT_TRUE(pg_.Crash().ok()) << "see " << pg_.log();
@@ -209,10 +217,7 @@ TEST_F(ToolFaultDrill, ProfileRidesThroughRedisKilledAndPostgresDownThreeSeconds
   EXPECT_EQ(SampleValue(metrics, "chinook_run_db_failed_operations_total"), 0) << metrics;
   EXPECT_GT(SampleValue(metrics, "chinook_pg_pool_connect_failures_total"), 0) << metrics;
 
-  EXPECT_TRUE(JsonTrue(report, "schema_dropped")) << report;
-  EXPECT_EQ(SchemasNamed(schema), 0) << "the run's schema is still there";
-  EXPECT_EQ(tool.processes_left(), 0);
-  EXPECT_EQ(dir_.Leftovers(), std::vector<std::string>{});
+  ExpectNothingLeftBehind(report, schema, tool);
 }
 
 TEST_F(ToolFaultDrill, SoakRidesThroughRedisKilledAndPostgresDownThreeSecondsAndLeavesNothing) {
@@ -251,10 +256,7 @@ TEST_F(ToolFaultDrill, SoakRidesThroughRedisKilledAndPostgresDownThreeSecondsAnd
   EXPECT_GT(SampleValue(metrics, "chinook_run_db_failed_attempts_total"), 0) << metrics;
   EXPECT_GT(SampleValue(metrics, "chinook_run_db_retries_total"), 0) << metrics;
 
-  EXPECT_TRUE(JsonTrue(report, "schema_dropped")) << report;
-  EXPECT_EQ(SchemasNamed(schema), 0) << "the run's schema is still there";
-  EXPECT_EQ(tool.processes_left(), 0);
-  EXPECT_EQ(dir_.Leftovers(), std::vector<std::string>{});
+  ExpectNothingLeftBehind(report, schema, tool);
 }
 
 TEST_F(ToolFaultDrill, ProfileStopsWithAPartialReportAndNamesTheSchemaWhenPostgresStaysAway) {
