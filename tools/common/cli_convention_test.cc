@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "testing/run_command.h"
+#include "testing/subprocess.h"
 
 namespace {
 

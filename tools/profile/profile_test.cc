@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "testing/loopback_http.h"
-#include "testing/run_command.h"
+#include "testing/subprocess.h"
 #include "testing/service_env.h"
 #include "testing/subprocess.h"
 #include "testing/tcp_proxy.h"
