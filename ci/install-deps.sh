@@ -10,9 +10,8 @@ packages=(
   # libraries
   libprotobuf-dev protobuf-compiler libpq-dev zlib1g-dev libhiredis-dev libjemalloc-dev
   libbenchmark-dev libgtest-dev libgmock-dev
-  # MD5 for the ketama ring (libmd); JSON reading and writing (rapidjson, header-only); the /metrics
-  # endpoint (cpp-httplib)
-  libmd-dev rapidjson-dev libcpp-httplib-dev
+  # MD5 for the ketama ring (libmd); JSON reading and writing (rapidjson, header-only)
+  libmd-dev rapidjson-dev
   # chinook-profile: gperftools' CPU profiler (libprofiler) and google-pprof to read its output
   libgoogle-perftools-dev google-perftools
   # servers and their clients (tests and benchmarks run against real ones)

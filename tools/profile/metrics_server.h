@@ -1,11 +1,10 @@
-// A small HTTP server for a quick look at /metrics while a tool runs, on cpp-httplib (Debian
-// libcpp-httplib-dev): loopback only (127.0.0.1), one worker thread, requests bounded in size
-// (httplib's 8 KiB header limit) and time (2 s to send one), every connection closed after its
-// response. Not for production serving: a host service puts customer::ExportPrometheus behind its
-// own HTTP stack.
+// A minimal HTTP/1.0 server for a quick look at /metrics while a tool runs: loopback only
+// (127.0.0.1), one blocking connection at a time on its own thread, requests bounded in size and
+// time, every connection closed after its response. Not for production serving: a host service
+// puts customer::ExportPrometheus behind its own HTTP stack.
 //
-// Thread safety: Start and the destructor belong to one thread; `body` is called on the server's
-// worker thread and must be safe to call concurrently with the caller's work.
+// Thread safety: Start and the destructor belong to one thread; `body` is called on the server
+// thread and must be safe to call concurrently with the caller's work.
 #ifndef CHINOOK_TOOLS_PROFILE_METRICS_SERVER_H_
 #define CHINOOK_TOOLS_PROFILE_METRICS_SERVER_H_
 
@@ -18,10 +17,6 @@
 
 #include "chinook/status.h"
 
-namespace httplib {
-class Server;
-}
-
 namespace chinook::profile {
 
 class MetricsServer {
@@ -31,7 +26,7 @@ class MetricsServer {
   [[nodiscard]] static Result<std::unique_ptr<MetricsServer>> Start(uint16_t port, std::function<std::string()> body);
 
   // Stops accepting, finishes the connection in progress (bounded by the request deadline) and
-  // joins the threads.
+  // joins the thread.
   ~MetricsServer();
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;
@@ -41,13 +36,16 @@ class MetricsServer {
   uint64_t responses() const { return responses_.load(std::memory_order_relaxed); }
 
  private:
-  MetricsServer(std::unique_ptr<httplib::Server> server, uint16_t port);
+  MetricsServer(int listen_fd, uint16_t port, std::function<std::string()> body);
+  void Run();
+  void Serve(int fd);
 
-  const std::unique_ptr<httplib::Server> server_;  // bound to port_ before the constructor runs
+  const int listen_fd_;
   const uint16_t port_;
-  std::atomic<bool> listen_returned_{false};
+  const std::function<std::string()> body_;
+  std::atomic<bool> stop_{false};
   std::atomic<uint64_t> responses_{0};
-  std::thread thread_;  // runs httplib's accept loop; started last, in the constructor
+  std::thread thread_;  // started last, in the constructor
 };
 
 }  // namespace chinook::profile
