@@ -3,8 +3,10 @@
 #include "customer/service_metrics.h"
 
 #include <gtest/gtest.h>
+
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <regex>
 #include <string>
@@ -36,6 +38,9 @@ TEST(ServiceMetricsTest, ExpositionCarriesCountersPoolAndLatencySummaries) {
   auto endpoint = cache::ParseRedisUrl(redis_url);
   CHINOOK_ASSERT_OK(endpoint);
   CustomerService service(std::move(*repo), cache::NewRedisCache(*endpoint));
+  // The invalidation subscription comes up on its own thread: wait for it, so that the flag the
+  // exposition samples cannot flip between the export and the Stats() it is compared with.
+  ASSERT_TRUE(service.WaitUntilCoherent(std::chrono::steady_clock::now() + std::chrono::seconds(10)));
 
   const uint64_t seed = 900000 + static_cast<uint64_t>(getpid());
   const auto customers = chinook::workload::MakeCorpus(3, {.seed = seed});
