@@ -130,7 +130,7 @@ struct Report {
   double budget_seconds = 0;  // ab mode: the budget it had (0: none)
   bool budget_exhausted = false;  // ab mode: the budget stopped it with benchmarks unsettled
   int benchmarks_read = 0;  // check mode: benchmarks in the file
-  double alpha = 0.05;
+  double alpha = 0.01;
   double confidence = 0.95;
   Correction correction = Correction::kHolm;
   int tests = 0;  // size of the multiple-testing family

@@ -8,7 +8,7 @@
 //     "version": 1,
 //     "defaults": {
 //       "threshold_pct": 5,        // a change smaller than this is never called a regression
-//       "alpha": 0.05,             // significance level after the multiple-testing correction
+//       "alpha": 0.01,             // significance level after the multiple-testing correction
 //       "correction": "holm",      // "holm" | "bh" (Benjamini-Hochberg) | "none"
 //       "confidence": 0.95         // level of the reported intervals
 //     },
@@ -115,7 +115,13 @@ struct ThresholdRule {
 struct GatesConfig {
   std::string source;  // file the config came from, "" for the defaults
   double threshold = 0.05;         // 5%: below typical run-to-run noise of a quiet machine
-  double alpha = 0.05;             // conventional; applied after correction
+  // The chance of any false alarm per comparison (applied after the correction). Not the
+  // conventional 0.05: a gate runs on every PR, and at 0.05 one comparison of identical code in
+  // twenty may flag a benchmark (the trials saw 1 in 66: an "improvement" of a noisy
+  // multi-threaded benchmark at 9 of 9 pairs). 0.01 costs two rounds where a change is real (a
+  // family of six needs 11 pairs of one sign at the first look instead of 9) and none where it
+  // is not; tools/compare/README.md has the figures.
+  double alpha = 0.01;
   Correction correction = Correction::kHolm;  // controls the chance of any false alarm per run
   double confidence = 0.95;
   std::vector<MetricRule> metrics;  // the file's rules; built-ins apply after them

@@ -49,7 +49,7 @@ options:
   --output FILE           write that report to FILE instead of stdout
   --markdown FILE         also write the Markdown report to FILE (likewise --html, --json)
   --threshold PCT         default regression threshold in percent (gates file default: 5)
-  --alpha A               significance level after correction (default 0.05)
+  --alpha A               chance of any false alarm, after correction (default 0.01)
   --correction C          holm | bh | none (default holm)
   --confidence C          interval confidence (default 0.95)
   --metric NAME           time metric that carries verdicts; repeat for several
