@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <rapidjson/writer.h>
+
 #include <string>
 
 namespace chinook {
@@ -32,6 +34,20 @@ TEST(JsonWriterTest, KeepsValidUtf8AndReplacesEachInvalidByte) {
   const std::string valid = "ok \xC3\xA9";
   EXPECT_EQ(ReplaceInvalidUtf8(valid, &scratch).data(), valid.data()) << "valid text is not copied";
   EXPECT_TRUE(scratch.empty());
+}
+
+// The plain-text shortcut and rapidjson's Writer put the same bytes, for every ASCII byte and a
+// multi-byte sequence, alone and inside text.
+TEST(JsonWriterTest, ShortcutAndWriterAgreeOnEveryByte) {
+  for (int b = 0; b < 0x80; ++b) {
+    for (const std::string& s : {std::string(1, static_cast<char>(b)), "ab" + std::string(1, static_cast<char>(b)) + "\xC3\xA9z"}) {
+      std::string expected;
+      JsonStringStream stream(&expected);
+      rapidjson::Writer<JsonStringStream> writer(stream);
+      writer.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+      EXPECT_EQ(Quoted(s), expected) << "byte " << b;
+    }
+  }
 }
 
 TEST(JsonWriterTest, AppendsToWhatIsThere) {
