@@ -17,8 +17,8 @@
 //     ScopedMemoryCounters, benchmarks/benchmark_memory.h).
 //
 // Thread safety: a pure function.
-#ifndef CHINOOK_BENCHMARKS_BENCH_JSON_CHECK_H_
-#define CHINOOK_BENCHMARKS_BENCH_JSON_CHECK_H_
+#ifndef CHINOOK_TOOLS_BENCH_CHECK_BENCH_JSON_CHECK_H_
+#define CHINOOK_TOOLS_BENCH_CHECK_BENCH_JSON_CHECK_H_
 
 #include <string>
 #include <string_view>
@@ -37,4 +37,4 @@ std::vector<std::string> FindImpossibleValues(const compare::json::Value& doc, s
 
 }  // namespace chinook::bench
 
-#endif  // CHINOOK_BENCHMARKS_BENCH_JSON_CHECK_H_
+#endif  // CHINOOK_TOOLS_BENCH_CHECK_BENCH_JSON_CHECK_H_
