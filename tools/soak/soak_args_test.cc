@@ -39,13 +39,7 @@ TEST(SoakArgsTest, BadArgumentsAreNamedWithTheUsage) {
       {"--bogus", "unknown option --bogus"},
       {"extra", "unexpected argument 'extra'"},
   };
-  for (const auto& [args, message] : cases) {
-    const auto run = Soak(args);
-    EXPECT_EQ(run.exit_code, 2) << args << "\n" << run.output;
-    EXPECT_NE(run.output.find(std::string("chinook-soak: ") + message), std::string::npos) << args << "\n"
-                                                                                          << run.output;
-    EXPECT_NE(run.output.find("usage: chinook-soak"), std::string::npos) << args << "\n" << run.output;
-  }
+  for (const auto& [args, message] : cases) chinook::testing::ExpectUsageError(Soak(args), "chinook-soak", message, args);
 }
 
 TEST(SoakArgsTest, HelpPrintsTheUsage) {
