@@ -39,7 +39,9 @@ TEST(SoakArgsTest, BadArgumentsAreNamedWithTheUsage) {
       {"--bogus", "unknown option --bogus"},
       {"extra", "unexpected argument 'extra'"},
   };
-  for (const auto& [args, message] : cases) chinook::testing::ExpectUsageError(Soak(args), "chinook-soak", message, args);
+  for (const auto& [args, message] : cases) {
+    chinook::testing::ExpectUsageError(Soak(args), "chinook-soak", message, args);
+  }
 }
 
 TEST(SoakArgsTest, HelpPrintsTheUsage) {
