@@ -33,21 +33,14 @@ history=${BENCH_HISTORY:-$root/baselines/history}
 baseline=${BENCH_BASELINE:-}
 
 die() { echo "bench: error: $*" >&2; exit 2; }
-[ -x "$bench" ] || die "$bench not found: run 'make build' (or set CHINOOK_BUILD_DIR)"
-[ -x "$compare" ] || die "$compare not found: run 'make build' (or set CHINOOK_BUILD_DIR)"
+# shellcheck source=ci/bench-lib.sh
+. "$root/ci/bench-lib.sh"
+require_built "$bench" "$compare"
 [[ "$reps" =~ ^[1-9][0-9]*$ ]] || die "BENCH_REPS must be a positive integer, got '$reps'"
 mkdir -p "$out"
 
-args=(
-  --benchmark_repetitions="$reps"
-  # Repetitions of different benchmarks run in random order, so that a burst of load on the
-  # shared machine spreads over all benchmarks instead of hitting one (and skewing its ratios).
-  --benchmark_enable_random_interleaving=true
-  # The console shows mean/median/stddev/cv per benchmark; the JSON keeps every repetition.
-  --benchmark_display_aggregates_only=true
-  --benchmark_out="$out/current.json"
-  --benchmark_out_format=json
-)
+suite_args_for "$reps" "$out/current.json"
+args=("${suite_args[@]}")
 compare_args=(--gates "$gates" --markdown "$out/report.md" --html "$out/report.html" --json "$out/report.json")
 if [ -n "${BENCH_FILTER:-}" ]; then
   args+=(--benchmark_filter="$BENCH_FILTER")

@@ -26,6 +26,8 @@ name=
 
 die() { echo "baseline: error: $*" >&2; exit 2; }
 log() { echo "baseline: $*" >&2; }
+# shellcheck source=ci/bench-lib.sh
+. "$root/ci/bench-lib.sh"
 
 extra=()
 while [ $# -gt 0 ]; do
@@ -40,8 +42,7 @@ done
 [ "${FORCE:-0}" = 1 ] && force=1
 [ -z "$name" ] || [[ "$name" =~ ^[A-Za-z0-9._-]+$ ]] || die "machine class '$name' must be letters, digits, '.', '_' or '-'"
 [[ "$reps" =~ ^[1-9][0-9]*$ ]] || die "BENCH_REPS must be a positive integer, got '$reps'"
-[ -x "$bench" ] || die "$bench not found: run 'make build' (or set CHINOOK_BUILD_DIR)"
-[ -x "$compare" ] || die "$compare not found: run 'make build' (or set CHINOOK_BUILD_DIR)"
+require_built "$bench" "$compare"
 
 refuse() {
   if [ "$force" = 1 ]; then
@@ -57,13 +58,8 @@ build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt" 2>/
 
 tmp=$build/bench/baseline-candidate.json
 mkdir -p "$build/bench" "$root/baselines"
-args=(
-  --benchmark_repetitions="$reps"
-  --benchmark_enable_random_interleaving=true
-  --benchmark_display_aggregates_only=true
-  --benchmark_out="$tmp"
-  --benchmark_out_format=json
-)
+suite_args_for "$reps" "$tmp"
+args=("${suite_args[@]}")
 [ -n "${BENCH_FILTER:-}" ] && args+=(--benchmark_filter="$BENCH_FILTER")
 args+=("${extra[@]}")
 context=$("$root/ci/bench-context.sh" "$build" chinook-bench "${args[@]}")

@@ -170,6 +170,45 @@ class ToolFaultDrill : public ::testing::Test {
     ASSERT_TRUE(pg_.Start().ok()) << "restart failed; see " << pg_.log();
   }
 
+  // What a ride-through drill ends with: the tool's exit status, its JSON report and stderr, and
+  // the last /metrics answer scraped before it exited.
+  struct Outcome {
+    int code = -1;
+    std::string report;
+    std::string stderr_text;
+    std::string metrics;
+  };
+  // The second half of every ride-through drill, once Redis is gone and the tool has gone on:
+  // the 3 s PostgreSQL outage, then the tool's end and the scraping stopped.
+  Outcome RestartThenAwaitTheEnd(ToolProcess& tool, MetricsScraper& scraper) {
+    RestartAfterThreeSeconds();
+    Outcome out;
+    out.code = tool.Wait(SteadyClock::now() + 45s);  // a guard against a hang, not a timing
+    scraper.Stop();
+    out.report = tool.Stdout();
+    out.stderr_text = tool.Stderr();
+    out.metrics = scraper.Last();
+    return out;
+  }
+  // What every ride-through drill must show: exit 0, complete, no operation failed for good, and
+  // the crash and Redis's absence counted, retried and recovered from, in the report and on
+  // /metrics alike.
+  static void ExpectRodeThrough(const Outcome& out) {
+    const std::string& report = out.report;
+    EXPECT_EQ(out.code, 0) << out.stderr_text << report;
+    EXPECT_TRUE(JsonTrue(report, "completed")) << report;
+    EXPECT_EQ(JsonInt(report, "failed_operations"), 0) << report;
+    EXPECT_GT(JsonInt(report, "db_failed_attempts"), 0) << "the crash was not seen:\n" << report;
+    EXPECT_GT(JsonInt(report, "recovered"), 0) << report;
+    EXPECT_GT(JsonInt(report, "redis_errors"), 0) << report;
+
+    const std::string& metrics = out.metrics;
+    ASSERT_FALSE(metrics.empty()) << "no /metrics answer was scraped\n" << out.stderr_text;
+    EXPECT_GT(SampleValue(metrics, "chinook_customer_redis_errors_total"), 0) << metrics;
+    EXPECT_GT(SampleValue(metrics, "chinook_run_db_failed_attempts_total"), 0) << metrics;
+    EXPECT_GT(SampleValue(metrics, "chinook_run_db_retries_total"), 0) << metrics;
+  }
+
   DrillDir dir_;
   ThrowawayPostgres pg_;
   OwnRedis redis_;
@@ -187,20 +226,12 @@ TEST_F(ToolFaultDrill, ProfileRidesThroughRedisKilledAndPostgresDownThreeSeconds
   ASSERT_TRUE(WaitFor([&] { return Rows(schema) >= 100; }, SteadyClock::now() + 15s)) << tool.Stderr();
   redis_.Kill();  // every Redis the tool knows: it is the only one
   ASSERT_TRUE(WaitFor([&] { return Rows(schema) >= 300; }, SteadyClock::now() + 15s)) << tool.Stderr();
-  RestartAfterThreeSeconds();
-  const int code = tool.Wait(SteadyClock::now() + 45s);  // a guard against a hang, not a timing
-  scraper.Stop();
-  const std::string report = tool.Stdout();
-  const std::string stderr_text = tool.Stderr();
+  const Outcome out = RestartThenAwaitTheEnd(tool, scraper);
+  const std::string& report = out.report;
 
   // Exit 0: complete, every operation succeeded in the end (the outage was retried away).
-  EXPECT_EQ(code, 0) << stderr_text << report;
-  EXPECT_TRUE(JsonTrue(report, "completed")) << report;
-  EXPECT_EQ(JsonInt(report, "failed_operations"), 0) << report;
-  EXPECT_GT(JsonInt(report, "db_failed_attempts"), 0) << "the crash was not seen:\n" << report;
+  ASSERT_NO_FATAL_FAILURE(ExpectRodeThrough(out));
   EXPECT_GT(JsonInt(report, "db_retries"), 0) << report;
-  EXPECT_GT(JsonInt(report, "recovered"), 0) << report;
-  EXPECT_GT(JsonInt(report, "redis_errors"), 0) << report;
   EXPECT_GT(JsonInt(report, "l1_bypassed"), 0) << report;
   // The reads' misses are Redis's absence: said so, and the L1 size and TTL are not blamed.
   EXPECT_NE(report.find("\"metric\": \"redis_unavailable\""), std::string::npos) << report;
@@ -208,12 +239,8 @@ TEST_F(ToolFaultDrill, ProfileRidesThroughRedisKilledAndPostgresDownThreeSeconds
   EXPECT_EQ(report.find("larger L1"), std::string::npos) << report;
   EXPECT_NE(report.find("\"metric\": \"database_faults\""), std::string::npos) << report;
 
-  const std::string metrics = scraper.Last();
-  ASSERT_FALSE(metrics.empty()) << "no /metrics answer was scraped\n" << stderr_text;
-  EXPECT_GT(SampleValue(metrics, "chinook_customer_redis_errors_total"), 0) << metrics;
+  const std::string& metrics = out.metrics;
   EXPECT_EQ(SampleValue(metrics, "chinook_customer_l1_coherent"), 0) << metrics;
-  EXPECT_GT(SampleValue(metrics, "chinook_run_db_retries_total"), 0) << metrics;
-  EXPECT_GT(SampleValue(metrics, "chinook_run_db_failed_attempts_total"), 0) << metrics;
   EXPECT_EQ(SampleValue(metrics, "chinook_run_db_failed_operations_total"), 0) << metrics;
   EXPECT_GT(SampleValue(metrics, "chinook_pg_pool_connect_failures_total"), 0) << metrics;
 
@@ -234,29 +261,14 @@ TEST_F(ToolFaultDrill, SoakRidesThroughRedisKilledAndPostgresDownThreeSecondsAnd
   redis_.Kill();
   const double before_crash = ops() + 1000;
   ASSERT_TRUE(WaitFor([&] { return ops() >= before_crash; }, SteadyClock::now() + 15s)) << tool.Stderr();
-  RestartAfterThreeSeconds();
-  const int code = tool.Wait(SteadyClock::now() + 45s);  // a guard against a hang, not a timing
-  scraper.Stop();
-  const std::string report = tool.Stdout();
-  const std::string stderr_text = tool.Stderr();
+  const Outcome out = RestartThenAwaitTheEnd(tool, scraper);
 
   // Exit 0: the run went on until its time limit, no operation failed for good, memory bound met.
-  EXPECT_EQ(code, 0) << stderr_text << report;
-  EXPECT_TRUE(JsonTrue(report, "completed")) << report;
-  EXPECT_TRUE(JsonTrue(report, "ended_by_time_limit")) << report;
-  EXPECT_EQ(JsonInt(report, "failed_operations"), 0) << report;
-  EXPECT_GT(JsonInt(report, "db_failed_attempts"), 0) << "the crash was not seen:\n" << report;
-  EXPECT_GT(JsonInt(report, "recovered"), 0) << report;
-  EXPECT_GT(JsonInt(report, "redis_errors"), 0) << report;
-  EXPECT_GT(JsonInt(report, "ops_done"), before_crash) << "operations did not resume after the restart";
+  ASSERT_NO_FATAL_FAILURE(ExpectRodeThrough(out));
+  EXPECT_TRUE(JsonTrue(out.report, "ended_by_time_limit")) << out.report;
+  EXPECT_GT(JsonInt(out.report, "ops_done"), before_crash) << "operations did not resume after the restart";
 
-  const std::string metrics = scraper.Last();
-  ASSERT_FALSE(metrics.empty()) << stderr_text;
-  EXPECT_GT(SampleValue(metrics, "chinook_customer_redis_errors_total"), 0) << metrics;
-  EXPECT_GT(SampleValue(metrics, "chinook_run_db_failed_attempts_total"), 0) << metrics;
-  EXPECT_GT(SampleValue(metrics, "chinook_run_db_retries_total"), 0) << metrics;
-
-  ExpectNothingLeftBehind(report, schema, tool);
+  ExpectNothingLeftBehind(out.report, schema, tool);
 }
 
 TEST_F(ToolFaultDrill, ProfileStopsWithAPartialReportAndNamesTheSchemaWhenPostgresStaysAway) {

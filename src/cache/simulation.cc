@@ -1,6 +1,7 @@
 #include "cache/simulation.h"
 
 #include <limits>
+#include <memory>
 #include <queue>
 #include <unordered_map>
 #include <utility>
@@ -80,13 +81,40 @@ SimulationResult SimulateRival(const std::vector<uint64_t>& trace, sim::KeyPolic
   return result;
 }
 
+// Every policy once, in the order of the enum: its name and, for the rivals simulated on keys
+// alone, their factory. The one place a policy is named, listed and (if a rival) built.
+struct PolicyEntry {
+  SimulatedPolicy policy;
+  std::string_view name;
+  std::unique_ptr<sim::KeyPolicy> (*new_rival)(size_t capacity);  // nullptr: not a rival
+};
+constexpr PolicyEntry kPolicies[] = {
+    {SimulatedPolicy::kLru, "lru", nullptr},
+    {SimulatedPolicy::kWTinyLfu, "wtinylfu", nullptr},
+    {SimulatedPolicy::kWTinyLfuFixed, "wtinylfu-fixed", nullptr},
+    {SimulatedPolicy::kBelady, "belady", nullptr},
+    {SimulatedPolicy::kArc, "arc", &sim::NewArcPolicy},
+    {SimulatedPolicy::kLirs, "lirs", &sim::NewLirsPolicy},
+    {SimulatedPolicy::kS3Fifo, "s3fifo", &sim::NewS3FifoPolicy},
+    {SimulatedPolicy::kSieve, "sieve", &sim::NewSievePolicy},
+};
+
+// The entry of `policy`, or nullptr for a value outside the enum.
+const PolicyEntry* FindPolicy(SimulatedPolicy policy) {
+  for (const PolicyEntry& entry : kPolicies) {
+    if (entry.policy == policy) return &entry;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 const std::vector<SimulatedPolicy>& AllSimulatedPolicies() {
-  static const std::vector<SimulatedPolicy> kAll = {
-      SimulatedPolicy::kLru,  SimulatedPolicy::kWTinyLfu, SimulatedPolicy::kWTinyLfuFixed,
-      SimulatedPolicy::kBelady, SimulatedPolicy::kArc,    SimulatedPolicy::kLirs,
-      SimulatedPolicy::kS3Fifo, SimulatedPolicy::kSieve};
+  static const std::vector<SimulatedPolicy> kAll = [] {
+    std::vector<SimulatedPolicy> all;
+    for (const PolicyEntry& entry : kPolicies) all.push_back(entry.policy);
+    return all;
+  }();
   return kAll;
 }
 
@@ -101,29 +129,15 @@ Result<SimulatedPolicy> ParseSimulatedPolicy(std::string_view name) {
 }
 
 std::string_view SimulatedPolicyName(SimulatedPolicy policy) {
-  switch (policy) {
-    case SimulatedPolicy::kLru:
-      return "lru";
-    case SimulatedPolicy::kWTinyLfu:
-      return "wtinylfu";
-    case SimulatedPolicy::kWTinyLfuFixed:
-      return "wtinylfu-fixed";
-    case SimulatedPolicy::kBelady:
-      return "belady";
-    case SimulatedPolicy::kArc:
-      return "arc";
-    case SimulatedPolicy::kLirs:
-      return "lirs";
-    case SimulatedPolicy::kS3Fifo:
-      return "s3fifo";
-    case SimulatedPolicy::kSieve:
-      return "sieve";
-  }
-  return "unknown";
+  const PolicyEntry* entry = FindPolicy(policy);
+  return entry != nullptr ? entry->name : "unknown";
 }
 
 SimulationResult Simulate(const std::vector<uint64_t>& trace, SimulatedPolicy policy, size_t capacity,
                           const SimulationOptions& options) {
+  if (const PolicyEntry* entry = FindPolicy(policy); entry != nullptr && entry->new_rival != nullptr) {
+    return SimulateRival(trace, *entry->new_rival(capacity));
+  }
   LocalCacheOptions cache_options;
   cache_options.max_entries = capacity;
   cache_options.num_shard_bits = options.num_shard_bits;
@@ -139,13 +153,10 @@ SimulationResult Simulate(const std::vector<uint64_t>& trace, SimulatedPolicy po
       cache_options.tinylfu.adaptive_window = false;
       break;
     case SimulatedPolicy::kArc:
-      return SimulateRival(trace, *sim::NewArcPolicy(capacity));
     case SimulatedPolicy::kLirs:
-      return SimulateRival(trace, *sim::NewLirsPolicy(capacity));
     case SimulatedPolicy::kS3Fifo:
-      return SimulateRival(trace, *sim::NewS3FifoPolicy(capacity));
     case SimulatedPolicy::kSieve:
-      return SimulateRival(trace, *sim::NewSievePolicy(capacity));
+      break;  // the rivals, replayed above
   }
   return SimulateLocalCache(trace, cache_options);
 }

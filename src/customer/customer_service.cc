@@ -93,11 +93,15 @@ void CustomerService::AfterWrite(std::span<const std::string> ids) {
   }
 }
 
+void CustomerService::AfterWrite(std::string_view id) {
+  const std::string key(id);
+  AfterWrite(std::span<const std::string>(&key, 1));
+}
+
 Status CustomerService::Create(const Customer& customer) {
   ScopedLatency timer(latency_[static_cast<int>(ServiceOp::kCreate)]);
   CHINOOK_RETURN_IF_ERROR(repository_->Create(customer));
-  const std::string id = customer.id();
-  AfterWrite(std::span<const std::string>(&id, 1));
+  AfterWrite(customer.id());
   return Status::Ok();
 }
 
@@ -114,16 +118,14 @@ Status CustomerService::CreateBatch(std::span<const Customer> customers) {
 Status CustomerService::Update(const Customer& customer) {
   ScopedLatency timer(latency_[static_cast<int>(ServiceOp::kUpdate)]);
   CHINOOK_RETURN_IF_ERROR(repository_->Update(customer));
-  const std::string id = customer.id();
-  AfterWrite(std::span<const std::string>(&id, 1));
+  AfterWrite(customer.id());
   return Status::Ok();
 }
 
 Status CustomerService::Delete(std::string_view id) {
   ScopedLatency timer(latency_[static_cast<int>(ServiceOp::kDelete)]);
   CHINOOK_RETURN_IF_ERROR(repository_->Delete(id));
-  const std::string key(id);
-  AfterWrite(std::span<const std::string>(&key, 1));
+  AfterWrite(id);
   return Status::Ok();
 }
 

@@ -108,6 +108,8 @@ class CustomerService {
  private:
   // After a successful write: invalidate the ids and move the list generation on.
   void AfterWrite(std::span<const std::string> ids);
+  // The same after a write of the one customer `id`.
+  void AfterWrite(std::string_view id);
 
   const CustomerServiceOptions options_;
   const std::shared_ptr<repository::CustomerRepository> repository_;

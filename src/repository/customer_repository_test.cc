@@ -23,15 +23,10 @@ using testing::Kind;
 
 std::string TestName(const ::testing::TestParamInfo<Kind>& info) { return testing::KindName(info.param); }
 
-class RepositoryTest : public ::testing::TestWithParam<Kind> {
+class RepositoryTest : public testing::PgSchemaTest<::testing::TestWithParam<Kind>> {
  protected:
   void SetUp() override {
-    dsn_ = ::chinook::workload::EnvOrEmpty(::chinook::workload::kPgDsnVar);
-    if (dsn_.empty()) GTEST_FAIL() << ::chinook::workload::MissingEnvMessage(::chinook::workload::kPgDsnVar);
-    schema_ = std::make_unique<testing::ScopedSchema>(dsn_, "chinook_t");
-    auto pool = pg::ConnectionPool::Create({.dsn = dsn_, .max_open = 4});
-    CHINOOK_ASSERT_OK(pool);
-    pool_ = *pool;
+    ASSERT_NO_FATAL_FAILURE(UseServerAndPool("chinook_t", 4));
     auto repo = testing::MakeRepository(GetParam(), pool_, schema_->name());
     CHINOOK_ASSERT_OK(repo);
     repo_ = std::move(*repo);
@@ -49,9 +44,6 @@ class RepositoryTest : public ::testing::TestWithParam<Kind> {
         << "want " << want.ShortDebugString() << "\n got " << (*got)->ShortDebugString();
   }
 
-  std::string dsn_;
-  std::unique_ptr<testing::ScopedSchema> schema_;
-  std::shared_ptr<pg::ConnectionPool> pool_;
   std::unique_ptr<CustomerRepository> repo_;
 };
 

@@ -50,6 +50,14 @@ Result<pg::ResultPtr> RepositoryBase::Run(pg::Connection& conn, const pg::Statem
                                   : conn.ExecParams(stmt.sql, params, pg::Format::kBinary, deadline);
 }
 
+Result<pg::ResultPtr> RepositoryBase::RunCall(std::string_view op, const pg::StatementSpec& stmt,
+                                              const pg::Params& params) {
+  CHINOOK_ASSIGN_OR_RETURN(auto lease, Borrow(op));
+  Result<pg::ResultPtr> r = Run(*lease, stmt, params, CallDeadline());
+  if (!r.ok()) return r.status().Annotate(op);
+  return r;
+}
+
 Status RepositoryBase::RunCommand(pg::Connection& conn, std::string_view sql, pg::Deadline deadline) {
   CountStatements(1, 1);
   Result<pg::ResultPtr> r = conn.Exec(sql, deadline);
@@ -101,14 +109,12 @@ Result<std::vector<std::optional<Customer>>> RepositoryBase::GetMany(std::span<c
 
 Result<std::optional<Customer>> RepositoryBase::GetByID(std::string_view id) {
   CHINOOK_RETURN_IF_ERROR(ValidateId(id));
-  CHINOOK_ASSIGN_OR_RETURN(auto lease, Borrow("get_by_id"));
   pg::Params params;
   params.AddText(id);
-  Result<pg::ResultPtr> r = Run(*lease, statements_.get_by_id, params, CallDeadline());
-  if (!r.ok()) return r.status().Annotate("get_by_id");
-  if (RowCount(r->get()) == 0) return std::optional<Customer>();
+  CHINOOK_ASSIGN_OR_RETURN(pg::ResultPtr r, RunCall("get_by_id", statements_.get_by_id, params));
+  if (RowCount(r.get()) == 0) return std::optional<Customer>();
   std::optional<Customer> out(std::in_place);
-  if (Status s = DecodeCustomerRow(r->get(), 0, &*out); !s.ok()) return s.Annotate("get_by_id");
+  if (Status s = DecodeCustomerRow(r.get(), 0, &*out); !s.ok()) return s.Annotate("get_by_id");
   CountRows(1, 0);
   return out;
 }
@@ -127,14 +133,12 @@ Result<CustomerPage> RepositoryBase::List(int limit, std::string_view cursor) {
   }
   // One row more than asked tells whether another page follows, so the last page has no cursor.
   params.AddInt64(limit + 1);
-  CHINOOK_ASSIGN_OR_RETURN(auto lease, Borrow("list"));
-  Result<pg::ResultPtr> r = Run(*lease, *stmt, params, CallDeadline());
-  if (!r.ok()) return r.status().Annotate("list");
-  Result<std::vector<Customer>> rows = DecodeRows(r->get(), limit);
+  CHINOOK_ASSIGN_OR_RETURN(pg::ResultPtr r, RunCall("list", *stmt, params));
+  Result<std::vector<Customer>> rows = DecodeRows(r.get(), limit);
   if (!rows.ok()) return rows.status().Annotate("list");
   CustomerPage page;
   page.customers = std::move(*rows);
-  if (RowCount(r->get()) > limit) {
+  if (RowCount(r.get()) > limit) {
     const Customer& last = page.customers.back();
     page.next_cursor = EncodeCursor(TimestampToUnixMicros(last.created_at()), last.id());
   }
@@ -144,39 +148,33 @@ Result<CustomerPage> RepositoryBase::List(int limit, std::string_view cursor) {
 Result<std::vector<Customer>> RepositoryBase::ListOffset(int limit, int64_t offset) {
   CHINOOK_RETURN_IF_ERROR(CheckLimit(limit));
   if (offset < 0) return InvalidArgumentError("offset: must be >= 0, got " + std::to_string(offset));
-  CHINOOK_ASSIGN_OR_RETURN(auto lease, Borrow("list_offset"));
   pg::Params params;
   params.AddInt64(limit);
   params.AddInt64(offset);
-  Result<pg::ResultPtr> r = Run(*lease, statements_.list_offset, params, CallDeadline());
-  if (!r.ok()) return r.status().Annotate("list_offset");
-  Result<std::vector<Customer>> rows = DecodeRows(r->get(), limit);
+  CHINOOK_ASSIGN_OR_RETURN(pg::ResultPtr r, RunCall("list_offset", statements_.list_offset, params));
+  Result<std::vector<Customer>> rows = DecodeRows(r.get(), limit);
   if (!rows.ok()) return rows.status().Annotate("list_offset");
   return rows;
 }
 
 Status RepositoryBase::Update(const Customer& customer) {
   CHINOOK_RETURN_IF_ERROR(ValidateCustomer(customer));
-  CHINOOK_ASSIGN_OR_RETURN(auto lease, Borrow("update"));
   pg::Params params;
   std::string json;
   BindCustomerFields(customer, &params, &json);
   params.AddTimestampMicros(UpdatedAtMicros(customer, NowUnixMicros()));
-  Result<pg::ResultPtr> r = Run(*lease, statements_.update, params, CallDeadline());
-  if (!r.ok()) return r.status().Annotate("update");
-  if (AffectedRows(r->get()) == 0) return NotFoundError("update: no customer with this id");
+  CHINOOK_ASSIGN_OR_RETURN(pg::ResultPtr r, RunCall("update", statements_.update, params));
+  if (AffectedRows(r.get()) == 0) return NotFoundError("update: no customer with this id");
   CountRows(0, 1);
   return Status::Ok();
 }
 
 Status RepositoryBase::Delete(std::string_view id) {
   CHINOOK_RETURN_IF_ERROR(ValidateId(id));
-  CHINOOK_ASSIGN_OR_RETURN(auto lease, Borrow("delete"));
   pg::Params params;
   params.AddText(id);
-  Result<pg::ResultPtr> r = Run(*lease, statements_.remove, params, CallDeadline());
-  if (!r.ok()) return r.status().Annotate("delete");
-  if (AffectedRows(r->get()) == 0) return NotFoundError("delete: no customer with this id");
+  CHINOOK_ASSIGN_OR_RETURN(pg::ResultPtr r, RunCall("delete", statements_.remove, params));
+  if (AffectedRows(r.get()) == 0) return NotFoundError("delete: no customer with this id");
   CountRows(0, 1);
   return Status::Ok();
 }

@@ -52,6 +52,10 @@ class RepositoryBase : public CustomerRepository {
   // Runs one statement (prepared or not, per the mode) and counts it.
   Result<pg::ResultPtr> Run(pg::Connection& conn, const pg::StatementSpec& stmt, const pg::Params& params,
                             pg::Deadline deadline);
+  // The one statement of a single-statement call `op` ("get_by_id", "list", "update", ...):
+  // borrows a connection, runs `stmt` under the call's deadline, and names `op` in an error. The
+  // connection goes back to the pool on return; the result does not need it.
+  Result<pg::ResultPtr> RunCall(std::string_view op, const pg::StatementSpec& stmt, const pg::Params& params);
   // Runs a plain SQL command (BEGIN, COMMIT) and counts it.
   Status RunCommand(pg::Connection& conn, std::string_view sql, pg::Deadline deadline);
   Result<std::vector<Customer>> DecodeRows(const PGresult* result, int max_rows);

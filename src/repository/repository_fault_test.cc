@@ -24,13 +24,11 @@ namespace {
 using std::chrono::milliseconds;
 using SteadyClock = std::chrono::steady_clock;
 
-class RepositoryFaultTest : public ::testing::Test {
+class RepositoryFaultTest : public testing::PgSchemaTest<::testing::Test> {
  protected:
-  void SetUp() override {
-    dsn_ = ::chinook::workload::EnvOrEmpty(::chinook::workload::kPgDsnVar);
-    if (dsn_.empty()) GTEST_FAIL() << ::chinook::workload::MissingEnvMessage(::chinook::workload::kPgDsnVar);
-    schema_ = std::make_unique<testing::ScopedSchema>(dsn_, "chinook_f");
-  }
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(UseServer("chinook_f")); }
+  // The proxied pool's connections close before the proxy they go through.
+  void TearDown() override { pool_.reset(); }
 
   // A repository whose connections go through a proxy the test controls.
   std::unique_ptr<CustomerRepository> ThroughProxy(pg::PoolOptions options) {
@@ -64,10 +62,7 @@ class RepositoryFaultTest : public ::testing::Test {
     EXPECT_TRUE(repo.List(10, "").ok());
   }
 
-  std::string dsn_;
-  std::unique_ptr<testing::ScopedSchema> schema_;
   std::unique_ptr<::chinook::testing::TcpProxy> proxy_;
-  std::shared_ptr<pg::ConnectionPool> pool_;
 };
 
 TEST_F(RepositoryFaultTest, BackendsTerminatedBetweenCallsNextCallSucceeds) {

@@ -8,12 +8,14 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <string_view>
 
 #include "pg/connection_pool.h"
 #include "pg/pg_test_util.h"
 #include "repository/customer_repository.h"
 #include "repository/optimized_repository.h"
 #include "testing/service_env.h"
+#include "testing/status_matchers.h"
 
 namespace chinook::repository::testing {
 
@@ -60,6 +62,33 @@ class ScopedSchema {
  private:
   std::string dsn_;
   std::string name_;
+};
+
+// The fixture the repository tests against the real server share: the server CHINOOK_PG_DSN
+// names, a schema of the test's own and, for most, a pool on it. `Base` is ::testing::Test or a
+// ::testing::TestWithParam. Members are destroyed after the derived fixture's, so its
+// repositories go before the pool and the pool before the schema is dropped.
+template <typename Base>
+class PgSchemaTest : public Base {
+ protected:
+  // First thing in SetUp (under ASSERT_NO_FATAL_FAILURE): the DSN, or a failure naming the
+  // variable, and a fresh schema named after `prefix`.
+  void UseServer(std::string_view prefix) {
+    dsn_ = ::chinook::workload::EnvOrEmpty(::chinook::workload::kPgDsnVar);
+    if (dsn_.empty()) GTEST_FAIL() << ::chinook::workload::MissingEnvMessage(::chinook::workload::kPgDsnVar);
+    schema_ = std::make_unique<ScopedSchema>(dsn_, prefix);
+  }
+  // UseServer, then a pool of `max_open` connections to the server in pool_.
+  void UseServerAndPool(std::string_view prefix, int max_open) {
+    ASSERT_NO_FATAL_FAILURE(UseServer(prefix));
+    auto pool = pg::ConnectionPool::Create({.dsn = dsn_, .max_open = max_open});
+    CHINOOK_ASSERT_OK(pool);
+    pool_ = *pool;
+  }
+
+  std::string dsn_;
+  std::unique_ptr<ScopedSchema> schema_;
+  std::shared_ptr<pg::ConnectionPool> pool_;
 };
 
 }  // namespace chinook::repository::testing

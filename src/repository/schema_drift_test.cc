@@ -20,15 +20,10 @@
 namespace chinook::repository {
 namespace {
 
-class SchemaDriftTest : public ::testing::Test {
+class SchemaDriftTest : public testing::PgSchemaTest<::testing::Test> {
  protected:
   void SetUp() override {
-    dsn_ = ::chinook::workload::EnvOrEmpty(::chinook::workload::kPgDsnVar);
-    if (dsn_.empty()) GTEST_FAIL() << ::chinook::workload::MissingEnvMessage(::chinook::workload::kPgDsnVar);
-    schema_ = std::make_unique<testing::ScopedSchema>(dsn_, "chinook_d");
-    auto pool = pg::ConnectionPool::Create({.dsn = dsn_, .max_open = 2});
-    CHINOOK_ASSERT_OK(pool);
-    pool_ = *pool;
+    ASSERT_NO_FATAL_FAILURE(UseServerAndPool("chinook_d", 2));
     // The schema as the migration makes it, and repositories opened before the drift.
     auto naive = NewNaiveRepository(pool_, {.schema = schema_->name()});
     CHINOOK_ASSERT_OK(naive);
@@ -68,9 +63,6 @@ class SchemaDriftTest : public ::testing::Test {
     return c;
   }
 
-  std::string dsn_;
-  std::unique_ptr<testing::ScopedSchema> schema_;
-  std::shared_ptr<pg::ConnectionPool> pool_;
   std::unique_ptr<CustomerRepository> naive_;
   std::unique_ptr<CustomerRepository> optimized_;
 };

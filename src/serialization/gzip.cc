@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <climits>
 #include <exception>
+#include <memory>
+#include <string>
 
 namespace chinook::serialization {
 namespace {
@@ -44,12 +46,33 @@ std::string ZlibMessage(const z_stream& z, int ret) {
   return "zlib error " + std::to_string(ret);
 }
 
+// A z_stream that `End` (deflateEnd or inflateEnd) frees: the state of a compressor or of a
+// decompressor, set up on first use and reset between calls, so that zlib allocates its window
+// once and not per call.
+template <int (*End)(z_streamp)>
+struct ZStream {
+  z_stream z{};
+  ~ZStream() { End(&z); }
+};
+
+// Readies the stream of *state for a call: set up by `init` on first use, reset by `reset` after.
+// `what` ("deflate", "inflate") names the zlib calls in errors.
+template <typename State, typename Init>
+Status ReadyStream(std::unique_ptr<State>* state, Init init, int (*reset)(z_streamp), const std::string& what) {
+  if (*state == nullptr) {
+    auto fresh = std::make_unique<State>();
+    const int ret = init(&fresh->z);
+    if (ret != Z_OK) return InternalError("gzip: " + what + "Init2 failed: " + ZlibMessage(fresh->z, ret));
+    *state = std::move(fresh);
+  } else if (reset(&(*state)->z) != Z_OK) {
+    return InternalError("gzip: " + what + "Reset failed");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
-struct GzipCompressor::State {
-  z_stream z{};
-  ~State() { deflateEnd(&z); }
-};
+struct GzipCompressor::State : ZStream<&deflateEnd> {};
 
 GzipCompressor::GzipCompressor(GzipOptions options) : options_(options) {}
 GzipCompressor::~GzipCompressor() = default;
@@ -59,14 +82,10 @@ Status GzipCompressor::Compress(std::string_view input, std::string* out) {
     return InvalidArgumentError("gzip: compression level " + std::to_string(options_.level) +
                                 " is outside [-1, 9]");
   }
-  if (!state_) {
-    auto state = std::make_unique<State>();
-    const int ret = deflateInit2(&state->z, options_.level, Z_DEFLATED, kGzipWindowBits, kMemLevel, Z_DEFAULT_STRATEGY);
-    if (ret != Z_OK) return InternalError("gzip: deflateInit2 failed: " + ZlibMessage(state->z, ret));
-    state_ = std::move(state);
-  } else if (deflateReset(&state_->z) != Z_OK) {
-    return InternalError("gzip: deflateReset failed");
-  }
+  const auto init = [this](z_stream* z) {
+    return deflateInit2(z, options_.level, Z_DEFLATED, kGzipWindowBits, kMemLevel, Z_DEFAULT_STRATEGY);
+  };
+  CHINOOK_RETURN_IF_ERROR(ReadyStream(&state_, init, &deflateReset, "deflate"));
   z_stream& z = state_->z;
   // deflateBound is exact enough that one output allocation suffices for the whole input.
   out->resize(deflateBound(&z, static_cast<uLong>(input.size())) + 64);
@@ -91,10 +110,7 @@ Status GzipCompressor::Compress(std::string_view input, std::string* out) {
   return Status::Ok();
 }
 
-struct GzipDecompressor::State {
-  z_stream z{};
-  ~State() { inflateEnd(&z); }
-};
+struct GzipDecompressor::State : ZStream<&inflateEnd> {};
 
 GzipDecompressor::GzipDecompressor(GzipOptions options) : options_(options) {}
 GzipDecompressor::~GzipDecompressor() = default;
@@ -102,14 +118,8 @@ GzipDecompressor::~GzipDecompressor() = default;
 Status GzipDecompressor::Decompress(std::string_view input, std::string* out) {
   out->clear();
   if (input.empty()) return DataLossError("gzip: empty input (not a gzip stream)");
-  if (!state_) {
-    auto state = std::make_unique<State>();
-    const int ret = inflateInit2(&state->z, kGzipWindowBits);
-    if (ret != Z_OK) return InternalError("gzip: inflateInit2 failed: " + ZlibMessage(state->z, ret));
-    state_ = std::move(state);
-  } else if (inflateReset(&state_->z) != Z_OK) {
-    return InternalError("gzip: inflateReset failed");
-  }
+  const auto init = [](z_stream* z) { return inflateInit2(z, kGzipWindowBits); };
+  CHINOOK_RETURN_IF_ERROR(ReadyStream(&state_, init, &inflateReset, "inflate"));
   z_stream& z = state_->z;
   const size_t limit = options_.max_output_bytes;
   // The buffer may hold one byte more than allowed: that byte is how we learn the output is too

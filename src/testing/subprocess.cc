@@ -12,6 +12,8 @@
 #include <sstream>
 #include <thread>
 
+#include <gtest/gtest.h>
+
 extern char** environ;
 
 namespace chinook::testing {
@@ -57,6 +59,13 @@ CommandRun RunCommand(const std::string& command) {
   const int status = pclose(pipe);
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return run;
+}
+
+void ExpectUsageError(const CommandRun& run, const std::string& tool, const std::string& message,
+                      const std::string& args) {
+  EXPECT_EQ(run.exit_code, 2) << args << "\n" << run.output;
+  EXPECT_NE(run.output.find(tool + ": " + message), std::string::npos) << args << "\n" << run.output;
+  EXPECT_NE(run.output.find("usage: " + tool), std::string::npos) << args << "\n" << run.output;
 }
 
 Result<pid_t> Spawn(const std::vector<std::string>& argv, const SpawnOptions& options) {

@@ -1,7 +1,8 @@
 // For tests that run programs (the built tools, the servers a test owns), one home for the ways
 // they are started:
 //
-//   RunCommand   a shell command to completion: its exit code and what it printed.
+//   RunCommand   a shell command to completion: its exit code and what it printed;
+//                ExpectUsageError, the check of a tool refusing its command line.
 //   Spawn        a program started with posix_spawn, stdout and stderr in files, optionally with
 //                extra environment and in a process group of its own.
 //   ToolProcess  a Spawn'ed program a test watches: still running?, wait with a deadline, what it
@@ -32,6 +33,12 @@ struct CommandRun {
 // Runs `command` with /bin/sh -c and waits for it.
 // REQUIRES: `command` is trusted shell text (tests build it from their own paths).
 CommandRun RunCommand(const std::string& command);
+
+// Expects `run` to be `tool` (e.g. "chinook-soak") refusing the command line `args` as every tool
+// does (tools/common/flags.h): exit status 2, "<tool>: <message>" in the output, and the usage.
+// `args` only names the case in failure messages.
+void ExpectUsageError(const CommandRun& run, const std::string& tool, const std::string& message,
+                      const std::string& args);
 
 struct SpawnOptions {
   // Where stdout goes (required); stderr goes to `stderr_path`, or to the same file when empty.

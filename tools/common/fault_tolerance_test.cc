@@ -20,6 +20,15 @@ RetryOptions Quick(std::chrono::milliseconds retry_for) {
   return {.retry_for = retry_for, .min_backoff = 1ms, .max_backoff = 4ms};
 }
 
+// Runs one operation under `retrier` that fails with `error` on every attempt; counts the
+// attempts in *calls.
+Status RunFailingEveryTime(Retrier& retrier, const Status& error, int* calls) {
+  return retrier.Run([&](int) {
+    ++*calls;
+    return error;
+  });
+}
+
 TEST(RetrierTest, TransientErrorsAreRetriedUntilSuccess) {
   Retrier retrier(Quick(10s));
   int calls = 0;
@@ -41,10 +50,7 @@ TEST(RetrierTest, TransientErrorsAreRetriedUntilSuccess) {
 TEST(RetrierTest, PermanentErrorsAreNotRetried) {
   Retrier retrier(Quick(10s));
   int calls = 0;
-  const Status s = retrier.Run([&](int) {
-    ++calls;
-    return NotFoundError("a created customer was not found");
-  });
+  const Status s = RunFailingEveryTime(retrier, NotFoundError("a created customer was not found"), &calls);
   EXPECT_EQ(s.code(), StatusCode::kNotFound);
   EXPECT_EQ(calls, 1);
   const RetryStats stats = retrier.Stats();
@@ -57,10 +63,7 @@ TEST(RetrierTest, PermanentErrorsAreNotRetried) {
 TEST(RetrierTest, GivesUpAfterTheRetryLimitAndSaysSo) {
   Retrier retrier(Quick(30ms));
   int calls = 0;
-  const Status s = retrier.Run([&](int) {
-    ++calls;
-    return DeadlineExceededError("query timed out");
-  });
+  const Status s = RunFailingEveryTime(retrier, DeadlineExceededError("query timed out"), &calls);
   EXPECT_EQ(s.code(), StatusCode::kDeadlineExceeded);
   EXPECT_NE(s.ToString().find("still failing after"), std::string::npos) << s.ToString();
   EXPECT_GT(calls, 1);

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "glob.h"
@@ -121,13 +122,21 @@ GateResult::Outcome AbsentOutcome(std::string_view pattern, const std::vector<st
   return GateResult::Outcome::kUnknown;
 }
 
-GateResult EvaluateRatio(const RatioGate& g, std::span<const BenchmarkRun> rounds,
-                         const std::vector<std::string>& present, const std::vector<std::string>& known,
-                         bool allow_absent) {
+// The result of gate `g` (a RatioGate or a BoundGate) before it is evaluated: its id, its reason
+// and `description`, the outcome and figures still to be filled in.
+template <typename Gate>
+GateResult ResultOf(const Gate& g, std::string description) {
   GateResult res;
   res.id = g.id;
   res.reason = g.reason;
-  res.description = g.numerator + " " + g.metric + " / " + g.denominator + " " + BoundText(g.min, g.max);
+  res.description = std::move(description);
+  return res;
+}
+
+GateResult EvaluateRatio(const RatioGate& g, std::span<const BenchmarkRun> rounds,
+                         const std::vector<std::string>& present, const std::vector<std::string>& known,
+                         bool allow_absent) {
+  GateResult res = ResultOf(g, g.numerator + " " + g.metric + " / " + g.denominator + " " + BoundText(g.min, g.max));
   const std::vector<Match> nums = Matches(g.numerator, present);
   const std::vector<Match> dens = Matches(g.denominator, present);
   if (nums.empty() || dens.empty()) {
@@ -180,10 +189,7 @@ GateResult EvaluateRatio(const RatioGate& g, std::span<const BenchmarkRun> round
 GateResult EvaluateBound(const BoundGate& g, std::span<const BenchmarkRun> rounds,
                          const std::vector<std::string>& present, const std::vector<std::string>& known,
                          bool allow_absent) {
-  GateResult res;
-  res.id = g.id;
-  res.reason = g.reason;
-  res.description = g.benchmark + " " + g.metric + " " + BoundText(g.min, g.max);
+  GateResult res = ResultOf(g, g.benchmark + " " + g.metric + " " + BoundText(g.min, g.max));
   const std::vector<Match> matches = Matches(g.benchmark, present);
   if (matches.empty()) {
     res.outcome = AbsentOutcome(g.benchmark, known, allow_absent, &res.detail);

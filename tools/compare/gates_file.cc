@@ -263,30 +263,32 @@ Result<GatesConfig> ParseGates(const json::Value& doc, std::string_view source) 
     if (!ids.insert(*id).second) return ErrorAt(source, v, what + ": duplicate id \"" + *id + "\"");
     return Status::Ok();
   };
+  // What ratio and bound gates share: an object, a unique id, the metric, the reason and the
+  // bounds. `read_names` reads the gate's own benchmark fields, after the id (the order the errors
+  // come in).
+  const auto read_gate = [&](const json::Value& v, const std::string& what, auto* g, const auto& read_names) -> Status {
+    ObjectReader r(source, v, what);
+    CHINOOK_RETURN_IF_ERROR(r.CheckObject());
+    CHINOOK_RETURN_IF_ERROR(r.String("id", true, &g->id));
+    CHINOOK_RETURN_IF_ERROR(read_names(r));
+    CHINOOK_RETURN_IF_ERROR(r.String("metric", true, &g->metric));
+    CHINOOK_RETURN_IF_ERROR(r.String("reason", true, &g->reason));
+    CHINOOK_RETURN_IF_ERROR(ReadBounds(r, v, source, what, &g->min, &g->max));
+    CHINOOK_RETURN_IF_ERROR(r.NoOthers());
+    return unique_id(v, what, &g->id);
+  };
   CHINOOK_RETURN_IF_ERROR(ParseList(doc, "ratios", source, &c.ratios,
-                                    [&](const json::Value& v, const std::string& what, RatioGate* g) -> Status {
-                                      ObjectReader r(source, v, what);
-                                      CHINOOK_RETURN_IF_ERROR(r.CheckObject());
-                                      CHINOOK_RETURN_IF_ERROR(r.String("id", true, &g->id));
-                                      CHINOOK_RETURN_IF_ERROR(r.String("numerator", true, &g->numerator));
-                                      CHINOOK_RETURN_IF_ERROR(r.String("denominator", true, &g->denominator));
-                                      CHINOOK_RETURN_IF_ERROR(r.String("metric", true, &g->metric));
-                                      CHINOOK_RETURN_IF_ERROR(r.String("reason", true, &g->reason));
-                                      CHINOOK_RETURN_IF_ERROR(ReadBounds(r, v, source, what, &g->min, &g->max));
-                                      CHINOOK_RETURN_IF_ERROR(r.NoOthers());
-                                      return unique_id(v, what, &g->id);
+                                    [&](const json::Value& v, const std::string& what, RatioGate* g) {
+                                      return read_gate(v, what, g, [&](ObjectReader& r) -> Status {
+                                        CHINOOK_RETURN_IF_ERROR(r.String("numerator", true, &g->numerator));
+                                        return r.String("denominator", true, &g->denominator);
+                                      });
                                     }));
   CHINOOK_RETURN_IF_ERROR(ParseList(doc, "bounds", source, &c.bounds,
-                                    [&](const json::Value& v, const std::string& what, BoundGate* g) -> Status {
-                                      ObjectReader r(source, v, what);
-                                      CHINOOK_RETURN_IF_ERROR(r.CheckObject());
-                                      CHINOOK_RETURN_IF_ERROR(r.String("id", true, &g->id));
-                                      CHINOOK_RETURN_IF_ERROR(r.String("benchmark", true, &g->benchmark));
-                                      CHINOOK_RETURN_IF_ERROR(r.String("metric", true, &g->metric));
-                                      CHINOOK_RETURN_IF_ERROR(r.String("reason", true, &g->reason));
-                                      CHINOOK_RETURN_IF_ERROR(ReadBounds(r, v, source, what, &g->min, &g->max));
-                                      CHINOOK_RETURN_IF_ERROR(r.NoOthers());
-                                      return unique_id(v, what, &g->id);
+                                    [&](const json::Value& v, const std::string& what, BoundGate* g) {
+                                      return read_gate(v, what, g, [&](ObjectReader& r) {
+                                        return r.String("benchmark", true, &g->benchmark);
+                                      });
                                     }));
   CHINOOK_RETURN_IF_ERROR(ParseList(doc, "thresholds", source, &c.thresholds,
                                     [&](const json::Value& v, const std::string& what, ThresholdRule* t) -> Status {

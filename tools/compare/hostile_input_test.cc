@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "json.h"
+#include "testing/scratch_dir.h"
 #include "testing/status_matchers.h"
 
 namespace chinook::compare {
@@ -26,27 +27,13 @@ struct CliResult {
   std::string err;  // stderr
 };
 
-class HostileInputTest : public testing::Test {
+class HostileInputTest : public ::chinook::testing::ScratchDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::path(testing::TempDir()) / ("hostile_input_" + std::to_string(getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
+  HostileInputTest() : ScratchDirTest("hostile_input_") {}
 
   std::string Write(const std::string& name, const std::string& text) const {
     std::ofstream(Path(name), std::ios::binary) << text;
     return Path(name);
-  }
-
-  static std::string Read(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
   }
 
   // Runs the tool; `stdout_to` replaces the captured stdout (e.g. /dev/full).
@@ -57,8 +44,6 @@ class HostileInputTest : public testing::Test {
     const int status = std::system(cmd.c_str());
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, stdout_to.empty() ? Read(out) : "", Read(err)};
   }
-
-  fs::path dir_;
 };
 
 // A results file in the 1.9 shape: BM_Steady (fine) and the given entries' benchmark.

@@ -11,30 +11,18 @@
 #include <sstream>
 #include <string>
 
+#include "testing/scratch_dir.h"
+
 namespace chinook::compare {
 namespace {
 
 namespace fs = std::filesystem;
 
-class OutputTest : public testing::Test {
+class OutputTest : public ::chinook::testing::ScratchDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::path(testing::TempDir()) / ("output_test_" + std::to_string(getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  OutputTest() : ScratchDirTest("output_test_") {}
 
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
-  static std::string Read(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
   int FilesInDir() const { return static_cast<int>(std::distance(fs::directory_iterator(dir_), fs::directory_iterator())); }
-
-  fs::path dir_;
 };
 
 TEST_F(OutputTest, AnOutputNamingAnInputIsRefused) {

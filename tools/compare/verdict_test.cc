@@ -12,22 +12,22 @@ MetricRule Allocations() {
   return MetricRule{"allocs_per_op", Direction::kLowerIsBetter, true, true, "counted", 0.01, 2};
 }
 
+// Figures per iteration of two runs of 1000 iterations each: the usual case, where the
+// totals scale the same on both sides.
+ExactFigures SameRuns(double base, double head) {
+  return {.base = base, .head = head, .base_iterations = 1000, .head_iterations = 1000};
+}
+
 TEST(DecideExactTest, WithinTheToleranceIsUnchanged) {
   std::string note;
-  EXPECT_EQ(DecideExact("allocs_per_op", Allocations(), {.base = 3, .head = 3.005, .base_iterations = 1000,
-                                                          .head_iterations = 1000}, &note),
-            Verdict::kUnchanged);
+  EXPECT_EQ(DecideExact("allocs_per_op", Allocations(), SameRuns(3, 3.005), &note), Verdict::kUnchanged);
   EXPECT_EQ(note, "");
 }
 
 TEST(DecideExactTest, AnIncreaseTheTotalsConfirmIsARegression) {
   std::string note;
-  EXPECT_EQ(DecideExact("allocs_per_op", Allocations(),
-                        {.base = 3, .head = 4, .base_iterations = 1000, .head_iterations = 1000}, &note),
-            Verdict::kRegression);
-  EXPECT_EQ(DecideExact("allocs_per_op", Allocations(),
-                        {.base = 4, .head = 3, .base_iterations = 1000, .head_iterations = 1000}, &note),
-            Verdict::kImprovement);
+  EXPECT_EQ(DecideExact("allocs_per_op", Allocations(), SameRuns(3, 4), &note), Verdict::kRegression);
+  EXPECT_EQ(DecideExact("allocs_per_op", Allocations(), SameRuns(4, 3), &note), Verdict::kImprovement);
   // Without iteration counts the figure per iteration decides alone.
   EXPECT_EQ(DecideExact("allocs_per_op", Allocations(), {.base = 3, .head = 4}, &note), Verdict::kRegression);
   MetricRule higher = Allocations();
@@ -48,12 +48,8 @@ TEST(DecideExactTest, OneOffsOverFewerIterationsAreUnchanged) {
 TEST(DecideExactTest, AllocsPerIterCountsAtMostTheMemoryRunsSixteenIterations) {
   // Over 1000 iterations the total would grow by 1000; the memory run has 16, so by 16 * 0.1.
   std::string note;
-  EXPECT_EQ(DecideExact("allocs_per_iter", Allocations(),
-                        {.base = 1, .head = 1.1, .base_iterations = 1000, .head_iterations = 1000}, &note),
-            Verdict::kUnchanged);
-  EXPECT_EQ(DecideExact("allocs_per_op", Allocations(),
-                        {.base = 1, .head = 1.1, .base_iterations = 1000, .head_iterations = 1000}, &note),
-            Verdict::kRegression);
+  EXPECT_EQ(DecideExact("allocs_per_iter", Allocations(), SameRuns(1, 1.1), &note), Verdict::kUnchanged);
+  EXPECT_EQ(DecideExact("allocs_per_op", Allocations(), SameRuns(1, 1.1), &note), Verdict::kRegression);
 }
 
 TEST(BenchmarkVerdictTest, TheWorstMetricWins) {

@@ -40,9 +40,9 @@ TEST(ExplainToolTest, MissingIndexIsReported) {
 }
 
 TEST(ExplainToolTest, BadArgumentsExitTwo) {
-  EXPECT_EQ(Explain("--rows 10").exit_code, 2);
-  EXPECT_EQ(Explain("--bogus").exit_code, 2);
-  EXPECT_EQ(Explain("--schema 'Bad-Name' --rows 20000").exit_code, 2);
+  for (const char* args : {"--rows 10", "--bogus", "--schema 'Bad-Name' --rows 20000"}) {
+    EXPECT_EQ(Explain(args).exit_code, 2) << args;
+  }
 }
 
 // Argument errors are found before any connection (the server variable is unset here, so a bad
@@ -65,11 +65,7 @@ TEST(ExplainToolTest, ArgumentErrorsNameTheArgumentAndPrintTheUsage) {
       {"", "no server: pass --dsn or set CHINOOK_PG_DSN"},
   };
   for (const auto& [args, message] : cases) {
-    const ToolRun run = Explain(args, no_server);
-    EXPECT_EQ(run.exit_code, 2) << args;
-    EXPECT_NE(run.output.find(std::string("chinook-explain: ") + message), std::string::npos) << args << "\n"
-                                                                                            << run.output;
-    EXPECT_NE(run.output.find("usage: chinook-explain"), std::string::npos) << args;
+    ::chinook::testing::ExpectUsageError(Explain(args, no_server), "chinook-explain", message, args);
   }
   const ToolRun help = Explain("--help", no_server);
   EXPECT_EQ(help.exit_code, 0) << help.output;

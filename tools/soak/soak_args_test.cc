@@ -40,11 +40,7 @@ TEST(SoakArgsTest, BadArgumentsAreNamedWithTheUsage) {
       {"extra", "unexpected argument 'extra'"},
   };
   for (const auto& [args, message] : cases) {
-    const auto run = Soak(args);
-    EXPECT_EQ(run.exit_code, 2) << args << "\n" << run.output;
-    EXPECT_NE(run.output.find(std::string("chinook-soak: ") + message), std::string::npos) << args << "\n"
-                                                                                          << run.output;
-    EXPECT_NE(run.output.find("usage: chinook-soak"), std::string::npos) << args << "\n" << run.output;
+    chinook::testing::ExpectUsageError(Soak(args), "chinook-soak", message, args);
   }
 }
 
