@@ -329,39 +329,47 @@ TEST(VaryingCountTest, TestedWhenItVariesExactWhenItRepeats) {
   EXPECT_EQ(r.Count(Verdict::kRegression), 1);
 }
 
+// One process of a single-threaded benchmark whose count `metric` repeats within the process
+// (three repetitions, `iterations` each).
+BenchmarkRun CountingProcess(const std::string& name, const std::string& metric, double time, double count,
+                             double iterations) {
+  BenchmarkRun r;
+  Measurements m;
+  m.name = name;
+  m.samples["cpu_time"] = {time, time * 1.01, time * 0.99};
+  m.samples[metric] = {count, count, count};
+  m.metric_order = {"cpu_time", metric};
+  m.iterations = {iterations, iterations, iterations};
+  r.benchmarks.push_back(m);
+  return r;
+}
+
+// The comparison of `metric` in a one-benchmark report, or null.
+const MetricComparison* FindMetric(const Report& r, const std::string& metric) {
+  if (r.benchmarks.size() != 1) return nullptr;
+  for (const MetricComparison& m : r.benchmarks[0].metrics) {
+    if (m.metric == metric) return &m;
+  }
+  return nullptr;
+}
+
 // A single-threaded count with one-off allocations: it repeats within each process, but each
 // process spreads its two one-off allocations over its own number of iterations (26, 29, 41).
 // Judged exactly: identical code is unchanged, one more allocation per op a regression.
 TEST(VaryingCountTest, OneOffsSpreadOverDifferentIterationsStayExact) {
-  const auto round = [](double time, double per_op, double iterations) {
-    BenchmarkRun r;
-    Measurements m;
-    m.name = "BM_Batch";
-    m.samples["cpu_time"] = {time, time * 1.01, time * 0.99};
-    const double allocs = per_op + 2 / iterations;
-    m.samples["allocs_per_op"] = {allocs, allocs, allocs};
-    m.metric_order = {"cpu_time", "allocs_per_op"};
-    m.iterations = {iterations, iterations, iterations};
-    r.benchmarks.push_back(m);
-    return r;
-  };
   const double iterations[] = {26, 29, 41, 29, 26, 35};
   for (const double extra : {0.0, 1.0}) {
     std::vector<BenchmarkRun> base, head;
     for (int i = 0; i < 12; ++i) {
-      base.push_back(round(100 + i, 13470, iterations[i % 6]));
-      head.push_back(round(100 + i, 13470 + extra, iterations[(i + 1) % 6]));
+      const double base_n = iterations[i % 6], head_n = iterations[(i + 1) % 6];
+      base.push_back(CountingProcess("BM_Batch", "allocs_per_op", 100 + i, 13470 + 2 / base_n, base_n));
+      head.push_back(CountingProcess("BM_Batch", "allocs_per_op", 100 + i, 13470 + extra + 2 / head_n, head_n));
     }
     const Report r = ComparePaired(base, head, GatesConfig(), CompareOptions());
-    ASSERT_EQ(r.benchmarks.size(), 1u);
-    bool seen = false;
-    for (const MetricComparison& m : r.benchmarks[0].metrics) {
-      if (m.metric != "allocs_per_op") continue;
-      seen = true;
-      EXPECT_TRUE(m.rule.exact) << m.note;
-      EXPECT_EQ(m.verdict, extra == 0 ? Verdict::kUnchanged : Verdict::kRegression) << m.note;
-    }
-    EXPECT_TRUE(seen);
+    const MetricComparison* m = FindMetric(r, "allocs_per_op");
+    ASSERT_NE(m, nullptr);
+    EXPECT_TRUE(m->rule.exact) << m->note;
+    EXPECT_EQ(m->verdict, extra == 0 ? Verdict::kUnchanged : Verdict::kRegression) << m->note;
   }
 }
 
@@ -370,42 +378,27 @@ TEST(VaryingCountTest, OneOffsSpreadOverDifferentIterationsStayExact) {
 // bytes apart, beyond the tolerance of 1, yet its processes overlap; that is no change. A real
 // change moves every head process past every base process and is still caught.
 TEST(VaryingCountTest, PerProcessFiguresThatOverlapAreNotAChange) {
-  const auto round = [](double time, double bytes, double iterations) {
-    BenchmarkRun r;
-    Measurements m;
-    m.name = "BM_Redis_GetMany/100";
-    m.samples["cpu_time"] = {time, time * 1.01, time * 0.99};
-    m.samples["bytes_per_op"] = {bytes, bytes, bytes};
-    m.metric_order = {"cpu_time", "bytes_per_op"};
-    m.iterations = {iterations, iterations, iterations};
-    r.benchmarks.push_back(m);
-    return r;
-  };
   // Identical code: the base's processes mostly high, the head's mostly low, each side within a byte.
   const double base_bytes[] = {150998.8, 150999.3, 150998.3, 150998.9, 150999.1, 150998.8, 150998.4};
   const double head_bytes[] = {150997.7, 150998.5, 150997.6, 150997.7, 150998.4, 150997.5, 150997.7};
+  const std::string name = "BM_Redis_GetMany/100";
   for (const double extra : {0.0, 24.0}) {
     std::vector<BenchmarkRun> base, head;
     for (int i = 0; i < 7; ++i) {
-      base.push_back(round(100 + i, base_bytes[i], 30000 + 10 * i));
-      head.push_back(round(100 + i, head_bytes[i] + extra, 30000 + 10 * i));
+      base.push_back(CountingProcess(name, "bytes_per_op", 100 + i, base_bytes[i], 30000 + 10 * i));
+      head.push_back(CountingProcess(name, "bytes_per_op", 100 + i, head_bytes[i] + extra, 30000 + 10 * i));
     }
     const Report r = ComparePaired(base, head, GatesConfig(), CompareOptions());
-    ASSERT_EQ(r.benchmarks.size(), 1u);
-    bool seen = false;
-    for (const MetricComparison& m : r.benchmarks[0].metrics) {
-      if (m.metric != "bytes_per_op") continue;
-      seen = true;
-      EXPECT_TRUE(m.rule.exact) << m.note;
-      if (extra == 0) {
-        EXPECT_GT(std::fabs(m.head_median - m.base_median), m.rule.tolerance);  // the case at hand
-        EXPECT_EQ(m.verdict, Verdict::kUnchanged) << m.note;
-        EXPECT_NE(m.note.find("overlap"), std::string::npos) << m.note;
-      } else {
-        EXPECT_EQ(m.verdict, Verdict::kRegression) << m.note;
-      }
+    const MetricComparison* m = FindMetric(r, "bytes_per_op");
+    ASSERT_NE(m, nullptr);
+    EXPECT_TRUE(m->rule.exact) << m->note;
+    if (extra == 0) {
+      EXPECT_GT(std::fabs(m->head_median - m->base_median), m->rule.tolerance);  // the case at hand
+      EXPECT_EQ(m->verdict, Verdict::kUnchanged) << m->note;
+      EXPECT_NE(m->note.find("overlap"), std::string::npos) << m->note;
+    } else {
+      EXPECT_EQ(m->verdict, Verdict::kRegression) << m->note;
     }
-    EXPECT_TRUE(seen);
   }
 }
 
