@@ -349,8 +349,9 @@ class Engine {
       // the medians of two sides differ on identical code: 150,998.8 against 150,997.7 bytes per
       // op in a PR check. Such a difference is a change only when it moves the head's processes
       // clear of the base's: every head figure beyond every base figure. Identical code does that
-      // with probability 2 / C(2n, n) (0.0006 at 7 rounds a side); one more allocation per op
-      // does it always, since the spread of each side is below one per iteration (OneOffsOnly).
+      // with probability 2 / C(2n, n) (0.0006 at 7 rounds a side); a change per op larger than
+      // each side's spread between processes (at most tolerance + slack / iterations, OneOffsOnly)
+      // does it always: one more allocation per op in a benchmark of more than a few iterations.
       if (varies_between_processes && (c.verdict == Verdict::kRegression || c.verdict == Verdict::kImprovement)) {
         const auto [base_lo, base_hi] = std::minmax_element(base_figures.begin(), base_figures.end());
         const auto [head_lo, head_hi] = std::minmax_element(head_figures.begin(), head_figures.end());
