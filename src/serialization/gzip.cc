@@ -56,16 +56,17 @@ struct ZStream {
 };
 
 // Readies the stream of *state for a call: set up by `init` on first use, reset by `reset` after.
-// `what` ("deflate", "inflate") names the zlib calls in errors.
+// `what` ("deflate", "inflate") names the zlib calls in errors; a literal, so that the call on
+// every Compress and Decompress builds no string.
 template <typename State, typename Init>
-Status ReadyStream(std::unique_ptr<State>* state, Init init, int (*reset)(z_streamp), const std::string& what) {
+Status ReadyStream(std::unique_ptr<State>* state, Init init, int (*reset)(z_streamp), const char* what) {
   if (*state == nullptr) {
     auto fresh = std::make_unique<State>();
     const int ret = init(&fresh->z);
-    if (ret != Z_OK) return InternalError("gzip: " + what + "Init2 failed: " + ZlibMessage(fresh->z, ret));
+    if (ret != Z_OK) return InternalError(std::string("gzip: ") + what + "Init2 failed: " + ZlibMessage(fresh->z, ret));
     *state = std::move(fresh);
   } else if (reset(&(*state)->z) != Z_OK) {
-    return InternalError("gzip: " + what + "Reset failed");
+    return InternalError(std::string("gzip: ") + what + "Reset failed");
   }
   return Status::Ok();
 }
