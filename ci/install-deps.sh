@@ -10,8 +10,9 @@ packages=(
   # libraries
   libprotobuf-dev protobuf-compiler libpq-dev zlib1g-dev libhiredis-dev libjemalloc-dev
   libbenchmark-dev libgtest-dev libgmock-dev
-  # MD5 for the ketama ring (libmd); JSON reading and writing (rapidjson, header-only)
-  libmd-dev rapidjson-dev
+  # MD5 for the ketama ring (libmd); JSON reading and writing (rapidjson, header-only); the
+  # Prometheus exposition format and the tools' /metrics server (prometheus-cpp, on civetweb)
+  libmd-dev rapidjson-dev prometheus-cpp-dev
   # chinook-profile: gperftools' CPU profiler (libprofiler) and google-pprof to read its output
   libgoogle-perftools-dev google-perftools
   # servers and their clients (tests and benchmarks run against real ones)

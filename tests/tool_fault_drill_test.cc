@@ -112,7 +112,7 @@ class MetricsScraper {
         std::smatch m;
         const std::string err = tool_->Stderr();
         if (std::regex_search(err, m, std::regex("http://127\\.0\\.0\\.1:([0-9]+)/metrics"))) port = std::stoi(m[1]);
-      } else if (std::string r = ::chinook::testing::HttpGet(port, "/metrics"); r.rfind("HTTP/1.0 200", 0) == 0) {
+      } else if (std::string r = ::chinook::testing::HttpGet(port, "/metrics"); ::chinook::testing::HttpStatus(r) == 200) {
         std::lock_guard<std::mutex> lock(mu_);
         last_ = r.substr(r.find("\r\n\r\n") + 4);
       }

@@ -88,9 +88,10 @@ TEST(ServiceMetricsTest, ExpositionCarriesCountersPoolAndLatencySummaries) {
                              "chinook_pg_pool_discarded_total"}) {
     EXPECT_GE(SampleValue(text, family), 0) << family;
   }
-  // Every sample line is `name{labels} value` or `name value` (the format a scraper parses).
+  // Every sample line is `name{labels} value` or `name value` (the format a scraper parses;
+  // prometheus-cpp spells NaN "Nan", which Prometheus reads, its float parser ignoring case).
   // (names as Prometheus allows them: a letter or underscore, then letters, digits, underscores)
-  const std::regex line(R"(^(#.*|[a-z_][a-z0-9_]*(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? ([-+0-9.e]+|NaN))$)");
+  const std::regex line(R"(^(#.*|[a-z_][a-z0-9_]*(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? ([-+0-9.e]+|Nan))$)");
   size_t start = 0;
   while (start < text.size()) {
     const size_t end = text.find('\n', start);

@@ -51,18 +51,22 @@ TEST(LatencyHistogramTest, ConcurrentRecordsAreAllCounted) {
 TEST(PrometheusWriterTest, WritesTheTextExpositionFormat) {
   PrometheusWriter w;
   w.Counter("chinook_requests_total", "Requests served.", {{"op", "get"}}, 42);
+  w.Gauge("chinook_pool_open", "Open connections.\nNow \\ here.", {}, 2.5);
   w.Counter("chinook_requests_total", "Requests served.", {{"op", "put"}}, 7);
-  w.Gauge("chinook_pool_open", "Open connections.\nNow.", {}, 2.5);
-  w.Sample("chinook_pool_open", {{"path", "C:\\x \"q\"\n"}}, 1);
-  EXPECT_EQ(w.text(),
+  w.Gauge("chinook_pool_open", "Open connections.\nNow \\ here.", {{"path", "C:\\x \"q\"\n"}}, 1);
+  // A family's samples stay together, in the order the family was first named; HELP and label
+  // values are escaped so that neither can end a line early.
+  EXPECT_EQ(w.Text(),
             "# HELP chinook_requests_total Requests served.\n"
             "# TYPE chinook_requests_total counter\n"
             "chinook_requests_total{op=\"get\"} 42\n"
             "chinook_requests_total{op=\"put\"} 7\n"
-            "# HELP chinook_pool_open Open connections.\\nNow.\n"
+            "# HELP chinook_pool_open Open connections.\\nNow \\\\ here.\n"
             "# TYPE chinook_pool_open gauge\n"
             "chinook_pool_open 2.5\n"
             "chinook_pool_open{path=\"C:\\\\x \\\"q\\\"\\n\"} 1\n");
+  EXPECT_EQ(w.TakeFamilies().size(), 2u);
+  EXPECT_EQ(w.Text(), "") << "TakeFamilies leaves the writer empty";
 }
 
 TEST(PrometheusWriterTest, SummaryHasQuantilesSumAndCount) {
@@ -70,7 +74,7 @@ TEST(PrometheusWriterTest, SummaryHasQuantilesSumAndCount) {
   for (int i = 0; i < 100; ++i) h.Record(microseconds(10));
   PrometheusWriter w;
   w.Summary("chinook_get_seconds", "Get latency.", {{"tier", "l1"}}, h.Take());
-  const std::string& t = w.text();
+  const std::string t = w.Text();
   EXPECT_NE(t.find("# TYPE chinook_get_seconds summary\n"), std::string::npos);
   EXPECT_NE(t.find("chinook_get_seconds{tier=\"l1\",quantile=\"0.99\"} 1.0"), std::string::npos) << t;
   EXPECT_NE(t.find("chinook_get_seconds_count{tier=\"l1\"} 100\n"), std::string::npos) << t;
@@ -80,8 +84,9 @@ TEST(PrometheusWriterTest, SummaryHasQuantilesSumAndCount) {
 TEST(PrometheusWriterTest, EmptySummaryHasNaNQuantilesAndZeroCount) {
   PrometheusWriter w;
   w.Summary("chinook_put_seconds", "Put latency.", {}, LatencyHistogram().Take());
-  const std::string& t = w.text();
-  EXPECT_NE(t.find("chinook_put_seconds{quantile=\"0.5\"} NaN\n"), std::string::npos) << t;
+  const std::string t = w.Text();
+  // prometheus-cpp spells NaN "Nan"; Prometheus reads either (Go's ParseFloat ignores case).
+  EXPECT_NE(t.find("chinook_put_seconds{quantile=\"0.5\"} Nan\n"), std::string::npos) << t;
   EXPECT_NE(t.find("chinook_put_seconds_count 0\n"), std::string::npos) << t;
 }
 

@@ -1,95 +1,85 @@
 #include "metrics/prometheus.h"
 
+#include <prometheus/client_metric.h>
+#include <prometheus/text_serializer.h>
+
 #include <cmath>
-#include <cstdio>
+#include <sstream>
 
 namespace chinook::metrics {
 namespace {
 
-void AppendEscaped(std::string* out, std::string_view s, bool escape_quotes) {
-  for (char c : s) {
-    switch (c) {
-      case '\\': *out += "\\\\"; break;
-      case '\n': *out += "\\n"; break;
-      case '"':
-        *out += escape_quotes ? "\\\"" : "\"";
-        break;
-      default: *out += c;
+// prometheus-cpp 1.0.1 (Debian bookworm) writes HELP text verbatim, so a newline in it would end
+// the line early and break the whole scrape; the format asks for \\ and \n escapes there. Label
+// values it escapes itself.
+std::string EscapeHelp(std::string_view help) {
+  std::string out;
+  out.reserve(help.size());
+  for (char c : help) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
     }
   }
+  return out;
 }
 
-void AppendValue(std::string* out, double v) {
-  if (std::isnan(v)) {
-    *out += "NaN";
-  } else if (std::isinf(v)) {
-    *out += v > 0 ? "+Inf" : "-Inf";
-  } else if (v == std::floor(v) && std::fabs(v) < 1e15) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.0f", v);
-    *out += buf;
-  } else {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.9g", v);
-    *out += buf;
-  }
+prometheus::ClientMetric MetricWithLabels(const Labels& labels) {
+  prometheus::ClientMetric m;
+  m.label.reserve(labels.size());
+  for (const auto& [name, value] : labels) m.label.push_back({name, value});
+  return m;
 }
 
 }  // namespace
 
-void PrometheusWriter::Family(std::string_view name, std::string_view type, std::string_view help) {
-  if (!families_.emplace(name).second) return;
-  out_ += "# HELP ";
-  out_ += name;
-  out_ += ' ';
-  AppendEscaped(&out_, help, /*escape_quotes=*/false);
-  out_ += "\n# TYPE ";
-  out_ += name;
-  out_ += ' ';
-  out_ += type;
-  out_ += '\n';
-}
-
-void PrometheusWriter::Sample(std::string_view name, const Labels& labels, double value) {
-  out_ += name;
-  if (!labels.empty()) {
-    out_ += '{';
-    for (size_t i = 0; i < labels.size(); ++i) {
-      if (i) out_ += ',';
-      out_ += labels[i].first;
-      out_ += "=\"";
-      AppendEscaped(&out_, labels[i].second, /*escape_quotes=*/true);
-      out_ += '"';
-    }
-    out_ += '}';
+prometheus::MetricFamily& PrometheusWriter::FamilyFor(std::string_view name, std::string_view help,
+                                                      prometheus::MetricType type) {
+  for (auto& f : families_) {
+    if (f.name == name) return f;
   }
-  out_ += ' ';
-  AppendValue(&out_, value);
-  out_ += '\n';
+  families_.push_back({std::string(name), EscapeHelp(help), type, {}});
+  return families_.back();
 }
 
 void PrometheusWriter::Counter(std::string_view name, std::string_view help, const Labels& labels, double value) {
-  Family(name, "counter", help);
-  Sample(name, labels, value);
+  prometheus::ClientMetric m = MetricWithLabels(labels);
+  m.counter.value = value;
+  FamilyFor(name, help, prometheus::MetricType::Counter).metric.push_back(std::move(m));
 }
 
 void PrometheusWriter::Gauge(std::string_view name, std::string_view help, const Labels& labels, double value) {
-  Family(name, "gauge", help);
-  Sample(name, labels, value);
+  prometheus::ClientMetric m = MetricWithLabels(labels);
+  m.gauge.value = value;
+  FamilyFor(name, help, prometheus::MetricType::Gauge).metric.push_back(std::move(m));
 }
 
 void PrometheusWriter::Summary(std::string_view name, std::string_view help, const Labels& labels,
                                const LatencyHistogram::Snapshot& snapshot) {
-  Family(name, "summary", help);
-  for (const char* q : {"0.5", "0.9", "0.99"}) {
-    Labels with_q = labels;
-    with_q.emplace_back("quantile", q);
-    // An empty summary's quantiles are NaN, as the Prometheus client libraries write them: 0 would
-    // read as "instant" on a dashboard.
-    Sample(name, with_q, snapshot.count == 0 ? std::nan("") : snapshot.Quantile(std::stod(q)));
+  prometheus::ClientMetric m = MetricWithLabels(labels);
+  m.summary.sample_count = snapshot.count;
+  m.summary.sample_sum = snapshot.sum_seconds;
+  for (double q : {0.5, 0.9, 0.99}) {
+    m.summary.quantile.push_back({q, snapshot.count == 0 ? std::nan("") : snapshot.Quantile(q)});
   }
-  Sample(std::string(name) + "_sum", labels, snapshot.sum_seconds);
-  Sample(std::string(name) + "_count", labels, static_cast<double>(snapshot.count));
+  FamilyFor(name, help, prometheus::MetricType::Summary).metric.push_back(std::move(m));
+}
+
+std::string PrometheusWriter::Text() const {
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, families_);
+  return std::move(out).str();
+}
+
+std::vector<prometheus::MetricFamily> PrometheusWriter::TakeFamilies() { return std::exchange(families_, {}); }
+
+std::string PrometheusWriter::Take() {
+  std::string text = Text();
+  families_.clear();
+  return text;
 }
 
 }  // namespace chinook::metrics

@@ -33,4 +33,14 @@ std::string HttpGet(int port, std::string_view path) {
   return ExchangeOnLoopback(port, "GET " + std::string(path) + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
 }
 
+int HttpStatus(std::string_view response) {
+  if (response.size() < 12 || response.substr(0, 7) != "HTTP/1." || response[8] != ' ') return 0;
+  int code = 0;
+  for (size_t i = 9; i < 12; ++i) {
+    if (response[i] < '0' || response[i] > '9') return 0;
+    code = code * 10 + (response[i] - '0');
+  }
+  return code;
+}
+
 }  // namespace chinook::testing

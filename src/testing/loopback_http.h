@@ -18,6 +18,10 @@ std::string ExchangeOnLoopback(int port, std::string_view request);
 // GET http://127.0.0.1:port/path over HTTP/1.0; the whole response, or "" on error.
 std::string HttpGet(int port, std::string_view path);
 
+// The status code of an HTTP response ("HTTP/1.x 200 OK..." gives 200), whichever version the
+// server answered in; 0 when `response` does not start with a status line.
+int HttpStatus(std::string_view response);
+
 }  // namespace chinook::testing
 
 #endif  // CHINOOK_SRC_TESTING_LOOPBACK_HTTP_H_

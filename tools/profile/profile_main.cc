@@ -69,7 +69,7 @@
 #include "common/flags.h"
 #include "customer/customer_service.h"
 #include "customer/service_metrics.h"
-#include "metrics_server.h"
+#include "metrics/metrics_server.h"
 #include "pg/connection_pool.h"
 #include "pg/pool_metrics.h"
 #include "profile_report.h"
@@ -216,14 +216,12 @@ int Run(const Flags& flags) {
 
   tools::Retrier retrier({.retry_for = std::chrono::seconds(flags.retry_for_seconds),
                           .cancelled = [] { return interrupted != 0; }});
-  std::unique_ptr<MetricsServer> server;
+  std::unique_ptr<metrics::MetricsServer> server;
   if (flags.serve_port >= 0) {
-    auto started = MetricsServer::Start(static_cast<uint16_t>(flags.serve_port), [&stack, &retrier] {
-      metrics::PrometheusWriter writer;
-      customer::WriteServiceMetrics(*stack.service, &writer);
-      pg::WritePoolMetrics(*stack.pool, &writer);
-      tools::WriteRetryMetrics(retrier.Stats(), &writer);
-      return writer.Take();
+    auto started = metrics::MetricsServer::Start(static_cast<uint16_t>(flags.serve_port), [&stack, &retrier](metrics::PrometheusWriter* writer) {
+      customer::WriteServiceMetrics(*stack.service, writer);
+      pg::WritePoolMetrics(*stack.pool, writer);
+      tools::WriteRetryMetrics(retrier.Stats(), writer);
     });
     if (!started.ok()) return fail(started.status());
     server = std::move(*started);

@@ -62,7 +62,7 @@
 #include "customer/service_metrics.h"
 #include "memory/jemalloc_stats.h"
 #include "pg/pool_metrics.h"
-#include "profile/metrics_server.h"
+#include "metrics/metrics_server.h"
 #include "repository/statements.h"
 #include "workload/service_env.h"
 #include "workload/service_mix.h"
@@ -227,14 +227,12 @@ int Main(int argc, char** argv) {
   // A halt also ends the retries under way: a run ends on time even while a server is away.
   tools::Retrier retrier({.retry_for = std::chrono::seconds(flags.retry_for_seconds),
                           .cancelled = [&halt] { return interrupted != 0 || halt.load(); }});
-  std::unique_ptr<profile::MetricsServer> server;
+  std::unique_ptr<metrics::MetricsServer> server;
   if (flags.serve_port >= 0) {
-    auto started = profile::MetricsServer::Start(static_cast<uint16_t>(flags.serve_port), [&service, &retrier] {
-      metrics::PrometheusWriter writer;
-      customer::WriteServiceMetrics(*service.service, &writer);
-      pg::WritePoolMetrics(*service.pool, &writer);
-      tools::WriteRetryMetrics(retrier.Stats(), &writer);
-      return writer.Take();
+    auto started = metrics::MetricsServer::Start(static_cast<uint16_t>(flags.serve_port), [&service, &retrier](metrics::PrometheusWriter* writer) {
+      customer::WriteServiceMetrics(*service.service, writer);
+      pg::WritePoolMetrics(*service.pool, writer);
+      tools::WriteRetryMetrics(retrier.Stats(), writer);
     });
     if (!started.ok()) {
       std::fprintf(stderr, "chinook-soak: %s\n", started.status().ToString().c_str());
