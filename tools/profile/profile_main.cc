@@ -218,11 +218,12 @@ int Run(const Flags& flags) {
                           .cancelled = [] { return interrupted != 0; }});
   std::unique_ptr<metrics::MetricsServer> server;
   if (flags.serve_port >= 0) {
-    auto started = metrics::MetricsServer::Start(static_cast<uint16_t>(flags.serve_port), [&stack, &retrier](metrics::PrometheusWriter* writer) {
+    const auto fill = [&stack, &retrier](metrics::PrometheusWriter* writer) {
       customer::WriteServiceMetrics(*stack.service, writer);
       pg::WritePoolMetrics(*stack.pool, writer);
       tools::WriteRetryMetrics(retrier.Stats(), writer);
-    });
+    };
+    auto started = metrics::MetricsServer::Start(static_cast<uint16_t>(flags.serve_port), fill);
     if (!started.ok()) return fail(started.status());
     server = std::move(*started);
     std::fprintf(stderr, "chinook-profile: serving metrics on http://127.0.0.1:%u/metrics\n", server->port());

@@ -61,8 +61,8 @@
 #include "common/mutex.h"
 #include "customer/service_metrics.h"
 #include "memory/jemalloc_stats.h"
-#include "pg/pool_metrics.h"
 #include "metrics/metrics_server.h"
+#include "pg/pool_metrics.h"
 #include "repository/statements.h"
 #include "workload/service_env.h"
 #include "workload/service_mix.h"
@@ -229,11 +229,12 @@ int Main(int argc, char** argv) {
                           .cancelled = [&halt] { return interrupted != 0 || halt.load(); }});
   std::unique_ptr<metrics::MetricsServer> server;
   if (flags.serve_port >= 0) {
-    auto started = metrics::MetricsServer::Start(static_cast<uint16_t>(flags.serve_port), [&service, &retrier](metrics::PrometheusWriter* writer) {
+    const auto fill = [&service, &retrier](metrics::PrometheusWriter* writer) {
       customer::WriteServiceMetrics(*service.service, writer);
       pg::WritePoolMetrics(*service.pool, writer);
       tools::WriteRetryMetrics(retrier.Stats(), writer);
-    });
+    };
+    auto started = metrics::MetricsServer::Start(static_cast<uint16_t>(flags.serve_port), fill);
     if (!started.ok()) {
       std::fprintf(stderr, "chinook-soak: %s\n", started.status().ToString().c_str());
       (void)CleanUpRun(flags, options.pg_dsn, options.schema, service.remote.get(), patterns, contents);
