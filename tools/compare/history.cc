@@ -226,6 +226,7 @@ HistoryAnalysis AnalyzeHistory(std::vector<HistoryRun> runs, const GatesConfig& 
       step.p_value = points[k].p_value;
       const bool higher_better = s.direction == Direction::kHigherIsBetter;
       step.worse = higher_better ? step.ci_high < 0 : step.ci_low > 0;
+      step.better = higher_better ? step.ci_low > 0 : step.ci_high < 0;
       step.beyond_threshold = std::fabs(step.change) > s.threshold;
       step.newest = k + 1 == points.size();
       a.steps.push_back(std::move(step));
@@ -247,7 +248,9 @@ std::string StepLine(const HistoryStep& s) {
 std::string Kind(const HistoryStep& s) {
   if (s.worse && s.beyond_threshold) return s.newest ? "REGRESSION (current)" : "regression";
   if (s.worse) return "worse, within threshold";
-  return "better or unclear";
+  if (s.better) return "improvement";
+  // A step the permutation test found whose interval still reaches zero.
+  return "unclear direction";
 }
 
 }  // namespace

@@ -77,6 +77,7 @@ struct HistoryStep {
   double ci_high = 0;
   double p_value = 1;
   bool worse = false;          // in the metric's bad direction, the interval excluding 0
+  bool better = false;         // in its good direction, the interval excluding 0
   bool beyond_threshold = false;
   bool newest = false;         // the last step of its series: where the series stands now
 };

@@ -211,5 +211,25 @@ TEST(HistoryCliTest, DetectsTheNewestRegressionAndReports) {
   EXPECT_EQ(Shell(bin + " history frobnicate 2> /dev/null"), 2);
 }
 
+TEST(HistoryCliTest, AnImprovementIsNamedAndDoesNotFail) {
+  const std::string dir = TempDir("history_cli_better");
+  const std::string bin = CHINOOK_COMPARE_BINARY;
+  // 14 runs, BM_Step 17% faster from the 8th on (the shape of baselines/commit-history/).
+  for (int i = 0; i < 14; ++i) {
+    char date[32], commit[16];
+    std::snprintf(date, sizeof date, "2026-04-%02dT00:00:00Z", i + 1);
+    std::snprintf(commit, sizeof commit, "d%02d", i);
+    const double ns = (i >= 7 ? 830 : 1000) * (1 + 0.01 * ((i * 7) % 5 - 2));
+    const std::string f = WriteRun(dir + "/run" + std::to_string(i) + ".json", ns, date, commit);
+    ASSERT_EQ(Shell(bin + " history add " + f + " --dir " + dir + "/h > /dev/null"), 0);
+  }
+  const std::string out = dir + "/out.txt";
+  EXPECT_EQ(Shell(bin + " history detect --dir " + dir + "/h > " + out), 0) << ReadAll(out);
+  const std::string text = ReadAll(out);
+  EXPECT_NE(text.find("BM_Step cpu_time: -1"), std::string::npos) << text;
+  EXPECT_NE(text.find("between d06 and d07"), std::string::npos) << text;
+  EXPECT_NE(text.find(": improvement"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace chinook::compare
