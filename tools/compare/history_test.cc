@@ -176,18 +176,24 @@ std::string ReadAll(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+// Records `runs` runs into dir/h through the CLI, one a day, commits `prefix`00, `prefix`01, ...:
+// BM_Step at 1000 ns (with +-2% wobble) and `after` ns from run `step_at` on; BM_Flat unchanged.
+void RecordSteppedHistory(const std::string& dir, int runs, int step_at, double after, char prefix) {
+  for (int i = 0; i < runs; ++i) {
+    char date[32], commit[16];
+    std::snprintf(date, sizeof date, "2026-03-%02dT00:00:00Z", i + 1);
+    std::snprintf(commit, sizeof commit, "%c%02d", prefix, i);
+    const double ns = (i >= step_at ? after : 1000) * (1 + 0.01 * ((i * 7) % 5 - 2));
+    const std::string f = WriteRun(dir + "/run" + std::to_string(i) + ".json", ns, date, commit);
+    ASSERT_EQ(Shell(std::string(CHINOOK_COMPARE_BINARY) + " history add " + f + " --dir " + dir + "/h > /dev/null"), 0);
+  }
+}
+
 TEST(HistoryCliTest, DetectsTheNewestRegressionAndReports) {
   const std::string dir = TempDir("history_cli");
   const std::string bin = CHINOOK_COMPARE_BINARY;
   // 16 runs, BM_Step 20% slower from the 9th on; BM_Flat unchanged.
-  for (int i = 0; i < 16; ++i) {
-    char date[32], commit[16];
-    std::snprintf(date, sizeof date, "2026-03-%02dT00:00:00Z", i + 1);
-    std::snprintf(commit, sizeof commit, "c%02d", i);
-    const double ns = (i >= 8 ? 1200 : 1000) * (1 + 0.01 * ((i * 7) % 5 - 2));
-    const std::string f = WriteRun(dir + "/run" + std::to_string(i) + ".json", ns, date, commit);
-    ASSERT_EQ(Shell(bin + " history add " + f + " --dir " + dir + "/h > /dev/null"), 0);
-  }
+  ASSERT_NO_FATAL_FAILURE(RecordSteppedHistory(dir, 16, 8, 1200, 'c'));
   const std::string out = dir + "/out.txt";
   EXPECT_EQ(Shell(bin + " history detect --dir " + dir + "/h > " + out), 1) << ReadAll(out);
   const std::string text = ReadAll(out);
@@ -215,14 +221,7 @@ TEST(HistoryCliTest, AnImprovementIsNamedAndDoesNotFail) {
   const std::string dir = TempDir("history_cli_better");
   const std::string bin = CHINOOK_COMPARE_BINARY;
   // 14 runs, BM_Step 17% faster from the 8th on (the shape of baselines/commit-history/).
-  for (int i = 0; i < 14; ++i) {
-    char date[32], commit[16];
-    std::snprintf(date, sizeof date, "2026-04-%02dT00:00:00Z", i + 1);
-    std::snprintf(commit, sizeof commit, "d%02d", i);
-    const double ns = (i >= 7 ? 830 : 1000) * (1 + 0.01 * ((i * 7) % 5 - 2));
-    const std::string f = WriteRun(dir + "/run" + std::to_string(i) + ".json", ns, date, commit);
-    ASSERT_EQ(Shell(bin + " history add " + f + " --dir " + dir + "/h > /dev/null"), 0);
-  }
+  ASSERT_NO_FATAL_FAILURE(RecordSteppedHistory(dir, 14, 7, 830, 'd'));
   const std::string out = dir + "/out.txt";
   EXPECT_EQ(Shell(bin + " history detect --dir " + dir + "/h > " + out), 0) << ReadAll(out);
   const std::string text = ReadAll(out);
