@@ -352,18 +352,27 @@ std::string RenderHistoryHtml(const HistoryAnalysis& a) {
   return out + "</body></html>\n";
 }
 
-Result<BenchmarkRun> RecentBaseline(const std::vector<HistoryRun>& runs, int count, std::vector<std::string>* used) {
+Result<BenchmarkRun> RecentBaseline(const std::vector<HistoryRun>& runs, int count, std::vector<std::string>* used,
+                                    std::vector<std::string>* left_out) {
   if (runs.empty()) return NotFoundError("no recorded runs");
   BenchmarkRun pooled;
   const size_t first = runs.size() > static_cast<size_t>(count) ? runs.size() - static_cast<size_t>(count) : 0;
-  for (size_t i = runs.size(); i-- > first;) {  // newest first: its context leads
-    if (pooled.benchmarks.empty() && pooled.context.empty()) {
+  std::set<std::string> dropped;
+  for (size_t i = runs.size(); i-- > first;) {  // newest first: its context and names lead
+    if (i == runs.size() - 1) {
       pooled = runs[i].run;
     } else {
-      MergeRuns(runs[i].run, &pooled);
+      BenchmarkRun older = runs[i].run;
+      std::erase_if(older.benchmarks, [&](const Measurements& m) {
+        if (pooled.Find(m.name) != nullptr) return false;
+        dropped.insert(m.name);
+        return true;
+      });
+      MergeRuns(older, &pooled);
     }
     used->push_back(runs[i].path);
   }
+  left_out->assign(dropped.begin(), dropped.end());
   pooled.source = "history (" + std::to_string(used->size()) + " runs)";
   return pooled;
 }

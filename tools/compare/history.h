@@ -107,8 +107,11 @@ std::string RenderHistoryMarkdown(const HistoryAnalysis& a);
 std::string RenderHistoryHtml(const HistoryAnalysis& a);
 
 // The newest `count` runs (at most) pooled as one run, for comparing a new run against what this
-// machine class recorded recently. `used` receives their paths.
-Result<BenchmarkRun> RecentBaseline(const std::vector<HistoryRun>& runs, int count, std::vector<std::string>* used);
+// machine class recorded recently. `used` receives their paths. The newest run decides which
+// benchmarks the baseline has: one that only older runs carry (renamed or removed since) is left
+// out and named in `left_out`, so that a new run is not told it is "MISSING".
+Result<BenchmarkRun> RecentBaseline(const std::vector<HistoryRun>& runs, int count, std::vector<std::string>* used,
+                                    std::vector<std::string>* left_out);
 
 // A run as Google Benchmark JSON (one iteration entry per repetition), for files other tools read.
 std::string WriteBenchmarkJson(const BenchmarkRun& run);

@@ -109,12 +109,15 @@ int HistoryMain(const std::vector<std::string>& args) {
       std::cerr << "chinook-compare history: no recorded runs for machine class " << cls << " in " << dir << "\n";
       return 1;
     }
-    std::vector<std::string> used;
-    Result<BenchmarkRun> pooled = RecentBaseline(*runs, runs_wanted, &used);
+    std::vector<std::string> used, left_out;
+    Result<BenchmarkRun> pooled = RecentBaseline(*runs, runs_wanted, &used, &left_out);
     if (!pooled.ok()) return Error(pooled.status());
     if (Status s = WriteFileAtomically(out, WriteBenchmarkJson(*pooled)); !s.ok()) return Error(s);
     std::cerr << "history: baseline for " << cls << " from " << used.size() << " recorded run(s):\n";
     for (const std::string& u : used) std::cerr << "  " << u << "\n";
+    for (const std::string& name : left_out) {
+      std::cerr << "history: " << name << " is only in older runs, not in the newest: left out of the baseline\n";
+    }
     return 0;
   }
   if (runs->empty()) return Error(InvalidArgumentError("no recorded runs for machine class " + cls + " in " + dir));

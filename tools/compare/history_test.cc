@@ -159,11 +159,38 @@ TEST(HistoryStoreTest, AddsNeverOverwritesAndSortsByDate) {
   ASSERT_EQ(runs->size(), 2u);
   EXPECT_EQ((*runs)[0].commit, "aaaa");
   EXPECT_EQ((*runs)[1].commit, "bbbb");
-  std::vector<std::string> used;
-  Result<BenchmarkRun> pooled = RecentBaseline(*runs, 5, &used);
+  std::vector<std::string> used, left_out;
+  Result<BenchmarkRun> pooled = RecentBaseline(*runs, 5, &used, &left_out);
   ASSERT_TRUE(pooled.ok());
   EXPECT_EQ(used.size(), 2u);
   EXPECT_EQ(pooled->Find("BM_Step")->Find("cpu_time")->size(), 6u);  // both runs' repetitions
+  EXPECT_TRUE(left_out.empty());
+}
+
+// A benchmark renamed or removed since an older run is not in the baseline: the newest run names
+// what the suite has now.
+TEST(HistoryStoreTest, TheNewestRunDecidesWhichBenchmarksTheBaselineHas) {
+  const std::string dir = TempDir("history_names");
+  const std::string in = dir + "/in";
+  std::filesystem::create_directories(in);
+  const std::string old_run = WriteRun(in + "/old.json", 100, "2026-01-01T00:00:00Z", "aaaa");
+  ASSERT_TRUE(AddToHistory(old_run, dir + "/h", "").ok());
+  // The newest run has BM_Step only (BM_Flat is gone from the suite).
+  Result<BenchmarkRun> newest = ReadBenchmarkFile(WriteRun(in + "/new.json", 100, "2026-02-01T00:00:00Z", "bbbb"));
+  CHINOOK_ASSERT_OK(newest);
+  std::erase_if(newest->benchmarks, [](const Measurements& m) { return m.name == "BM_Flat"; });
+  std::ofstream(in + "/new.json", std::ios::trunc) << WriteBenchmarkJson(*newest);
+  ASSERT_TRUE(AddToHistory(in + "/new.json", dir + "/h", "").ok());
+  Result<std::vector<HistoryRun>> runs = LoadHistory(dir + "/h", "test-2cpu");
+  CHINOOK_ASSERT_OK(runs);
+  std::vector<std::string> used, left_out;
+  Result<BenchmarkRun> pooled = RecentBaseline(*runs, 3, &used, &left_out);
+  CHINOOK_ASSERT_OK(pooled);
+  EXPECT_EQ(used.size(), 2u);
+  EXPECT_EQ(pooled->Find("BM_Flat"), nullptr);
+  ASSERT_NE(pooled->Find("BM_Step"), nullptr);
+  EXPECT_EQ(pooled->Find("BM_Step")->Find("cpu_time")->size(), 6u);
+  EXPECT_EQ(left_out, std::vector<std::string>{"BM_Flat"});
 }
 
 int Shell(const std::string& cmd) {
