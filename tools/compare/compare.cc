@@ -415,6 +415,18 @@ class Engine {
     return c;
   }
 
+  // Calls fn(m, samples) for each round of a side in which the benchmark ran without error and
+  // has the metric: the one walk over a side's processes that the helpers below share.
+  template <typename Fn>
+  static void ForEachRoundWith(std::span<const BenchmarkRun> rounds, const std::string& name, const std::string& metric,
+                               Fn&& fn) {
+    for (const BenchmarkRun& r : rounds) {
+      const Measurements* m = r.Find(name);
+      if (m == nullptr || !m->ok()) continue;
+      if (const std::vector<double>* v = m->Find(metric); v != nullptr) fn(*m, *v);
+    }
+  }
+
   // Whether every process (round) of a side repeats the metric exactly across its repetitions,
   // and the processes differ by no more than one-off counts (at most the rule's slack per run)
   // spread over their different numbers of iterations explain. Counts that other threads move
@@ -422,17 +434,15 @@ class Engine {
   static bool OneOffsOnly(std::span<const BenchmarkRun> rounds, const std::string& name, const std::string& metric,
                           const MetricRule& rule) {
     double lo = kInf, hi = -kInf, min_iterations = kInf;
-    for (const BenchmarkRun& r : rounds) {
-      const Measurements* m = r.Find(name);
-      if (m == nullptr || !m->ok()) continue;
-      const std::vector<double>* v = m->Find(metric);
-      if (v == nullptr || v->empty()) continue;
-      if (!stats::IsConstant(*v)) return false;
-      lo = std::min(lo, v->front());
-      hi = std::max(hi, v->front());
-      for (const double n : m->iterations) min_iterations = std::min(min_iterations, n);
-    }
-    if (!(lo <= hi)) return false;
+    bool constant = true;
+    ForEachRoundWith(rounds, name, metric, [&](const Measurements& m, const std::vector<double>& v) {
+      if (v.empty()) return;
+      constant = constant && stats::IsConstant(v);
+      lo = std::min(lo, v.front());
+      hi = std::max(hi, v.front());
+      for (const double n : m.iterations) min_iterations = std::min(min_iterations, n);
+    });
+    if (!constant || !(lo <= hi)) return false;
     if (!std::isfinite(min_iterations) || min_iterations <= 0) return hi - lo <= rule.tolerance;
     return hi - lo <= rule.tolerance + rule.slack / min_iterations;
   }
@@ -441,22 +451,16 @@ class Engine {
   static std::vector<double> PerRoundFigures(std::span<const BenchmarkRun> rounds, const std::string& name,
                                              const std::string& metric) {
     std::vector<double> out;
-    for (const BenchmarkRun& r : rounds) {
-      const Measurements* m = r.Find(name);
-      if (m == nullptr || !m->ok()) continue;
-      const std::vector<double>* v = m->Find(metric);
-      if (v != nullptr && !v->empty()) out.push_back(stats::Median(*v));
-    }
+    ForEachRoundWith(rounds, name, metric, [&](const Measurements&, const std::vector<double>& v) {
+      if (!v.empty()) out.push_back(stats::Median(v));
+    });
     return out;
   }
 
   // Rounds of a side in which the benchmark has the metric.
   static int RoundsWith(std::span<const BenchmarkRun> rounds, const std::string& name, const std::string& metric) {
     int n = 0;
-    for (const BenchmarkRun& r : rounds) {
-      const Measurements* m = r.Find(name);
-      n += m != nullptr && m->ok() && m->Find(metric) != nullptr;
-    }
+    ForEachRoundWith(rounds, name, metric, [&](const Measurements&, const std::vector<double>&) { ++n; });
     return n;
   }
 
