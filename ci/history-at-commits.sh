@@ -15,12 +15,14 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 die() { echo "history-at-commits: error: $*" >&2; exit 2; }
 log() { echo "history-at-commits: $*" >&2; }
+# shellcheck source=ci/bench-lib.sh
+. "$root/ci/bench-lib.sh"
 [ $# -ge 2 ] || die "usage: ci/history-at-commits.sh DIR COMMIT..."
 dir=$1
 shift
 build=${CHINOOK_BUILD_DIR:-$root/build}
 compare=$build/chinook-compare
-[ -x "$compare" ] || die "$compare not found: run 'make build' (or set CHINOOK_BUILD_DIR)"
+require_built "$compare"
 filter=${HISTORY_FILTER:-'^(BM_MetadataJson_Write|BM_MetadataJson_Read|BM_Serialize_Naive|BM_Serialize_Optimized|BM_SerializeBatch_Naive|BM_SerializeBatch_Optimized|BM_SerializeBatch_Gzip/level:1|BM_LocalCache_Get/threads:1|BM_MutexUnorderedMap_Get/threads:1)$'}
 reps=${HISTORY_REPS:-5}
 [[ "$reps" =~ ^[1-9][0-9]*$ ]] || die "HISTORY_REPS must be a positive integer, got '$reps'"
@@ -54,9 +56,9 @@ for c in "${commits[@]}"; do
 done
 for c in "${commits[@]}"; do
   out=$work/bin/$c
-  args=(--benchmark_repetitions="$reps" --benchmark_enable_random_interleaving=true
-        --benchmark_display_aggregates_only=true --benchmark_out="$out/run.json" --benchmark_out_format=json
-        --benchmark_filter="$filter")
+  # The flags of a recorded suite run, as make bench and make baseline use them, on the filter.
+  suite_args_for "$reps" "$out/run.json"
+  args=("${suite_args[@]}" --benchmark_filter="$filter")
   # The provenance of a recorded run, with the commit measured rather than this tree's HEAD.
   context=$("$root/ci/bench-context.sh" "$out" chinook-bench "${args[@]}" |
     sed "s/chinook_git_commit=[^,]*/chinook_git_commit=$c/; s/chinook_git_dirty=[a-z]*/chinook_git_dirty=false/")
