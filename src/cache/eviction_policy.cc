@@ -183,6 +183,8 @@ class WTinyLfuPolicy final : public EvictionPolicy {
     }
   }
 
+  void SetSketchPeriod(double per_entry) override { sketch_.SetPeriod(per_entry); }
+
  private:
   size_t ProtectedMaxFor(size_t window) const {
     return static_cast<size_t>(protected_fraction_ * static_cast<double>(capacity_ - std::min(window, capacity_)));
@@ -228,6 +230,7 @@ class WTinyLfuPolicy final : public EvictionPolicy {
     if (version == climber_version_) return;
     climber_version_ = version;
     ResizeWindow(static_cast<size_t>(std::llround(climber_->window_fraction() * static_cast<double>(capacity_))));
+    sketch_.SetPeriod(climber_->sketch_period());
   }
 
   const size_t capacity_;

@@ -81,6 +81,9 @@ class EvictionPolicy {
   // its protected share as configured) and moves entries so that the sizes match at once. The
   // climber's shadow caches use it; LocalCache does not. No-op for LRU.
   virtual void ResizeWindow(size_t /*window_entries*/) {}
+  // Sets the frequency sketch's aging period in increments per entry (FrequencySketch::SetPeriod).
+  // No-op for LRU.
+  virtual void SetSketchPeriod(double /*per_entry*/) {}
 };
 
 // W-TinyLFU's admission rule: admit a candidate rated above the victim; otherwise admit a warm

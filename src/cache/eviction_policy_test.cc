@@ -202,6 +202,38 @@ TEST(WindowClimberTest, MovesTowardsTheWindowThatHitsMore) {
   EXPECT_LT(loop.window_fraction(), 0.1);
 }
 
+TEST(WindowClimberTest, LengthensTheSketchPeriodOnASteadySkew) {
+  // A fixed Zipf 0.99 over 20x the cache: keys at the cache's edge are seen about once per
+  // default period, so a longer memory tells them from one-offs and hits more.
+  internal::WindowClimber steady(1000, 0.01, 1.0);
+  ASSERT_EQ(steady.sketch_period(), internal::FrequencySketch::kDefaultPeriodPerEntry);
+  for (uint64_t key : ZipfTrace(20'000, 1'000'000, 0.99, 5)) steady.Observe(MixHash(key));
+  EXPECT_GT(steady.sketch_period(), internal::FrequencySketch::kDefaultPeriodPerEntry);
+}
+
+TEST(WindowClimberTest, ShortensTheSketchPeriodWhenPopularityShifts) {
+  // A new hot set every 5,000 requests: counts remembered from earlier sets only keep their
+  // stale keys in the main area, so a shorter memory hits more.
+  internal::WindowClimber shifting(500, 0.01, 1.0);
+  const std::vector<uint64_t> offsets = ZipfTrace(1000, 1'000'000, 0.9, 6);
+  for (size_t i = 0; i < offsets.size(); ++i) shifting.Observe(MixHash((i / 5000) * 1000 + offsets[i]));
+  EXPECT_LT(shifting.sketch_period(), internal::FrequencySketch::kDefaultPeriodPerEntry);
+}
+
+TEST(FrequencySketchTest, SetPeriodMovesTheHalving) {
+  internal::FrequencySketch sketch(100);
+  sketch.Initialize();
+  EXPECT_EQ(sketch.sample_size(), 1000u);
+  sketch.SetPeriod(40);
+  EXPECT_EQ(sketch.sample_size(), 4000u);
+  for (uint64_t k = 0; k < 3000; ++k) sketch.Increment(MixHash(k));
+  EXPECT_EQ(sketch.resets(), 0u);
+  sketch.SetPeriod(2.5);  // already past the shorter period: halves at once
+  EXPECT_EQ(sketch.sample_size(), 250u);
+  EXPECT_EQ(sketch.resets(), 1u);
+  EXPECT_LE(sketch.sample_count(), 1500u);  // the halving halves the count too
+}
+
 TEST(EvictionPolicyTest, ResizeWindowMovesEntriesAtOnce) {
   PolicyHarness tlfu(internal::NewWTinyLfuPolicy(100, {.adaptive_window = false}));
   for (uint64_t k = 0; k < 300; ++k) tlfu.Access(k % 150);

@@ -9,15 +9,17 @@ namespace {
 // Odd 64-bit constants, one per row of the sketch, so that the four rows index independently.
 constexpr uint64_t kRowSeeds[4] = {0x97cb3127f0a1c3d5ULL, 0xbf58476d1ce4e5b9ULL,
                                    0x94d049bb133111ebULL, 0xc2b2ae3d27d4eb4fULL};
-// Counters are halved after this many increments per cache entry, as in Caffeine.
-constexpr size_t kSampleSizePerEntry = 10;
 constexpr uint64_t kResetMask = 0x7777777777777777ULL;  // clears each nibble's high bit after >> 1
 constexpr uint64_t kOneMask = 0x1111111111111111ULL;    // each nibble's low bit
 
 }  // namespace
 
-FrequencySketch::FrequencySketch(size_t capacity)
-    : capacity_(capacity), sample_size_(kSampleSizePerEntry * std::max<size_t>(capacity, 1)) {}
+FrequencySketch::FrequencySketch(size_t capacity) : capacity_(capacity) { SetPeriod(kDefaultPeriodPerEntry); }
+
+void FrequencySketch::SetPeriod(double per_entry) {
+  sample_size_ = std::max<size_t>(static_cast<size_t>(per_entry * static_cast<double>(std::max<size_t>(capacity_, 1))), 1);
+  if (size_ >= sample_size_ && initialized()) Reset();
+}
 
 void FrequencySketch::Initialize() {
   if (initialized()) return;

@@ -4,7 +4,7 @@
 //
 // Each 64-bit word holds sixteen 4-bit counters; a key selects four words (depth 4) and one
 // counter in each, and its estimate is the minimum of the four. Counters saturate at 15. After
-// `sample_size` increments (10 x the cache's capacity) every counter is halved, so the sketch
+// `sample_size` increments (10 x the cache's capacity by default; see SetPeriod) every counter is halved, so the sketch
 // forgets old popularity and follows a shifting workload ("aging", the "reset" of the paper).
 //
 // Thread safety: not thread-safe; each cache shard owns one and uses it under its lock.
@@ -35,6 +35,12 @@ class FrequencySketch {
 
   // Counts one occurrence; may trigger the periodic halving.
   void Increment(uint64_t hash);
+
+  // Halve every `per_entry` x capacity increments from now on (default kDefaultPeriodPerEntry):
+  // a longer period remembers more history (better on a steady skew), a shorter one forgets
+  // faster (better when popularity shifts). The climber picks it. REQUIRES: per_entry > 0.
+  void SetPeriod(double per_entry);
+  static constexpr double kDefaultPeriodPerEntry = 10;  // Caffeine's
 
   // Increments counted since the last halving (for tests and statistics).
   size_t sample_count() const { return size_; }

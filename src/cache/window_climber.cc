@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "cache/eviction_policy.h"
+#include "cache/frequency_sketch.h"
 
 namespace chinook::cache::internal {
 namespace {
@@ -32,6 +33,10 @@ constexpr uint64_t kMaxChecks = 16;
 constexpr double kInitialStep = 0.0625;
 constexpr double kMaxStep = 0.25;
 constexpr double kMinStep = 1.0 / 64;
+// The sketch's aging period, in increments per entry: from a quarter of Caffeine's 10 to eight
+// times it, in factors of two.
+constexpr double kMinPeriod = FrequencySketch::kDefaultPeriodPerEntry / 4;
+constexpr double kMaxPeriod = FrequencySketch::kDefaultPeriodPerEntry * 8;
 
 int SampleBits(size_t capacity) {
   int bits = 0;
@@ -65,6 +70,7 @@ class WindowClimber::Shadow {
   void SetFraction(double fraction) {
     policy_->ResizeWindow(static_cast<size_t>(std::llround(fraction * static_cast<double>(capacity_))));
   }
+  void SetPeriod(double per_entry) { policy_->SetSketchPeriod(per_entry); }
 
  private:
   const size_t capacity_;
@@ -78,9 +84,12 @@ WindowClimber::WindowClimber(size_t capacity, double initial_fraction, double ma
       max_fraction_(std::clamp(std::max(max_fraction, initial_fraction), 0.0, 1.0)),
       check_every_(std::max<uint64_t>(static_cast<uint64_t>(kCheckPerEntry * static_cast<double>(shadow_capacity_)), 32)),
       step_(kInitialStep),
-      fraction_(std::clamp(initial_fraction, 0.0, 1.0)) {
+      fraction_(std::clamp(initial_fraction, 0.0, 1.0)),
+      period_(FrequencySketch::kDefaultPeriodPerEntry) {
   below_ = std::make_unique<Shadow>(shadow_capacity_, window_fraction());
   above_ = std::make_unique<Shadow>(shadow_capacity_, window_fraction());
+  shorter_ = std::make_unique<Shadow>(shadow_capacity_, window_fraction());
+  longer_ = std::make_unique<Shadow>(shadow_capacity_, window_fraction());
   Recenter();
 }
 
@@ -94,33 +103,40 @@ void WindowClimber::Observe(uint64_t hash) {
   mu_.Unlock();
 }
 
-void WindowClimber::ObserveLocked(uint64_t hash) {
-  const bool below_hit = below_->Access(hash);
-  const bool above_hit = above_->Access(hash);
-  if (below_hit != above_hit) {
-    ++discordant_;
-    difference_ += above_hit ? 1 : -1;
-  }
-  if (++requests_ < check_every_) return;
-  requests_ = 0;
-  // Batch means: each check contributes its difference as one observation.
-  const double x = static_cast<double>(difference_ - batch_start_difference_);
-  batch_start_difference_ = difference_;
-  ++checks_;
-  batch_sum_ += x;
-  batch_sum_sq_ += x * x;
-  const double n = static_cast<double>(checks_);
-  const double mean = batch_sum_ / n;
-  const double var = checks_ > 1 ? std::max(0.0, (batch_sum_sq_ - n * mean * mean) / (n - 1)) : 0;
-  if (checks_ >= kMinBatches && discordant_ >= kMinDiscordant && mean != 0 &&
-      std::abs(mean) >= kSignificance * std::sqrt(var / n)) {
-    Move(mean > 0 ? 1 : -1);
-  } else if (checks_ >= kMaxChecks) {
-    ResetEvidence();
-  }
+void WindowClimber::PairedEvidence::Record(bool first_hit, bool second_hit) {
+  if (first_hit == second_hit) return;
+  ++discordant;
+  difference += second_hit ? 1 : -1;
 }
 
-void WindowClimber::Move(int direction) {
+int WindowClimber::PairedEvidence::CloseBatch() {
+  // Batch means: each batch contributes its difference as one observation.
+  const double x = static_cast<double>(difference - batch_start_difference);
+  batch_start_difference = difference;
+  ++checks;
+  batch_sum += x;
+  batch_sum_sq += x * x;
+  const double n = static_cast<double>(checks);
+  const double mean = batch_sum / n;
+  const double var = checks > 1 ? std::max(0.0, (batch_sum_sq - n * mean * mean) / (n - 1)) : 0;
+  if (checks >= kMinBatches && discordant >= kMinDiscordant && mean != 0 &&
+      std::abs(mean) >= kSignificance * std::sqrt(var / n)) {
+    return mean > 0 ? 1 : -1;
+  }
+  if (checks >= kMaxChecks) Reset();
+  return 0;
+}
+
+void WindowClimber::ObserveLocked(uint64_t hash) {
+  window_evidence_.Record(below_->Access(hash), above_->Access(hash));
+  period_evidence_.Record(shorter_->Access(hash), longer_->Access(hash));
+  if (++requests_ < check_every_) return;
+  requests_ = 0;
+  if (const int direction = window_evidence_.CloseBatch(); direction != 0) MoveWindow(direction);
+  if (const int direction = period_evidence_.CloseBatch(); direction != 0) MovePeriod(direction);
+}
+
+void WindowClimber::MoveWindow(int direction) {
   const double before = window_fraction();
   const double after = std::clamp(before + direction * step_, 0.0, max_fraction_);
   // Steps grow while the window keeps moving one way; a turn, or a verdict against a probe past
@@ -132,23 +148,33 @@ void WindowClimber::Move(int direction) {
     fraction_.store(after, std::memory_order_relaxed);
     version_.fetch_add(1, std::memory_order_release);
   }
+  window_evidence_.Reset();
+  Recenter();
+}
+
+void WindowClimber::MovePeriod(int direction) {
+  const double before = sketch_period();
+  const double after = std::clamp(direction > 0 ? before * 2 : before / 2, kMinPeriod, kMaxPeriod);
+  if (after != before) {
+    period_.store(after, std::memory_order_relaxed);
+    version_.fetch_add(1, std::memory_order_release);
+  }
+  period_evidence_.Reset();
   Recenter();
 }
 
 void WindowClimber::Recenter() {
+  // Each probe holds the other dimension at its target, so that it judges only its own.
   const double f = window_fraction();
+  const double p = sketch_period();
   below_->SetFraction(std::clamp(f - step_, 0.0, max_fraction_));
   above_->SetFraction(std::clamp(f + step_, 0.0, max_fraction_));
-  ResetEvidence();
-}
-
-void WindowClimber::ResetEvidence() {
-  checks_ = 0;
-  difference_ = 0;
-  discordant_ = 0;
-  batch_start_difference_ = 0;
-  batch_sum_ = 0;
-  batch_sum_sq_ = 0;
+  below_->SetPeriod(p);
+  above_->SetPeriod(p);
+  shorter_->SetFraction(f);
+  longer_->SetFraction(f);
+  shorter_->SetPeriod(std::max(p / 2, kMinPeriod));
+  longer_->SetPeriod(std::min(p * 2, kMaxPeriod));
 }
 
 }  // namespace chinook::cache::internal
