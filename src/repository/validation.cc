@@ -2,7 +2,9 @@
 
 #include <cstdint>
 #include <string>
-#include <unordered_map>
+#include <functional>
+#include <string_view>
+#include <vector>
 
 #include "common/utf8.h"
 
@@ -219,14 +221,26 @@ Status ValidateCustomer(const Customer& c) {
   return Status::Ok();
 }
 
+// Duplicate ids are found with one flat table of row numbers (open addressing, linear probing,
+// at most half full): one allocation per batch, where a node-based map made one per row (100,000
+// of them in a bulk load of 100,000 rows).
 Status ValidateBatch(std::span<const Customer> customers) {
-  std::unordered_map<std::string_view, size_t> first_row;
-  first_row.reserve(customers.size());
+  size_t slots = 16;
+  while (slots < 2 * customers.size()) slots <<= 1;
+  const size_t mask = slots - 1;
+  std::vector<size_t> row_plus_one(slots, 0);  // 0: empty slot
+  const std::hash<std::string_view> hash;
   for (size_t row = 0; row < customers.size(); ++row) {
     if (Status s = ValidateCustomer(customers[row]); !s.ok()) return s.Annotate("row " + std::to_string(row));
-    auto [it, inserted] = first_row.emplace(customers[row].id(), row);
-    if (!inserted) {
-      return AlreadyExistsError("row " + std::to_string(row) + ": id: same id as row " + std::to_string(it->second));
+    const std::string& id = customers[row].id();
+    for (size_t slot = hash(id) & mask;; slot = (slot + 1) & mask) {
+      if (row_plus_one[slot] == 0) {
+        row_plus_one[slot] = row + 1;
+        break;
+      }
+      if (const size_t first = row_plus_one[slot] - 1; customers[first].id() == id) {
+        return AlreadyExistsError("row " + std::to_string(row) + ": id: same id as row " + std::to_string(first));
+      }
     }
   }
   return Status::Ok();
