@@ -136,6 +136,8 @@ void BM_Redis_Get_RedisBenchmark(benchmark::State& state) {
     if (!endpoint.username.empty()) argv.insert(argv.end(), {"--user", endpoint.username});
   }
   if (endpoint.db != 0) argv.insert(argv.end(), {"--dbnum", std::to_string(endpoint.db)});
+  // What this process allocates around each run (its output's length varies with the figures).
+  memory::ScopedMemoryCounters mem(state, {.timing_dependent = true});
   for (auto _ : state) {
     auto run = bench::RunTool(argv);
     // --csv prints "test","rps",... then "GET","<rps>",...
@@ -309,6 +311,7 @@ void CompressWithTool(benchmark::State& state, const std::string& tool_name) {
     }
   }
   const std::vector<std::string> argv = {*tool, "-" + std::to_string(state.range(0)), "-c"};
+  memory::ScopedMemoryCounters mem(state, {.timing_dependent = true});
   for (auto _ : state) {
     auto run = bench::RunTool(argv, {.stdin_path = file, .stdout_path = "/dev/null"});
     if (!run.ok()) {

@@ -547,6 +547,8 @@ void BM_Repo_GetByID_Pgbench(benchmark::State& state) {
   }
   const std::vector<std::string> argv = {*pgbench, "-n", "-c", "1", "-M", "prepared", "-t",
                                          std::to_string(kPgbenchTransactions), "-f", script, env->dsn()};
+  // What this process allocates around each pgbench run (its output's length varies with the figures).
+  memory::ScopedMemoryCounters mem(state, {.timing_dependent = true});
   for (auto _ : state) {
     auto run = bench::RunTool(argv);
     Result<double> tps = run.ok() ? bench::NumberAfter(run->output, "tps = ", "pgbench") : Result<double>(run.status());
@@ -620,6 +622,7 @@ void BM_Repo_GetMany_Libpq(benchmark::State& state) {
   size_t at = 0;
   std::string array;
   int64_t bytes = 0;
+  memory::ScopedMemoryCounters mem(state);
   for (auto _ : state) {
     if (at + n > all.size()) at = 0;
     array.assign("{");
