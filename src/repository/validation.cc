@@ -56,7 +56,9 @@ Status CheckText(std::string_view field, std::string_view value) {
   size_t i = 0;
   while (i < value.size()) {
     const size_t at = i;
-    const int32_t cp = DecodeUtf8(value, &i);
+    // ASCII, most of any text, is decoded inline: a byte below 0x80 is its own code point.
+    const auto byte = static_cast<unsigned char>(value[i]);
+    const int32_t cp = byte < 0x80 ? (++i, byte) : DecodeUtf8(value, &i);
     if (cp < 0) return InvalidArgumentError(std::string(field) + ": not valid UTF-8" + At(at));
     if (cp == 0) return InvalidArgumentError(std::string(field) + ": contains NUL" + At(at));
   }
@@ -68,7 +70,8 @@ Status CheckIdentifierText(std::string_view field, std::string_view value, size_
   size_t i = 0;
   while (i < value.size()) {
     const size_t at = i;
-    const int32_t cp = DecodeUtf8(value, &i);
+    const auto byte = static_cast<unsigned char>(value[i]);
+    const int32_t cp = byte < 0x80 ? (++i, byte) : DecodeUtf8(value, &i);  // ASCII inline, as in CheckText
     if (cp < 0) return InvalidArgumentError(std::string(field) + ": not valid UTF-8" + At(at));
     if (IsControl(cp)) {
       return InvalidArgumentError(std::string(field) + ": control character " + CodePointName(cp) + At(at));
