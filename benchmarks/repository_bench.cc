@@ -9,13 +9,12 @@
 #include <benchmark/benchmark.h>
 #include <libpq-fe.h>
 
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -26,6 +25,7 @@
 
 #include "benchmark_memory.h"
 #include "pg/connection_pool.h"
+#include "reference_tool.h"
 #include "repository/cursor.h"
 #include "repository/json.h"
 #include "repository/customer_repository.h"
@@ -46,6 +46,10 @@ constexpr int kPageSize = 100;
 // Ids of rows written by benchmarks sort between these two, so one range DELETE removes them.
 constexpr char kWrittenIdPrefix[] = "bw-";
 constexpr char kWrittenIdEnd[] = "bw.";
+// The bulk-load reference's table: created LIKE customers INCLUDING ALL (same columns, defaults,
+// primary key and index) and holding the same 100,000 rows, so that psql's COPY and ours pay the
+// same index and constraint costs.
+constexpr char kLikeTable[] = "customers_like";
 
 int64_t AffectedRowsOf(const PGresult* r) { return std::strtoll(PQcmdTuples(const_cast<PGresult*>(r)), nullptr, 10); }
 
@@ -89,10 +93,41 @@ class BenchEnv {
 
   // Deletes every row the write benchmarks added, and vacuums: dead rows left behind would
   // slow the read benchmarks that follow (index scans visit them).
-  Status DeleteWrittenRows() {
+  Status DeleteWrittenRows(std::string_view table = "customers") {
     CHINOOK_ASSIGN_OR_RETURN(auto lease, pool_->Acquire());
-    return DeleteWrittenRowsOn(*lease, pg::SteadyClock::now() + std::chrono::seconds(60));
+    return DeleteWrittenRowsOn(*lease, pg::SteadyClock::now() + std::chrono::seconds(60), table);
   }
+
+  // Creates kLikeTable (LIKE customers INCLUDING ALL) unless it exists, and fills it with the rows
+  // of customers unless it holds as many; under the fill's advisory lock.
+  Status PrepareLikeTable() {
+    CHINOOK_ASSIGN_OR_RETURN(auto lease, pool_->Acquire());
+    pg::Connection& conn = *lease;
+    const auto deadline = pg::SteadyClock::now() + std::chrono::minutes(5);
+    const std::string like = std::string(kSchema) + "." + kLikeTable;
+    auto exec = [&](const std::string& sql) -> Result<std::string> {
+      CHINOOK_ASSIGN_OR_RETURN(auto r, conn.Exec(sql, deadline));
+      return PQntuples(r.get()) > 0 ? std::string(PQgetvalue(r.get(), 0, 0)) : std::string();
+    };
+    CHINOOK_ASSIGN_OR_RETURN(auto locked, exec(std::string("SELECT pg_advisory_lock(") + kFillLock + ")"));
+    (void)locked;
+    auto prepare = [&]() -> Status {
+      CHINOOK_ASSIGN_OR_RETURN(auto created, exec("CREATE TABLE IF NOT EXISTS " + like + " (LIKE " + kSchema +
+                                                  ".customers INCLUDING ALL)"));
+      (void)created;
+      CHINOOK_RETURN_IF_ERROR(DeleteWrittenRowsOn(conn, deadline, kLikeTable));
+      CHINOOK_ASSIGN_OR_RETURN(auto rows, exec("SELECT count(*) FROM " + like));
+      if (rows == std::to_string(kTableRows)) return Status::Ok();
+      CHINOOK_RETURN_IF_ERROR(exec("TRUNCATE " + like).status());
+      CHINOOK_RETURN_IF_ERROR(exec("INSERT INTO " + like + " SELECT * FROM " + kSchema + ".customers").status());
+      return exec("VACUUM ANALYZE " + like).status();
+    };
+    Status s = prepare();
+    (void)exec(std::string("SELECT pg_advisory_unlock(") + kFillLock + ")");
+    return s.Annotate("preparing " + like);
+  }
+
+  const std::string& dsn() const { return dsn_; }
 
   CustomerRepository* naive() { return naive_.get(); }
   CustomerRepository* optimized() { return optimized_.get(); }
@@ -132,9 +167,8 @@ class BenchEnv {
       CHINOOK_ASSIGN_OR_RETURN(auto r, conn.Exec(sql, deadline));
       return PQntuples(r.get()) > 0 ? std::string(PQgetvalue(r.get(), 0, 0)) : std::string();
     };
-    constexpr char kLock[] = "7277216411";  // arbitrary, distinct from the migration's key
-    if (auto r = exec(std::string("SELECT pg_advisory_lock(") + kLock + ")"); !r.ok()) return r.status();
-    auto unlock = [&] { (void)exec(std::string("SELECT pg_advisory_unlock(") + kLock + ")"); };
+    if (auto r = exec(std::string("SELECT pg_advisory_lock(") + kFillLock + ")"); !r.ok()) return r.status();
+    auto unlock = [&] { (void)exec(std::string("SELECT pg_advisory_unlock(") + kFillLock + ")"); };
     (void)DeleteWrittenRowsOn(conn, deadline);  // leftovers of an interrupted run
     auto state = exec("SELECT count(*) || ':' || count(*) FILTER (WHERE id = '" + TableId(kTableRows - 1) +
                       "') FROM " + table);
@@ -172,8 +206,11 @@ class BenchEnv {
     return analyzed.ok() ? Status::Ok() : analyzed.status();
   }
 
-  static Status DeleteWrittenRowsOn(pg::Connection& conn, pg::Deadline deadline) {
-    const std::string table = std::string(kSchema) + ".customers";
+  static constexpr char kFillLock[] = "7277216411";  // arbitrary, distinct from the migration's key
+
+  static Status DeleteWrittenRowsOn(pg::Connection& conn, pg::Deadline deadline,
+                                    std::string_view table_name = "customers") {
+    const std::string table = std::string(kSchema) + "." + std::string(table_name);
     CHINOOK_ASSIGN_OR_RETURN(auto deleted, conn.Exec("DELETE FROM " + table + " WHERE id >= '" + kWrittenIdPrefix + "' AND id < '" +
                                  kWrittenIdEnd + "'",
                              deadline));
@@ -329,49 +366,102 @@ BENCHMARK(BM_Repo_CreateBatch_Naive)->Arg(1000)->UseRealTime()->Unit(benchmark::
 // 100,000 rows: the size at which BM_Repo_CreateBatch_PsqlCopy's process start-up is noise.
 BENCHMARK(BM_Repo_CreateBatch_Copy)->Arg(1000)->Arg(100000)->UseRealTime()->Unit(benchmark::kMillisecond);
 
-// The reference for COPY throughput: psql's \copy loading the same kind of rows (written once to a
-// COPY BINARY file by the repository's own encoder) into the same table. Each load's rows are
-// deleted with the timer paused. Needs psql ($CHINOOK_PG_BIN/psql, else on PATH).
-void BM_Repo_CreateBatch_PsqlCopy(benchmark::State& state) {
+// COPY's text format of one value: backslash, tab, newline and carriage return escaped.
+void AppendCopyText(std::string_view v, std::string* out) {
+  for (char ch : v) {
+    switch (ch) {
+      case '\\': out->append("\\\\"); break;
+      case '\t': out->append("\\t"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      default: out->push_back(ch);
+    }
+  }
+}
+
+// A timestamptz as COPY's text input reads it: "2026-12-02 01:16:51.123456+00".
+void AppendCopyTextTimestamp(int64_t unix_micros, std::string* out) {
+  const int64_t floor_seconds = unix_micros >= 0 ? unix_micros / 1000000 : -((-unix_micros + 999999) / 1000000);
+  const time_t seconds = static_cast<time_t>(floor_seconds);
+  const int64_t micros = unix_micros - floor_seconds * 1000000;
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char text[48];
+  const int n = std::snprintf(text, sizeof text, "%04d-%02d-%02d %02d:%02d:%02d.%06lld+00", tm.tm_year + 1900,
+                              tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                              static_cast<long long>(micros));
+  out->append(text, n);
+}
+
+// One row of COPY's text format, kCustomerColumns in order (what psql \copy of a text file sends).
+void AppendCopyTextRow(const Customer& c, int64_t now, std::string* out, std::string* json) {
+  AppendCopyText(c.id(), out);
+  out->push_back('\t');
+  AppendCopyText(c.email(), out);
+  out->push_back('\t');
+  AppendCopyText(c.name(), out);
+  out->push_back('\t');
+  if (c.phone().empty()) out->append("\\N");
+  else AppendCopyText(c.phone(), out);
+  out->push_back('\t');
+  json->clear();
+  AppendMetadataJson(c.metadata(), json);
+  AppendCopyText(*json, out);
+  out->push_back('\t');
+  AppendCopyTextTimestamp(CreatedAtMicros(c, now), out);
+  out->push_back('\t');
+  AppendCopyTextTimestamp(UpdatedAtMicros(c, now), out);
+  out->push_back('\n');
+}
+
+enum class CopyFormat { kBinary, kText };
+
+// The references for COPY throughput: psql's \copy loading the rows BM_Repo_CreateBatch_Copy
+// writes (same corpus, fresh ids; written to a file before the timed loop) into `table`. Each
+// load's rows are deleted with the timer paused. A missing psql fails the benchmark, naming it.
+void PsqlCopy(benchmark::State& state, CopyFormat format, std::string_view table) {
   BenchEnv* env = EnvOrSkip(state);
   if (env == nullptr) return;
-  const char* bin_dir = std::getenv("CHINOOK_PG_BIN");
-  std::string psql = std::string(bin_dir ? bin_dir : "/usr/lib/postgresql/15/bin") + "/psql";
-  if (access(psql.c_str(), X_OK) != 0) psql = "psql";  // then it must be on PATH
-  const std::string file = "/tmp/chinook-psql-copy-" + std::to_string(getpid()) + ".bin";
+  auto psql = bench::FindPgProgram("psql");
+  if (!psql.ok()) {
+    state.SkipWithError(psql.status().ToString().c_str());
+    return;
+  }
+  const bool binary = format == CopyFormat::kBinary;
+  const std::string file = "/tmp/chinook-psql-copy-" + std::to_string(getpid()) + (binary ? ".bin" : ".txt");
   {
     std::vector<Customer> rows = ::chinook::workload::MakeCorpus(static_cast<size_t>(state.range(0)), {.seed = 6});
     std::string data;
     std::string json;
-    AppendCopyHeader(&data);
+    const int64_t now = NowUnixMicros();
+    if (binary) AppendCopyHeader(&data);
     for (Customer& c : rows) {
       SetWrittenId(&c, NextWrittenId());
-      AppendCopyRow(c, NowUnixMicros(), &data, &json);
+      if (binary) AppendCopyRow(c, now, &data, &json);
+      else AppendCopyTextRow(c, now, &data, &json);
     }
-    AppendCopyTrailer(&data);
+    if (binary) AppendCopyTrailer(&data);
     FILE* f = std::fopen(file.c_str(), "wb");
-    if (f == nullptr || std::fwrite(data.data(), 1, data.size(), f) != data.size() || std::fclose(f) != 0) {
+    const bool written = f != nullptr && std::fwrite(data.data(), 1, data.size(), f) == data.size();
+    if (f == nullptr || std::fclose(f) != 0 || !written) {
       state.SkipWithError(("cannot write " + file).c_str());
       return;
     }
   }
-  const std::string copy = std::string("\\copy ") + kSchema + ".customers (" + std::string(kCustomerColumns) +
-                           ") FROM '" + file + "' WITH (FORMAT binary)";
-  const std::string dsn = ::chinook::workload::EnvOrEmpty(::chinook::workload::kPgDsnVar);
-  std::vector<const char*> argv = {psql.c_str(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn.c_str(),
-                                   "-c", copy.c_str(), nullptr};
+  const std::string copy = std::string("\\copy ") + kSchema + "." + std::string(table) + " (" +
+                           std::string(kCustomerColumns) + ") FROM '" + file + "'" +
+                           (binary ? " WITH (FORMAT binary)" : "");
+  const std::vector<std::string> argv = {*psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", env->dsn(), "-c", copy};
   {
     memory::ScopedMemoryCounters mem(state);
     for (auto _ : state) {
-      pid_t pid;
-      int status = 0;
-      if (posix_spawnp(&pid, psql.c_str(), nullptr, nullptr, const_cast<char* const*>(argv.data()), environ) != 0 ||
-          waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        state.SkipWithError((psql + " \\copy failed (is psql installed?)").c_str());
+      auto loaded = bench::RunTool(argv);
+      if (!loaded.ok()) {
+        state.SkipWithError(("psql \\copy: " + loaded.status().ToString()).c_str());
         break;
       }
       state.PauseTiming();
-      Status deleted = env->DeleteWrittenRows();
+      Status deleted = env->DeleteWrittenRows(table);
       state.ResumeTiming();
       if (!deleted.ok()) {
         state.SkipWithError(deleted.ToString().c_str());
@@ -382,7 +472,23 @@ void BM_Repo_CreateBatch_PsqlCopy(benchmark::State& state) {
   std::remove(file.c_str());
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
+
+// Binary COPY, the format our own writer sends, into the same table.
+void BM_Repo_CreateBatch_PsqlCopy(benchmark::State& state) { PsqlCopy(state, CopyFormat::kBinary, "customers"); }
 BENCHMARK(BM_Repo_CreateBatch_PsqlCopy)->Arg(100000)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// Issue 15's bulk-load reference: text COPY (the server parses every value) into kLikeTable,
+// LIKE customers INCLUDING ALL and holding the same 100,000 rows.
+void BM_Repo_CreateBatch_PsqlCopyText(benchmark::State& state) {
+  BenchEnv* env = EnvOrSkip(state);
+  if (env == nullptr) return;
+  if (Status s = env->PrepareLikeTable(); !s.ok()) {
+    state.SkipWithError(s.ToString().c_str());
+    return;
+  }
+  PsqlCopy(state, CopyFormat::kText, kLikeTable);
+}
+BENCHMARK(BM_Repo_CreateBatch_PsqlCopyText)->Arg(100000)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 void GetByID(benchmark::State& state, CustomerRepository* (BenchEnv::*which)()) {
   BenchEnv* env = EnvOrSkip(state);
@@ -410,6 +516,52 @@ void BM_Repo_GetByID_Naive(benchmark::State& state) { GetByID(state, &BenchEnv::
 void BM_Repo_GetByID_Prepared(benchmark::State& state) { GetByID(state, &BenchEnv::optimized); }
 BENCHMARK(BM_Repo_GetByID_Naive)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Repo_GetByID_Prepared)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+// Issue 15's point-read reference: pgbench, one client, prepared statements (-M prepared, what
+// `pgbench -S -M prepared` does), running the same SELECT of kCustomerColumns by id over the
+// same table; ids drawn uniformly from the 100,000. Each iteration is one pgbench run of
+// kPgbenchTransactions reads; the iteration's time is the one pgbench reports (its "tps ...
+// without initial connection time"), so the process and connection start-up are left out:
+// items_per_second is pgbench's own tps.
+constexpr int kPgbenchTransactions = 10000;
+
+void BM_Repo_GetByID_Pgbench(benchmark::State& state) {
+  BenchEnv* env = EnvOrSkip(state);
+  if (env == nullptr) return;
+  auto pgbench = bench::FindPgProgram("pgbench");
+  if (!pgbench.ok()) {
+    state.SkipWithError(pgbench.status().ToString().c_str());
+    return;
+  }
+  const std::string script = "/tmp/chinook-pgbench-" + std::to_string(getpid()) + ".sql";
+  {
+    FILE* f = std::fopen(script.c_str(), "w");
+    const std::string text = "\\set n random(0, " + std::to_string(kTableRows - 1) + ")\nSELECT " +
+                             std::string(kCustomerColumns) + " FROM " + kSchema + ".customers WHERE id = 'cust-" +
+                             std::to_string(kCorpusSeed) + "-' || :n;\n";
+    const bool written = f != nullptr && std::fputs(text.c_str(), f) >= 0;
+    if (f == nullptr || std::fclose(f) != 0 || !written) {
+      state.SkipWithError(("cannot write " + script).c_str());
+      return;
+    }
+  }
+  const std::vector<std::string> argv = {*pgbench, "-n", "-c", "1", "-M", "prepared", "-t",
+                                         std::to_string(kPgbenchTransactions), "-f", script, env->dsn()};
+  // What this process allocates around each pgbench run (its output's length varies with the figures).
+  memory::ScopedMemoryCounters mem(state, {.timing_dependent = true});
+  for (auto _ : state) {
+    auto run = bench::RunTool(argv);
+    Result<double> tps = run.ok() ? bench::NumberAfter(run->output, "tps = ", "pgbench") : Result<double>(run.status());
+    if (!tps.ok() || *tps <= 0) {
+      state.SkipWithError(("pgbench: " + (tps.ok() ? std::string("tps <= 0") : tps.status().ToString())).c_str());
+      break;
+    }
+    state.SetIterationTime(kPgbenchTransactions / *tps);
+  }
+  std::remove(script.c_str());
+  state.SetItemsProcessed(state.iterations() * kPgbenchTransactions);
+}
+BENCHMARK(BM_Repo_GetByID_Pgbench)->UseManualTime()->Unit(benchmark::kMicrosecond);
 
 void GetMany(benchmark::State& state, CustomerRepository* (BenchEnv::*which)()) {
   BenchEnv* env = EnvOrSkip(state);
@@ -442,6 +594,60 @@ void BM_Repo_GetMany_Pipelined(benchmark::State& state) { GetMany(state, &BenchE
 BENCHMARK(BM_Repo_GetMany_Naive)->Arg(100)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Repo_GetMany_Optimized)->Arg(100)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Repo_GetMany_Pipelined)->Arg(100)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+// Issue 15's multi-get reference: a minimal libpq client sending the optimized repository's query
+// (SELECT kCustomerColumns ... WHERE id = ANY($1), prepared once, binary results) for the same
+// ids, on a connection of its own. Per row it only looks at each value's length: what is left of
+// a client that decodes nothing, so the gap to BM_Repo_GetMany_Optimized is our decoding and
+// bookkeeping.
+void BM_Repo_GetMany_Libpq(benchmark::State& state) {
+  BenchEnv* env = EnvOrSkip(state);
+  if (env == nullptr) return;
+  std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdb(env->dsn().c_str()), &PQfinish);
+  if (PQstatus(conn.get()) != CONNECTION_OK) {
+    state.SkipWithError((std::string("libpq reference: cannot connect: ") + PQerrorMessage(conn.get())).c_str());
+    return;
+  }
+  using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
+  const std::string sql = "SELECT " + std::string(kCustomerColumns) + " FROM " + kSchema +
+                          ".customers WHERE id = ANY($1)";
+  const Oid text_array = 1009;
+  if (ResultPtr r(PQprepare(conn.get(), "get_many", sql.c_str(), 1, &text_array), &PQclear);
+      PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
+    state.SkipWithError((std::string("libpq reference: prepare: ") + PQerrorMessage(conn.get())).c_str());
+    return;
+  }
+  const auto& all = ReadIds();
+  const size_t n = static_cast<size_t>(state.range(0));
+  size_t at = 0;
+  std::string array;
+  int64_t bytes = 0;
+  memory::ScopedMemoryCounters mem(state);
+  for (auto _ : state) {
+    if (at + n > all.size()) at = 0;
+    array.assign("{");
+    for (size_t i = 0; i < n; ++i) {
+      if (i > 0) array.push_back(',');
+      array.append(all[at + i]);  // ids are [a-z0-9-]: no quoting needed
+    }
+    array.push_back('}');
+    const char* value = array.c_str();
+    ResultPtr r(PQexecPrepared(conn.get(), "get_many", 1, &value, nullptr, nullptr, /*resultFormat=*/1), &PQclear);
+    if (PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) == 0) {
+      state.SkipWithError((std::string("libpq reference: ") + PQerrorMessage(conn.get())).c_str());
+      break;
+    }
+    const int rows = PQntuples(r.get());
+    const int cols = PQnfields(r.get());
+    for (int row = 0; row < rows; ++row) {
+      for (int col = 0; col < cols; ++col) bytes += PQgetlength(r.get(), row, col);
+    }
+    at += n;
+  }
+  benchmark::DoNotOptimize(bytes);
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_Repo_GetMany_Libpq)->Arg(100)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 // A page of 100 at position 50,000, fetched by `fetch_page` (which returns the rows it got).
 template <typename FetchPage>

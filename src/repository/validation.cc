@@ -2,7 +2,9 @@
 
 #include <cstdint>
 #include <string>
-#include <unordered_map>
+#include <functional>
+#include <string_view>
+#include <vector>
 
 #include "common/utf8.h"
 
@@ -54,7 +56,9 @@ Status CheckText(std::string_view field, std::string_view value) {
   size_t i = 0;
   while (i < value.size()) {
     const size_t at = i;
-    const int32_t cp = DecodeUtf8(value, &i);
+    // ASCII, most of any text, is decoded inline: a byte below 0x80 is its own code point.
+    const auto byte = static_cast<unsigned char>(value[i]);
+    const int32_t cp = byte < 0x80 ? (++i, byte) : DecodeUtf8(value, &i);
     if (cp < 0) return InvalidArgumentError(std::string(field) + ": not valid UTF-8" + At(at));
     if (cp == 0) return InvalidArgumentError(std::string(field) + ": contains NUL" + At(at));
   }
@@ -66,7 +70,8 @@ Status CheckIdentifierText(std::string_view field, std::string_view value, size_
   size_t i = 0;
   while (i < value.size()) {
     const size_t at = i;
-    const int32_t cp = DecodeUtf8(value, &i);
+    const auto byte = static_cast<unsigned char>(value[i]);
+    const int32_t cp = byte < 0x80 ? (++i, byte) : DecodeUtf8(value, &i);  // ASCII inline, as in CheckText
     if (cp < 0) return InvalidArgumentError(std::string(field) + ": not valid UTF-8" + At(at));
     if (IsControl(cp)) {
       return InvalidArgumentError(std::string(field) + ": control character " + CodePointName(cp) + At(at));
@@ -219,14 +224,35 @@ Status ValidateCustomer(const Customer& c) {
   return Status::Ok();
 }
 
+// Duplicate ids are found with one flat table (open addressing, linear probing, at most half
+// full): one allocation per batch, where a node-based map made one per row (100,000 of them in a
+// bulk load of 100,000 rows). A slot holds the row number and 32 bits of the id's hash, so a probe
+// past an occupied slot compares ids (a visit to another customer, a cache miss) only when those
+// bits match. Batches of 2^32 rows or more are refused before any row is looked at.
 Status ValidateBatch(std::span<const Customer> customers) {
-  std::unordered_map<std::string_view, size_t> first_row;
-  first_row.reserve(customers.size());
+  if (customers.size() >= (uint64_t{1} << 32)) {
+    return InvalidArgumentError("batch of " + std::to_string(customers.size()) + " rows: at most 2^32 - 1");
+  }
+  size_t slots = 16;
+  while (slots < 2 * customers.size()) slots <<= 1;
+  const size_t mask = slots - 1;
+  std::vector<uint64_t> table(slots, 0);  // (hash bits << 32) | (row + 1); 0: empty
+  const std::hash<std::string_view> hash;
   for (size_t row = 0; row < customers.size(); ++row) {
     if (Status s = ValidateCustomer(customers[row]); !s.ok()) return s.Annotate("row " + std::to_string(row));
-    auto [it, inserted] = first_row.emplace(customers[row].id(), row);
-    if (!inserted) {
-      return AlreadyExistsError("row " + std::to_string(row) + ": id: same id as row " + std::to_string(it->second));
+    const std::string& id = customers[row].id();
+    const size_t h = hash(id);
+    const uint64_t tag = static_cast<uint64_t>(static_cast<uint32_t>(h >> 32) ^ static_cast<uint32_t>(h)) << 32;
+    for (size_t slot = h & mask;; slot = (slot + 1) & mask) {
+      const uint64_t entry = table[slot];
+      if (entry == 0) {
+        table[slot] = tag | (row + 1);
+        break;
+      }
+      if ((entry & 0xFFFFFFFF00000000u) != tag) continue;
+      if (const size_t first = static_cast<uint32_t>(entry) - 1; customers[first].id() == id) {
+        return AlreadyExistsError("row " + std::to_string(row) + ": id: same id as row " + std::to_string(first));
+      }
     }
   }
   return Status::Ok();

@@ -142,6 +142,28 @@ TEST(ValidationTest, BatchNamesTheRowAndRepeatedIds) {
   EXPECT_EQ(s.message(), "row 4: id: same id as row 1");
 }
 
+// A batch large enough for the duplicate-id table to probe past occupied slots: every pair of
+// repeated ids is found, and the first repeat in row order is the one named.
+TEST(ValidationTest, BatchFindsEveryRepeatedIdInALargeBatch) {
+  constexpr int kRows = 20000;
+  std::vector<Customer> batch(kRows, Valid());
+  for (int i = 0; i < kRows; ++i) batch[i].set_id("id-" + std::to_string(i));
+  EXPECT_TRUE(ValidateBatch(batch).ok());
+  for (int first : {0, 7, 9998}) {
+    for (int later : {first + 1, kRows - 1}) {
+      std::vector<Customer> repeated = batch;
+      repeated[later].set_id(repeated[first].id());
+      Status s = ValidateBatch(repeated);
+      EXPECT_EQ(s.code(), StatusCode::kAlreadyExists);
+      EXPECT_EQ(s.message(), "row " + std::to_string(later) + ": id: same id as row " + std::to_string(first));
+    }
+  }
+  // Two repeats: the earlier later row is named, whatever the order of the originals.
+  batch[15000].set_id(batch[12000].id());
+  batch[13000].set_id(batch[100].id());
+  EXPECT_EQ(ValidateBatch(batch).message(), "row 13000: id: same id as row 100");
+}
+
 // Expects InvalidArgument whose message contains `says`.
 void ExpectRefused(const Status& s, const std::string& says) {
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << says << ": " << s.ToString();
