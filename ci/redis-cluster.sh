@@ -10,7 +10,9 @@
 # ci/services.sh uses it for the shared cluster of the tests and benchmarks; destructive tests
 # (failover, resharding) start a private one in their own DIR so that they never break the
 # shared one that parallel tests use. CHINOOK_CLUSTER_NODE_TIMEOUT (ms, default 1000) is the
-# cluster-node-timeout: how long a master may be silent before its replica is promoted.
+# cluster-node-timeout: how long a master may be silent before its replica is promoted. Replicas
+# fail over however long ago they last heard their master (cluster-replica-validity-factor 0): a
+# cache prefers serving slightly old values to a shard without an owner.
 set -euo pipefail
 
 nodes=6
@@ -38,7 +40,7 @@ start_node() {
     port=$(free_port)
     mkdir -p "$dir/node$i"
     if redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
-        --cluster-enabled yes --cluster-node-timeout "$timeout_ms" --cluster-config-file "$dir/node$i/nodes.conf" \
+        --cluster-enabled yes --cluster-node-timeout "$timeout_ms" --cluster-replica-validity-factor 0 --repl-diskless-sync-delay 0 --cluster-config-file "$dir/node$i/nodes.conf" \
         --pidfile "$dir/node$i.pid" --logfile "$dir/node$i.log" --dir "$dir/node$i" >/dev/null 2>&1; then
       for _ in $(seq 1 100); do
         if redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null | grep -q PONG; then
@@ -53,11 +55,15 @@ start_node() {
   die "cluster node $i failed to start; see $dir/node$i.log"
 }
 
+# The node sees the whole cluster healthy, and if it is a replica its link to its master is up
+# (a replica that never synced would have nothing to serve after a failover).
 cluster_ok() {
-  local port=$1 info
+  local port=$1 info repl
   info=$(redis-cli -h 127.0.0.1 -p "$port" cluster info 2>/dev/null) || return 1
   grep -q '^cluster_state:ok' <<<"$info" && grep -q '^cluster_slots_assigned:16384' <<<"$info" \
-    && grep -q '^cluster_known_nodes:6' <<<"$info"
+    && grep -q '^cluster_known_nodes:6' <<<"$info" || return 1
+  repl=$(redis-cli -h 127.0.0.1 -p "$port" info replication 2>/dev/null) || return 1
+  grep -q '^role:master' <<<"$repl" || grep -q '^master_link_status:up' <<<"$repl"
 }
 
 up() {

@@ -37,7 +37,9 @@ Result<RedisReply> On(const std::string& address, const std::vector<std::string_
   RedisEndpoint ep;
   ep.host = address.substr(0, colon);
   ep.port = std::stoi(address.substr(colon + 1));
-  RedisConnection c(ep, {});
+  RedisOptions options;
+  options.command_timeout = std::chrono::seconds(5);  // WAIT and MIGRATE take their time
+  RedisConnection c(ep, options);
   return c.Command(args);
 }
 
@@ -106,10 +108,13 @@ TEST(ClusterCacheTest, ReadsFromReplicasWhenAsked) {
   ClusterCacheOptions options;
   options.read_from_replicas = true;
   ClusterCache replicas(*seeds, options);
-  // Replication is asynchronous: WAIT until the replica has the write before reading there.
-  auto waited = On(replicas.OwnerOf(KeySlot(key)), {"WAIT", "1", "2000"});
-  ASSERT_TRUE(waited.ok());
-  EXPECT_EQ(replicas.Get(key), "v");
+  // Replication is asynchronous: read until the replica has the write.
+  std::optional<std::string> v;
+  for (const auto deadline = std::chrono::steady_clock::now() + 5s; !v && std::chrono::steady_clock::now() < deadline;) {
+    v = replicas.Get(key);
+  }
+  EXPECT_EQ(v, "v");
+  // A replica without READONLY would have answered MOVED to its master.
   EXPECT_EQ(replicas.ClusterStats().moved, 0u) << "a READONLY replica answers without MOVED";
   EXPECT_EQ(replicas.Stats().errors, 0u);
   CHINOOK_EXPECT_OK((*writer)->Delete({key}));
@@ -123,9 +128,9 @@ TEST(ClusterCacheTest, ANodeThatIsNotAClusterIsACountedErrorNotAFailedRead) {
   EXPECT_FALSE(cache.Set("a", "b", 1min).ok());
   EXPECT_GE(cache.Stats().errors, 3u);
   EXPECT_GE(cache.ClusterStats().refresh_errors, 1u);
-  EXPECT_NE(cache.ClusterStats().last_error.find("cluster support disabled"), std::string::npos)
-      << cache.ClusterStats().last_error;
-  EXPECT_FALSE(cache.Refresh().ok());
+  const Status refresh = cache.Refresh();
+  EXPECT_NE(refresh.ToString().find("cluster support disabled"), std::string::npos) << refresh.ToString();
+  EXPECT_NE(cache.ClusterStats().last_error, "");
 
   RedisEndpoint closed;
   closed.port = testing::kClosedPort;
@@ -236,8 +241,10 @@ class PrivateClusterTest : public ::testing::Test {
 std::string Address(const RedisEndpoint& ep) { return ep.host + ":" + std::to_string(ep.port); }
 
 TEST_F(PrivateClusterTest, AMigratingSlotIsFollowedThroughAskThenMoved) {
-  auto cache = Connect();
-  const std::string key = "chinook:v1:migrating", stays = "chinook:v1:migrating-stays";
+  ClusterCacheOptions options;
+  options.min_refresh_interval = std::chrono::milliseconds(0);  // so that the MOVED's refresh is seen
+  auto cache = Connect(options);
+  const std::string key = "chinook:v1:migrating";
   const int slot = KeySlot(key);
   CHINOOK_ASSERT_OK(cache->Set(key, "moving", 1min));
   const std::string source = cache->OwnerOf(slot);
@@ -271,7 +278,6 @@ TEST_F(PrivateClusterTest, AMigratingSlotIsFollowedThroughAskThenMoved) {
   EXPECT_EQ(cache->Get(key), "moving");
   EXPECT_EQ(cache->ClusterStats().moved, moved) << "once learned, no more redirections";
   EXPECT_EQ(cache->Stats().errors, 0u);
-  (void)stays;
 }
 
 TEST_F(PrivateClusterTest, ARedirectionLoopIsABoundedCountedError) {
