@@ -94,15 +94,22 @@ up() {
 
 down() {
   [ -d "$dir" ] || return 0
+  # All at once (a master told to stop waits for its replicas; they are stopping too), then
+  # SIGKILL for any still there: the data is throwaway.
+  local pids=()
   for pidfile in "$dir"/node*.pid; do
     [ -f "$pidfile" ] || continue
     local pid; pid=$(cat "$pidfile")
-    if kill "$pid" 2>/dev/null; then
-      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-      kill -9 "$pid" 2>/dev/null || true
-    fi
+    kill "$pid" 2>/dev/null && pids+=("$pid")
     rm -f "$pidfile"
   done
+  for _ in $(seq 1 40); do
+    local alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" -eq 0 ] && break
+    sleep 0.05
+  done
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
   rm -rf "$dir"/node* "$dir/seeds" "$dir/create.log"
 }
 
