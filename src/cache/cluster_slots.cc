@@ -1,6 +1,7 @@
 #include "cache/cluster_slots.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 
 namespace chinook::cache {
@@ -31,15 +32,27 @@ Result<ClusterNode> ParseNode(const RedisReply& r, std::string_view answering_ho
   return node;
 }
 
+// The CRC of each byte value, computed at compile time: a byte at a time instead of a bit at a
+// time (the bitwise loop was a tenth of a 100-key GetMany's CPU).
+constexpr std::array<uint16_t, 256> MakeCrc16Table() {
+  std::array<uint16_t, 256> table{};
+  for (int byte = 0; byte < 256; ++byte) {
+    auto crc = static_cast<uint16_t>(byte << 8);
+    for (int bit = 0; bit < 8; ++bit) {
+      crc = (crc & 0x8000) != 0 ? static_cast<uint16_t>((crc << 1) ^ 0x1021) : static_cast<uint16_t>(crc << 1);
+    }
+    table[static_cast<size_t>(byte)] = crc;
+  }
+  return table;
+}
+constexpr std::array<uint16_t, 256> kCrc16Table = MakeCrc16Table();
+
 }  // namespace
 
 uint16_t Crc16(std::string_view data) {
   uint16_t crc = 0;
   for (unsigned char byte : data) {
-    crc ^= static_cast<uint16_t>(byte) << 8;
-    for (int bit = 0; bit < 8; ++bit) {
-      crc = (crc & 0x8000) != 0 ? static_cast<uint16_t>((crc << 1) ^ 0x1021) : static_cast<uint16_t>(crc << 1);
-    }
+    crc = static_cast<uint16_t>((crc << 8) ^ kCrc16Table[((crc >> 8) ^ byte) & 0xff]);
   }
   return crc;
 }

@@ -182,18 +182,30 @@ Status RedisConnection::EnsureConnected() {
 
 Status RedisConnection::Send(const std::vector<std::vector<std::string_view>>& commands) {
   CHINOOK_RETURN_IF_ERROR(EnsureConnected());
-  std::vector<const char*> argv;
-  std::vector<size_t> argvlen;
+  // The whole pipeline encoded in one buffer (RESP: *<argc> then $<len> <bytes> per argument)
+  // and handed to hiredis once: a command at a time would cost hiredis an allocation and a copy
+  // each, which dominates a pipeline of many small GETs.
+  std::string wire;
+  size_t size = 0;
   for (const auto& command : commands) {
-    argv.clear();
-    argvlen.clear();
+    size += 16;
+    for (std::string_view a : command) size += a.size() + 16;
+  }
+  wire.reserve(size);
+  for (const auto& command : commands) {
+    wire += '*';
+    wire += std::to_string(command.size());
+    wire += "\r\n";
     for (std::string_view a : command) {
-      argv.push_back(a.data());
-      argvlen.push_back(a.size());
+      wire += '$';
+      wire += std::to_string(a.size());
+      wire += "\r\n";
+      wire.append(a);
+      wire += "\r\n";
     }
-    if (redisAppendCommandArgv(context_, static_cast<int>(argv.size()), argv.data(), argvlen.data()) != REDIS_OK) {
-      return Fail(std::string("queueing a command: ") + context_->errstr);
-    }
+  }
+  if (redisAppendFormattedCommand(context_, wire.data(), wire.size()) != REDIS_OK) {
+    return Fail(std::string("queueing commands: ") + context_->errstr);
   }
   int done = 0;
   while (done == 0) {

@@ -268,6 +268,7 @@ std::vector<Result<RedisReply>> ClusterCache::RunMany(const std::vector<Command>
   std::vector<std::vector<std::vector<std::string_view>>> pipelines(targets.size());
   std::vector<RedisClient::Job> jobs;
   for (size_t n = 0; n < targets.size(); ++n) {
+    pipelines[n].reserve(positions[n].size());
     for (size_t i : positions[n]) pipelines[n].push_back(commands[i].args);
     jobs.push_back({targets[n], &pipelines[n]});
   }
