@@ -7,7 +7,8 @@
 #
 # Also a Redis Cluster (three masters, three replicas; ci/redis-cluster.sh) whose seeds go to
 # CHINOOK_REDIS_CLUSTER as redis+cluster://127.0.0.1:p1,127.0.0.1:p2,... (the scheme
-# NewRemoteCacheFromUrls takes).
+# NewRemoteCacheFromUrls takes). CHINOOK_SERVICES_CLUSTER=0 leaves the cluster out (drills that
+# do not use it).
 #
 # A server whose variable the user already set (CHINOOK_PG_DSN, CHINOOK_REDIS_URL,
 # CHINOOK_REDIS_NODES, CHINOOK_REDIS_CLUSTER) is not started; the user's value is passed through into the env file.
@@ -129,10 +130,11 @@ write_env() {
     fi
   fi
   if [ -n "${CHINOOK_REDIS_CLUSTER:-}" ]; then redis_cluster=$CHINOOK_REDIS_CLUSTER
-  else redis_cluster="redis+cluster://$(cat "$state/cluster/seeds")"; fi
+  elif [ -f "$state/cluster/seeds" ]; then redis_cluster="redis+cluster://$(cat "$state/cluster/seeds")"
+  else redis_cluster=""; fi
   {
     echo "export CHINOOK_PG_DSN='$pg_dsn'"
-    echo "export CHINOOK_REDIS_CLUSTER='$redis_cluster'"
+    [ -z "$redis_cluster" ] || echo "export CHINOOK_REDIS_CLUSTER='$redis_cluster'"
     echo "export CHINOOK_REDIS_URL='$redis_url'"
     echo "export CHINOOK_REDIS_NODES='$redis_nodes'"
   } >"$envfile"
@@ -146,10 +148,10 @@ up() {
   else
     log "using CHINOOK_REDIS_URL from the environment"
   fi
-  if [ -z "${CHINOOK_REDIS_CLUSTER:-}" ]; then
-    "$root/ci/redis-cluster.sh" up "$state/cluster"
-  else
+  if [ -n "${CHINOOK_REDIS_CLUSTER:-}" ]; then
     log "using CHINOOK_REDIS_CLUSTER from the environment"
+  elif [ "${CHINOOK_SERVICES_CLUSTER:-1}" != 0 ]; then
+    "$root/ci/redis-cluster.sh" up "$state/cluster"
   fi
   write_env
   log "env written to $envfile"
