@@ -340,6 +340,11 @@ Result<std::unique_ptr<RemoteCache>> NewRemoteCacheFromUrls(std::string_view url
     }
     auto endpoints = ParseRedisUrlList(seeds);
     if (!endpoints.ok()) return endpoints.status().Annotate("redis+cluster seeds");
+    for (const RedisEndpoint& ep : *endpoints) {
+      if (ep.db != 0) {
+        return InvalidArgumentError("redis+cluster seed " + ep.ToString() + ": a Redis Cluster has only database 0");
+      }
+    }
     ClusterCacheOptions cluster;
     cluster.cache = options;
     return std::unique_ptr<RemoteCache>(NewClusterCache(std::move(*endpoints), cluster));

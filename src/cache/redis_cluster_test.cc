@@ -139,6 +139,9 @@ TEST(ClusterCacheTest, ANodeThatIsNotAClusterIsACountedErrorNotAFailedRead) {
   EXPECT_GE(down.Stats().errors, 1u);
   EXPECT_FALSE(NewRemoteCacheFromUrls("redis+cluster://").ok());
   EXPECT_FALSE(NewRemoteCacheFromUrls("redis+cluster://h:notaport").ok());
+  auto db = NewRemoteCacheFromUrls("redis+cluster://h:7000/3");
+  ASSERT_FALSE(db.ok());
+  EXPECT_NE(db.status().ToString().find("only database 0"), std::string::npos) << db.status().ToString();
 }
 
 TEST(ClusterCacheTest, InvalidationsReachAnotherProcessesL1OnEveryMaster) {
