@@ -2,8 +2,9 @@
 // path (beside a bare std::unordered_map under a mutex), Redis single GETs against MGET, and the
 // stampede with and without request coalescing.
 //
-// The Redis benchmarks read CHINOOK_REDIS_URL (ci/services.sh) and report an error naming the
-// variable when it is unset.
+// The Redis benchmarks read CHINOOK_REDIS_URL (one server) and the BM_RedisCluster ones
+// CHINOOK_REDIS_CLUSTER (a cluster's seeds; both from ci/services.sh) and report an error naming
+// the variable when it is unset.
 #include <benchmark/benchmark.h>
 
 #include <atomic>
@@ -206,35 +207,36 @@ BENCHMARK_CAPTURE(BM_Cache_Stampede, uncoalesced, false);
 
 constexpr int kRedisKeys = 1000;
 
-// A RedisCache on CHINOOK_REDIS_URL holding kRedisKeys customers, or null with the error set.
-std::unique_ptr<RemoteCache> FilledRedis(benchmark::State& state, std::vector<std::string>* keys) {
-  const std::string url = workload::EnvOrEmpty(workload::kRedisUrlVar);
+// The cache the variable names (CHINOOK_REDIS_URL: one server; CHINOOK_REDIS_CLUSTER: a
+// cluster's seeds) holding kRedisKeys customers, or null with the error set. The keys hash to
+// slots all over the cluster's range, so a cluster batch reaches every master.
+std::unique_ptr<RemoteCache> FilledRedis(benchmark::State& state, const char* var, std::vector<std::string>* keys) {
+  const std::string url = workload::EnvOrEmpty(var);
   if (url.empty()) {
-    state.SkipWithError(workload::MissingEnvMessage(workload::kRedisUrlVar).c_str());
+    state.SkipWithError(workload::MissingEnvMessage(var).c_str());
     return nullptr;
   }
-  auto endpoint = ParseRedisUrl(url);
-  if (!endpoint.ok()) {
-    state.SkipWithError(endpoint.status().ToString().c_str());
+  auto cache = NewRemoteCacheFromUrls(url);
+  if (!cache.ok()) {
+    state.SkipWithError(cache.status().ToString().c_str());
     return nullptr;
   }
-  auto cache = NewRedisCache(*endpoint);
   std::vector<std::pair<std::string, std::string>> entries;
   for (const Customer& c : workload::MakeCorpus(kRedisKeys, {.seed = 7})) {
     entries.emplace_back(CustomerCacheKey(c.id()), c.SerializeAsString());
     keys->push_back(entries.back().first);
   }
-  if (Status s = cache->SetMany(entries, std::chrono::minutes(10)); !s.ok()) {
+  if (Status s = (*cache)->SetMany(entries, std::chrono::minutes(10)); !s.ok()) {
     state.SkipWithError(s.ToString().c_str());
     return nullptr;
   }
-  return cache;
+  return std::move(*cache);
 }
 
 // One GET round trip per key.
-void BM_Redis_Get_Single(benchmark::State& state) {
+void RunGetSingle(benchmark::State& state, const char* var) {
   std::vector<std::string> keys;
-  auto cache = FilledRedis(state, &keys);
+  auto cache = FilledRedis(state, var, &keys);
   if (cache == nullptr) return;
   size_t i = 0;
   memory::ScopedMemoryCounters mem(state);
@@ -246,15 +248,13 @@ void BM_Redis_Get_Single(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_Redis_Get_Single);
-// In real time too: what redis-benchmark's requests per second compare with (issue 15).
-BENCHMARK(BM_Redis_Get_Single)->UseRealTime();
 
-// state.range(0) keys per MGET round trip; items are keys, so items_per_second compares with
-// BM_Redis_Get_Single directly.
-void BM_Redis_GetMany(benchmark::State& state) {
+// state.range(0) keys per GetMany; items are keys, so items_per_second compares with the single
+// GETs directly. One server: one MGET round trip. A cluster: one pipeline per master, all in
+// flight together.
+void RunGetMany(benchmark::State& state, const char* var) {
   std::vector<std::string> keys;
-  auto cache = FilledRedis(state, &keys);
+  auto cache = FilledRedis(state, var, &keys);
   if (cache == nullptr) return;
   const auto batch_size = static_cast<size_t>(state.range(0));
   std::vector<std::string> batch;
@@ -271,7 +271,17 @@ void BM_Redis_GetMany(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(batch_size));
 }
+
+void BM_Redis_Get_Single(benchmark::State& state) { RunGetSingle(state, workload::kRedisUrlVar); }
+BENCHMARK(BM_Redis_Get_Single);
+// In real time too: what redis-benchmark's requests per second compare with (issue 15).
+BENCHMARK(BM_Redis_Get_Single)->UseRealTime();
+void BM_Redis_GetMany(benchmark::State& state) { RunGetMany(state, workload::kRedisUrlVar); }
 BENCHMARK(BM_Redis_GetMany)->Arg(100);
+void BM_RedisCluster_Get_Single(benchmark::State& state) { RunGetSingle(state, workload::kRedisClusterVar); }
+BENCHMARK(BM_RedisCluster_Get_Single);
+void BM_RedisCluster_GetMany(benchmark::State& state) { RunGetMany(state, workload::kRedisClusterVar); }
+BENCHMARK(BM_RedisCluster_GetMany)->Arg(100);
 
 }  // namespace
 }  // namespace chinook::cache

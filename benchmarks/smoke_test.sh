@@ -5,7 +5,8 @@
 #
 #   benchmarks/smoke_test.sh CHINOOK_BENCH CHINOOK_BENCH_CHECK OUT.json
 #
-# Needs the services of ci/with-services.sh (CHINOOK_PG_DSN, CHINOOK_REDIS_URL), as the
+# Needs the services of ci/with-services.sh (CHINOOK_PG_DSN, CHINOOK_REDIS_URL,
+# CHINOOK_REDIS_CLUSTER), as the
 # benchmarks do. Exit status: chinook-bench's if it failed, else chinook-bench-check's.
 set -euo pipefail
 [ $# -eq 3 ] || { echo "usage: $0 CHINOOK_BENCH CHINOOK_BENCH_CHECK OUT.json" >&2; exit 2; }

@@ -33,10 +33,10 @@ work=$(mktemp -d /tmp/chinook-drill.XXXXXX)
 drills=("$@")
 [ ${#drills[@]} -gt 0 ] || drills=(profile-pg3 profile-pg15 profile-redis profile-redis3 soak-pg3 soak-pg15 soak-redis soak-redis3)
 # The drill's own servers: never the caller's.
-unset CHINOOK_PG_DSN CHINOOK_REDIS_URL CHINOOK_REDIS_NODES
+unset CHINOOK_PG_DSN CHINOOK_REDIS_URL CHINOOK_REDIS_NODES CHINOOK_REDIS_CLUSTER
 
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-services() { CHINOOK_BUILD_DIR=$work/servers CHINOOK_REDIS_INSTANCES=${REDIS_INSTANCES:-3} "$root/ci/services.sh" "$@"; }
+services() { CHINOOK_BUILD_DIR=$work/servers CHINOOK_SERVICES_CLUSTER=0 CHINOOK_REDIS_INSTANCES=${REDIS_INSTANCES:-3} "$root/ci/services.sh" "$@"; }
 cleanup() { services down >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
 

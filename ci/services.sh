@@ -5,8 +5,13 @@
 #   ci/services.sh down   stop them and remove their data; nothing is left running
 #   ci/services.sh env    print the env file (export CHINOOK_PG_DSN=... etc.)
 #
+# Also a Redis Cluster (three masters, three replicas; ci/redis-cluster.sh) whose seeds go to
+# CHINOOK_REDIS_CLUSTER as redis+cluster://127.0.0.1:p1,127.0.0.1:p2,... (the scheme
+# NewRemoteCacheFromUrls takes). CHINOOK_SERVICES_CLUSTER=0 leaves the cluster out (drills that
+# do not use it).
+#
 # A server whose variable the user already set (CHINOOK_PG_DSN, CHINOOK_REDIS_URL,
-# CHINOOK_REDIS_NODES) is not started; the user's value is passed through into the env file.
+# CHINOOK_REDIS_NODES, CHINOOK_REDIS_CLUSTER) is not started; the user's value is passed through into the env file.
 # State lives in ${CHINOOK_BUILD_DIR:-build}/services. PostgreSQL refuses to run as root, so when
 # run as root the cluster is created and run as the Debian 'postgres' user, in a directory under
 # /tmp that user owns (the checkout may sit below a directory it cannot enter).
@@ -108,7 +113,7 @@ start_redis() {
 }
 
 write_env() {
-  local pg_dsn redis_url redis_nodes
+  local pg_dsn redis_url redis_nodes redis_cluster
   if [ -n "${CHINOOK_PG_DSN:-}" ]; then pg_dsn=$CHINOOK_PG_DSN
   else pg_dsn="postgresql://postgres@127.0.0.1:$(cat "$state/pg.port")/chinook?connect_timeout=5"; fi
   if [ -n "${CHINOOK_REDIS_URL:-}" ]; then
@@ -124,8 +129,12 @@ write_env() {
       done
     fi
   fi
+  if [ -n "${CHINOOK_REDIS_CLUSTER:-}" ]; then redis_cluster=$CHINOOK_REDIS_CLUSTER
+  elif [ -f "$state/cluster/seeds" ]; then redis_cluster="redis+cluster://$(cat "$state/cluster/seeds")"
+  else redis_cluster=""; fi
   {
     echo "export CHINOOK_PG_DSN='$pg_dsn'"
+    [ -z "$redis_cluster" ] || echo "export CHINOOK_REDIS_CLUSTER='$redis_cluster'"
     echo "export CHINOOK_REDIS_URL='$redis_url'"
     echo "export CHINOOK_REDIS_NODES='$redis_nodes'"
   } >"$envfile"
@@ -138,6 +147,11 @@ up() {
     for i in $(seq 0 $((redis_count - 1))); do start_redis "$i"; done
   else
     log "using CHINOOK_REDIS_URL from the environment"
+  fi
+  if [ -n "${CHINOOK_REDIS_CLUSTER:-}" ]; then
+    log "using CHINOOK_REDIS_CLUSTER from the environment"
+  elif [ "${CHINOOK_SERVICES_CLUSTER:-1}" != 0 ]; then
+    "$root/ci/redis-cluster.sh" up "$state/cluster"
   fi
   write_env
   log "env written to $envfile"
@@ -162,6 +176,7 @@ down() {
     fi
     rm -f "$pidfile"
   done
+  "$root/ci/redis-cluster.sh" down "$state/cluster" || true
   rm -f "$state"/redis*.port "$state"/redis*.rdb "$envfile"
   log "stopped"
 }

@@ -81,14 +81,14 @@ bool InvalidationListener::WaitUntilHealthy(std::chrono::steady_clock::time_poin
 }
 
 InvalidationListenerStats InvalidationListener::Stats() const {
-  InvalidationListenerStats s{keys_invalidated_.load(), flushes_.load(), reconnects_.load(), {}};
+  InvalidationListenerStats s{keys_invalidated_.load(), flushes_.load(), reconnects_.load(), followed_.load(), {}};
   MutexLock lock(&error_mu_);
   s.last_error = last_error_;
   return s;
 }
 
 void InvalidationListener::Run(size_t server) {
-  const RedisEndpoint& ep = servers_[server];
+  RedisEndpoint ep = servers_[server];  // may move to a successor (options_.follow)
   std::chrono::milliseconds backoff{0};
   bool ever_connected = false;
   const auto flush = [&] {
@@ -111,6 +111,13 @@ void InvalidationListener::Run(size_t server) {
     redisContext* c = Subscribe(ep, options_, &error);
     if (c == nullptr) {
       record_error(std::move(error));
+      if (options_.follow) {
+        if (auto next = options_.follow(ep); next.has_value() && (next->host != ep.host || next->port != ep.port)) {
+          ep = std::move(*next);
+          followed_.fetch_add(1);
+          continue;  // the successor is up (it answered the cluster's map): try it at once
+        }
+      }
       backoff = backoff.count() == 0 ? options_.connection.min_backoff
                                      : std::min(backoff * 2, options_.connection.max_backoff);
       if (!sleep_unless_stopping(backoff)) break;

@@ -26,6 +26,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -45,12 +46,18 @@ struct InvalidationListenerOptions {
   std::chrono::milliseconds health_check_interval{1000};
   // CLIENT SETNAME of the subscription, so operators (and tests) can find it in CLIENT LIST.
   std::string client_name = "chinook-invalidation";
+  // Where to resubscribe when a server cannot be reached: the server that took over its keys
+  // (RemoteCache::Successor: a Redis Cluster's promoted replica), or std::nullopt to keep trying
+  // the same one. Without it, a master lost for good would keep the listener unhealthy, and L1
+  // bypassed, until it came back. Called on the listener's threads.
+  std::function<std::optional<RedisEndpoint>(const RedisEndpoint& lost)> follow;
 };
 
 struct InvalidationListenerStats {
   uint64_t keys_invalidated = 0;  // key names received
   uint64_t flushes = 0;           // on_flush calls (drops, reconnects, FLUSHALL)
   uint64_t reconnects = 0;        // successful subscriptions after the first per server
+  uint64_t followed = 0;          // subscriptions moved to another server (options.follow)
   // Why the last subscription attempt or connection failed ("" if none has): tells an operator
   // why L1 is bypassed (e.g. a Redis older than 6 answers CLIENT TRACKING with an error).
   std::string last_error;
@@ -84,7 +91,7 @@ class InvalidationListener {
   int wake_fd_ = -1;  // eventfd: readable once the listener is stopping
   std::atomic<bool> stopping_{false};
   std::unique_ptr<std::atomic<bool>[]> connected_;
-  std::atomic<uint64_t> keys_invalidated_{0}, flushes_{0}, reconnects_{0};
+  std::atomic<uint64_t> keys_invalidated_{0}, flushes_{0}, reconnects_{0}, followed_{0};
   mutable Mutex error_mu_;
   std::string last_error_ CHINOOK_GUARDED_BY(error_mu_);
   std::vector<std::thread> threads_;

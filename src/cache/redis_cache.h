@@ -15,6 +15,7 @@
 #ifndef CHINOOK_CACHE_REDIS_CACHE_H_
 #define CHINOOK_CACHE_REDIS_CACHE_H_
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -95,13 +96,57 @@ class RemoteCache {
   virtual RemoteCacheStats Stats() const = 0;
   // The servers behind this cache (for the invalidation listener).
   virtual std::vector<RedisEndpoint> endpoints() const = 0;
+  // The server that now holds what `lost` (one of endpoints()) held, when this cache knows of
+  // one: a cluster's promoted replica. The invalidation listener resubscribes there instead of
+  // waiting for `lost` to come back. Single servers and rings have no such thing.
+  virtual std::optional<RedisEndpoint> Successor(const RedisEndpoint& /*lost*/) { return std::nullopt; }
 };
+
+namespace internal {
+
+// What every RemoteCache over Redis shares: the value format (one format byte + payload), the
+// counters, and the reading of GET and counter replies. Thread-safe (atomics).
+class CacheCounters {
+ public:
+  explicit CacheCounters(uint8_t format) : format_(format) {}
+
+  // format byte + payload, as stored.
+  std::string Encode(std::string_view payload) const;
+  // A GET or MGET element: the payload (a hit), or a miss (absent, wrong type, unknown format).
+  std::optional<std::string> Unwrap(const RedisReply& r);
+  // `n` reads that failed: misses and one error.
+  std::optional<std::string> FailedReads(uint64_t n = 1);
+  Status CountError(Status s);
+  void AddSets(uint64_t n) { sets_.fetch_add(n, std::memory_order_relaxed); }
+  void AddDeletes(uint64_t n) { deletes_.fetch_add(n, std::memory_order_relaxed); }
+  RemoteCacheStats Snapshot(uint64_t reconnects) const;
+
+ private:
+  const uint8_t format_;
+  std::atomic<uint64_t> hits_{0}, misses_{0}, errors_{0}, format_errors_{0}, sets_{0}, deletes_{0};
+};
+
+// A GET of a counter (ReadCounter): 0 when nil; DataLoss naming `where` and `key` when the value
+// is not an integer.
+Result<int64_t> CounterValue(const RedisReply& r, std::string_view where, std::string_view key);
+
+// DeleteMatching on one server: SCAN MATCH pattern in pages of `batch`, UNLINK of what each page
+// found. With `one_key_per_unlink` each key is its own UNLINK (pipelined), as a cluster node
+// needs: one UNLINK of keys in several slots fails with CROSSSLOT. Returns the keys removed.
+Result<uint64_t> ScanAndUnlink(RedisClient& client, std::string_view pattern, int batch, bool one_key_per_unlink);
+
+}  // namespace internal
 
 std::unique_ptr<RemoteCache> NewRedisCache(RedisEndpoint endpoint, RedisCacheOptions options = {});
 // REQUIRES: !endpoints.empty(). Servers are named as twemproxy names them ("host:port") on the ring.
 std::unique_ptr<RemoteCache> NewShardedRedisCache(std::vector<RedisEndpoint> endpoints,
                                                   RedisCacheOptions options = {});
-// From CHINOOK_REDIS_NODES-style text: one URL gives a RedisCache, several a ShardedRedisCache.
+// The scheme of a Redis Cluster's seed list: "redis+cluster://host:port,host:port" (credentials
+// may precede the first seed: redis+cluster://[user]:password@host:port,...).
+inline constexpr std::string_view kClusterScheme = "redis+cluster://";
+
+// From CHINOOK_REDIS_NODES-style text: one URL gives a RedisCache, several a ShardedRedisCache,
+// a kClusterScheme seed list a ClusterCache (redis_cluster.h).
 Result<std::unique_ptr<RemoteCache>> NewRemoteCacheFromUrls(std::string_view urls, RedisCacheOptions options = {});
 
 }  // namespace chinook::cache

@@ -180,24 +180,47 @@ Status RedisConnection::EnsureConnected() {
   return Status::Ok();
 }
 
-Result<std::vector<RedisReply>> RedisConnection::Pipeline(const std::vector<std::vector<std::string_view>>& commands) {
+Status RedisConnection::Send(const std::vector<std::vector<std::string_view>>& commands) {
   CHINOOK_RETURN_IF_ERROR(EnsureConnected());
-  std::vector<const char*> argv;
-  std::vector<size_t> argvlen;
+  // The whole pipeline encoded in one buffer (RESP: *<argc> then $<len> <bytes> per argument)
+  // and handed to hiredis once: a command at a time would cost hiredis an allocation and a copy
+  // each, which dominates a pipeline of many small GETs.
+  std::string wire;
+  size_t size = 0;
   for (const auto& command : commands) {
-    argv.clear();
-    argvlen.clear();
+    size += 16;
+    for (std::string_view a : command) size += a.size() + 16;
+  }
+  wire.reserve(size);
+  for (const auto& command : commands) {
+    wire += '*';
+    wire += std::to_string(command.size());
+    wire += "\r\n";
     for (std::string_view a : command) {
-      argv.push_back(a.data());
-      argvlen.push_back(a.size());
-    }
-    if (redisAppendCommandArgv(context_, static_cast<int>(argv.size()), argv.data(), argvlen.data()) != REDIS_OK) {
-      return Fail(std::string("queueing a command: ") + context_->errstr);
+      wire += '$';
+      wire += std::to_string(a.size());
+      wire += "\r\n";
+      wire.append(a);
+      wire += "\r\n";
     }
   }
+  if (redisAppendFormattedCommand(context_, wire.data(), wire.size()) != REDIS_OK) {
+    return Fail(std::string("queueing commands: ") + context_->errstr);
+  }
+  int done = 0;
+  while (done == 0) {
+    if (redisBufferWrite(context_, &done) != REDIS_OK) {
+      return Fail(std::string("sending commands: ") + context_->errstr);
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<RedisReply>> RedisConnection::Receive(size_t n) {
+  if (context_ == nullptr) return UnavailableError(last_error_);
   std::vector<RedisReply> replies;
-  replies.reserve(commands.size());
-  for (size_t i = 0; i < commands.size(); ++i) {
+  replies.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
     void* raw = nullptr;
     if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) {
       const bool timeout = context_->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK);
@@ -209,6 +232,11 @@ Result<std::vector<RedisReply>> RedisConnection::Pipeline(const std::vector<std:
     freeReplyObject(reply);
   }
   return replies;
+}
+
+Result<std::vector<RedisReply>> RedisConnection::Pipeline(const std::vector<std::vector<std::string_view>>& commands) {
+  CHINOOK_RETURN_IF_ERROR(Send(commands));
+  return Receive(commands.size());
 }
 
 Result<RedisReply> RedisConnection::Command(const std::vector<std::string_view>& args) {
@@ -251,6 +279,30 @@ Result<RedisReply> RedisClient::Command(const std::vector<std::string_view>& arg
   auto lock = Acquire(&slot);
   slot->mu.AssertHeld();
   return slot->connection->Command(args);
+}
+
+// The analysis cannot follow locks taken in a loop over a run-time set; each connection is used
+// only while its slot's lock is held in `locks`.
+CHINOOK_NO_THREAD_SAFETY_ANALYSIS std::vector<Result<std::vector<RedisReply>>> RedisClient::PipelineAll(
+    const std::vector<Job>& jobs) {
+  std::vector<size_t> order(jobs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return jobs[a].client < jobs[b].client; });
+  std::vector<std::unique_lock<Mutex>> locks(jobs.size());
+  std::vector<Slot*> slots(jobs.size(), nullptr);
+  for (size_t i : order) locks[i] = jobs[i].client->Acquire(&slots[i]);
+  std::vector<Status> sent(jobs.size());
+  for (size_t i = 0; i < jobs.size(); ++i) sent[i] = slots[i]->connection->Send(*jobs[i].commands);
+  std::vector<Result<std::vector<RedisReply>>> out;
+  out.reserve(jobs.size());
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    if (!sent[i].ok()) {
+      out.emplace_back(sent[i]);
+    } else {
+      out.push_back(slots[i]->connection->Receive(jobs[i].commands->size()));
+    }
+  }
+  return out;
 }
 
 // Without the slots' locks (so the analysis is off): the connections live as long as the client
@@ -302,6 +354,10 @@ redisContext* OpenRedisContext(const RedisEndpoint& endpoint, const RedisOptions
     ReplyPtr auth = endpoint.username.empty() ? RunCommand(c, {"AUTH", endpoint.password})
                                               : RunCommand(c, {"AUTH", endpoint.username, endpoint.password});
     if (!auth || auth->type == REDIS_REPLY_ERROR) return fail("AUTH", auth.get());
+  }
+  if (options.readonly) {
+    ReplyPtr readonly = RunCommand(c, {"READONLY"});
+    if (!readonly || readonly->type == REDIS_REPLY_ERROR) return fail("READONLY", readonly.get());
   }
   if (endpoint.db != 0) {
     ReplyPtr select = RunCommand(c, {"SELECT", std::to_string(endpoint.db)});

@@ -55,6 +55,9 @@ struct RedisOptions {
   std::chrono::milliseconds max_backoff{2000};
   // Connections per server in RedisClient; more lets more threads talk to Redis at once.
   int connections = 4;
+  // Send READONLY on every new connection: a Redis Cluster replica then answers reads of the
+  // slots its master serves instead of redirecting them (ClusterCacheOptions::read_from_replicas).
+  bool readonly = false;
 };
 
 struct RedisReply {
@@ -76,6 +79,11 @@ class RedisConnection {
   // (e.g. WRONGTYPE) is a reply of type kError; the Status fails only for connection problems.
   Result<std::vector<RedisReply>> Pipeline(const std::vector<std::vector<std::string_view>>& commands);
   Result<RedisReply> Command(const std::vector<std::string_view>& args);
+  // Pipeline in two halves, so that one thread can have pipelines in flight on several
+  // connections at once: Send writes every command (and waits for nothing), Receive reads `n`
+  // replies. Between them the connection must not be used for anything else.
+  Status Send(const std::vector<std::vector<std::string_view>>& commands);
+  Result<std::vector<RedisReply>> Receive(size_t n);
 
   const RedisEndpoint& endpoint() const { return endpoint_; }
   // Connections opened again after a failure (the first connect is not counted). Readable from
@@ -103,6 +111,16 @@ class RedisClient {
 
   Result<std::vector<RedisReply>> Pipeline(const std::vector<std::vector<std::string_view>>& commands);
   Result<RedisReply> Command(const std::vector<std::string_view>& args);
+
+  // One pipeline per client, all in flight together: every pipeline is written before any reply
+  // is read, so the round trips to the servers overlap on one thread and the whole costs about
+  // the slowest server's round trip, not their sum. REQUIRES: the clients are distinct.
+  // Connections are taken in address order, so concurrent callers cannot deadlock.
+  struct Job {
+    RedisClient* client;
+    const std::vector<std::vector<std::string_view>>* commands;
+  };
+  static std::vector<Result<std::vector<RedisReply>>> PipelineAll(const std::vector<Job>& jobs);
 
   const RedisEndpoint& endpoint() const { return endpoint_; }
   // Sum of the connections' reconnects().

@@ -9,7 +9,9 @@
 // Redis's invalidation messages for the key namespace. When any process changes or deletes a key
 // in Redis, every process drops that key from its L1 within about a network round trip. While the
 // listener is not connected (start-up, Redis restart, network trouble) the L1 is flushed and
-// bypassed: reads go to L2, so a lost message can never leave a stale value in L1. An L1 fill
+// bypassed: reads go to L2, so a lost message can never leave a stale value in L1. On a Redis
+// Cluster the listener subscribes on every master; when one dies it moves to the replica the
+// cluster promoted (RemoteCache::Successor), L1 staying flushed and bypassed in between. An L1 fill
 // whose key was invalidated while it was being loaded is not installed (LocalCache's stale-load
 // rule), and a load interrupted by any invalidation does not refill L2 with what it read.
 //
@@ -167,8 +169,12 @@ template <typename V>
 TieredCache<V>::TieredCache(std::shared_ptr<RemoteCache> l2, Codec<V> codec, TieredCacheOptions options)
     : options_(std::move(options)), codec_(std::move(codec)), l2_(std::move(l2)), l1_(options_.l1) {
   if (options_.use_l1 && options_.use_l2 && l2_ != nullptr && options_.track_invalidations) {
+    InvalidationListenerOptions listener = options_.listener;
+    // A cluster's promoted replica takes over a lost master's subscription (l2_ outlives the
+    // listener: it is declared first).
+    if (!listener.follow) listener.follow = [l2 = l2_.get()](const RedisEndpoint& lost) { return l2->Successor(lost); };
     listener_ = std::make_unique<InvalidationListener>(
-        l2_->endpoints(), options_.listener,
+        l2_->endpoints(), std::move(listener),
         [this](const std::vector<std::string>& keys) { OnRemoteKeys(keys); }, [this] { OnFlush(); });
   }
 }

@@ -14,6 +14,8 @@ namespace chinook::workload {
 inline constexpr const char* kPgDsnVar = "CHINOOK_PG_DSN";          // libpq connection string/URI
 inline constexpr const char* kRedisUrlVar = "CHINOOK_REDIS_URL";    // redis://[:password@]host:port[/db]
 inline constexpr const char* kRedisNodesVar = "CHINOOK_REDIS_NODES";  // comma-separated redis:// URLs
+// Seeds of a Redis Cluster: redis+cluster://host:port,host:port (cache/redis_cache.h).
+inline constexpr const char* kRedisClusterVar = "CHINOOK_REDIS_CLUSTER";
 
 // The variable's value, or "" when unset.
 inline std::string EnvOrEmpty(const char* name) {

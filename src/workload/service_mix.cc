@@ -93,8 +93,8 @@ Result<std::unique_ptr<AssembledService>> AssembleService(const AssembleOptions&
   if (Status s = out->repository->CreateBatch(out->stored); !s.ok() && s.code() != StatusCode::kAlreadyExists) {
     return s.Annotate("storing the soak corpus");
   }
-  CHINOOK_ASSIGN_OR_RETURN(auto endpoint, cache::ParseRedisUrl(options.redis_url));
-  out->remote = cache::NewRedisCache(endpoint);
+  CHINOOK_ASSIGN_OR_RETURN(auto remote, cache::NewRemoteCacheFromUrls(options.redis_url));
+  out->remote = std::move(remote);
   customer::CustomerServiceOptions service_options;
   service_options.cache.l1.max_entries = options.customers / 10;
   out->service = std::make_unique<customer::CustomerService>(out->repository, out->remote, service_options);

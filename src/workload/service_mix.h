@@ -86,7 +86,9 @@ struct AssembledService {
 
 struct AssembleOptions {
   std::string pg_dsn;     // required
-  std::string redis_url;  // required
+  // Required: the Redis tier as cache::NewRemoteCacheFromUrls reads it: one redis:// URL (one
+  // node), several comma-separated (the ketama ring), or redis+cluster://h:p,h:p (a cluster).
+  std::string redis_url;
   // Schema of the soak's tables; the corpus is stored once and reused by later runs.
   std::string schema = "chinook_soak";
   size_t customers = 5'000;

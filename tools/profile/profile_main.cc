@@ -4,7 +4,10 @@
 //                   [--serve PORT [--serve-linger SECONDS]] [--retry-for SECONDS]
 //                   [--cleanup-timeout SECONDS]
 //
-// Against the real services (CHINOOK_PG_DSN, and CHINOOK_REDIS_NODES or CHINOOK_REDIS_URL), runs
+// Against the real services (CHINOOK_PG_DSN, and CHINOOK_REDIS_NODES or CHINOOK_REDIS_URL: one
+// redis:// URL is one node, several the ketama ring, redis+cluster://h:p,... a Redis Cluster, as
+// cache::NewRemoteCacheFromUrls reads them; CHINOOK_REDIS_NODES=$CHINOOK_REDIS_CLUSTER profiles
+// the cluster), runs
 // N iterations of each operation through the real CustomerService (optimized repository,
 // connection pool, tiered cache) in a schema of its own, dropped at exit:
 //   Create                  CustomerService::Create of one new customer
@@ -117,7 +120,9 @@ constexpr char kUsage[] =
     "  --cleanup-timeout  keep trying to drop the run's schema this long (default 60)\n"
     "exit status: 0 complete, 3 complete with failed operations, 1 stopped early / not started /\n"
     "             clean-up incomplete, 2 bad arguments\n"
-    "environment: CHINOOK_PG_DSN, and CHINOOK_REDIS_NODES or CHINOOK_REDIS_URL\n";
+    "environment: CHINOOK_PG_DSN, and CHINOOK_REDIS_NODES or CHINOOK_REDIS_URL\n"
+    "             (a redis:// URL: one node; several, comma-separated: the ring;\n"
+    "              redis+cluster://host:port,...: a Redis Cluster)\n";
 
 // Reads the flags. nullopt: run; else the exit status, the usage or the error printed.
 std::optional<int> ParseFlags(int argc, char** argv, Flags* f) {

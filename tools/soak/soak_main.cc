@@ -30,7 +30,9 @@
 // --seconds N ends the run after N seconds even if the operations are not all done (a drill's
 // length); 0: no time limit. SIGINT / SIGTERM stop it early, cleaning up.
 //
-// Reads CHINOOK_PG_DSN and CHINOOK_REDIS_URL (ci/services.sh). Exit status: 0 flat, every
+// Reads CHINOOK_PG_DSN and CHINOOK_REDIS_URL (ci/services.sh); the Redis tier is what that URL
+// names (cache::NewRemoteCacheFromUrls): one node, a comma-separated ring, or redis+cluster://h:p,...
+// (CHINOOK_REDIS_URL=$CHINOOK_REDIS_CLUSTER soaks the cluster). Exit status: 0 flat, every
 // operation succeeded, nothing left behind; 1 not flat, an operation failed, the run stopped
 // early, or its clean-up left something; 2 bad arguments or the service could not be assembled.
 // Bad arguments are named with the usage, checked before any server is touched; --help
@@ -208,8 +210,8 @@ int Main(int argc, char** argv) {
     // attempt to drop it, which names it when the server cannot be reached.
     Flags once = flags;
     once.cleanup_timeout_seconds = 0;
-    auto remote = cache::ParseRedisUrl(options.redis_url);
-    const auto cache = remote.ok() ? cache::NewRedisCache(*remote) : nullptr;
+    auto remote = cache::NewRemoteCacheFromUrls(options.redis_url);
+    const auto cache = remote.ok() ? std::move(*remote) : nullptr;
     (void)CleanUpRun(once, options.pg_dsn, options.schema, cache.get(), patterns,
                      "the soak corpus, if it was stored before the failure");
     return 2;

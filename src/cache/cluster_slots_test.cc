@@ -1,0 +1,158 @@
+#include "cache/cluster_slots.h"
+
+#include <gtest/gtest.h>
+
+namespace chinook::cache {
+namespace {
+
+using Type = RedisReply::Type;
+
+RedisReply Int(long long v) {
+  RedisReply r;
+  r.type = Type::kInteger;
+  r.integer = v;
+  return r;
+}
+RedisReply Str(std::string s) {
+  RedisReply r;
+  r.type = Type::kString;
+  r.str = std::move(s);
+  return r;
+}
+RedisReply Arr(std::vector<RedisReply> e) {
+  RedisReply r;
+  r.type = Type::kArray;
+  r.elements = std::move(e);
+  return r;
+}
+RedisReply Node(std::string host, int port, std::string id = "") {
+  std::vector<RedisReply> e = {Str(std::move(host)), Int(port)};
+  if (!id.empty()) e.push_back(Str(std::move(id)));
+  return Arr(std::move(e));
+}
+
+TEST(ClusterSlotsTest, Crc16IsXmodem) {
+  EXPECT_EQ(Crc16("123456789"), 0x31C3);  // the check value the cluster spec gives
+  EXPECT_EQ(Crc16(""), 0);
+}
+
+TEST(ClusterSlotsTest, KeySlotsMatchTheSpec) {
+  EXPECT_EQ(KeySlot("foo"), 12182);
+  EXPECT_EQ(KeySlot("123456789"), 0x31C3 & 16383);
+  EXPECT_EQ(KeySlot("{user1000}.following"), KeySlot("{user1000}.followers"));
+  EXPECT_EQ(KeySlot("{user1000}.following"), KeySlot("user1000"));
+}
+
+TEST(ClusterSlotsTest, HashTagRules) {
+  EXPECT_EQ(HashTag("{user1000}.following"), "user1000");
+  EXPECT_EQ(HashTag("foo{}{bar}"), "foo{}{bar}");  // empty first tag: the whole key
+  EXPECT_EQ(HashTag("foo{{bar}}zap"), "{bar");     // from the first { to the first } after it
+  EXPECT_EQ(HashTag("foo{bar}{zap}"), "bar");      // only the first tag counts
+  EXPECT_EQ(HashTag("foo{bar"), "foo{bar");        // unterminated: the whole key
+  EXPECT_EQ(HashTag("foo}bar{"), "foo}bar{");
+  EXPECT_EQ(KeySlot("foo{}{bar}"), Crc16("foo{}{bar}") & 16383);
+  EXPECT_EQ(KeySlot("foo{{bar}}zap"), Crc16("{bar") & 16383);
+}
+
+TEST(ClusterSlotsTest, ParsesClusterSlotsWithReplicas) {
+  const RedisReply reply = Arr({
+      Arr({Int(0), Int(5460), Node("127.0.0.1", 7000, "a"), Node("127.0.0.1", 7003, "d")}),
+      Arr({Int(5461), Int(10922), Node("127.0.0.1", 7001), Node("127.0.0.1", 7004)}),
+      Arr({Int(10923), Int(16383), Node("", 7002), Node("?", 7005)}),
+  });
+  auto ranges = ParseClusterSlots(reply, "10.0.0.9");
+  ASSERT_TRUE(ranges.ok()) << ranges.status().ToString();
+  ASSERT_EQ(ranges->size(), 3u);
+  EXPECT_EQ((*ranges)[0].master.id, "a");
+  EXPECT_EQ((*ranges)[2].master.host, "10.0.0.9");  // empty host: the answering node's host
+  EXPECT_EQ((*ranges)[2].replicas.at(0).host, "10.0.0.9");
+
+  auto map = SlotMap::FromRanges(*ranges);
+  ASSERT_TRUE(map.ok()) << map.status().ToString();
+  EXPECT_EQ(map->covered(), kClusterSlots);
+  EXPECT_EQ(map->masters().size(), 3u);
+  EXPECT_EQ(map->nodes()[static_cast<size_t>(map->MasterOf(12182))].port, 7002);
+  ASSERT_EQ(map->ReplicasOf(0).size(), 1u);
+  EXPECT_EQ(map->nodes()[static_cast<size_t>(map->ReplicasOf(0)[0])].port, 7003);
+}
+
+TEST(ClusterSlotsTest, UncoveredSlotsHaveNoOwner) {
+  auto map = SlotMap::FromRanges(*ParseClusterSlots(Arr({Arr({Int(0), Int(99), Node("h", 1)})}), "h"));
+  ASSERT_TRUE(map.ok());
+  EXPECT_EQ(map->covered(), 100);
+  EXPECT_EQ(map->MasterOf(100), SlotMap::kNoOwner);
+  EXPECT_TRUE(map->ReplicasOf(100).empty());
+}
+
+TEST(ClusterSlotsTest, MalformedClusterSlotsRepliesAreErrors) {
+  const std::vector<RedisReply> bad = {
+      Str("not an array"),
+      Arr({Int(1)}),
+      Arr({Arr({Int(0), Int(10)})}),                                  // no master
+      Arr({Arr({Int(10), Int(5), Node("h", 1)})}),                    // first > last
+      Arr({Arr({Int(0), Int(16384), Node("h", 1)})}),                 // past the last slot
+      Arr({Arr({Int(0), Int(1), Node("h", 0)})}),                     // port 0
+      Arr({Arr({Int(0), Int(1), Arr({Int(5), Int(6)})})}),           // host not a string
+      Arr({Arr({Str("0"), Int(1), Node("h", 1)})}),                   // bound not an integer
+  };
+  for (size_t i = 0; i < bad.size(); ++i) {
+    EXPECT_FALSE(ParseClusterSlots(bad[i], "h").ok()) << "case " << i;
+  }
+  RedisReply error;
+  error.type = Type::kError;
+  error.str = "ERR This instance has cluster support disabled";
+  auto r = ParseClusterSlots(error, "h");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().ToString().find("cluster support disabled"), std::string::npos);
+}
+
+TEST(ClusterSlotsTest, OverlappingRangesAreRefused) {
+  auto ranges = ParseClusterSlots(
+      Arr({Arr({Int(0), Int(100), Node("a", 1)}), Arr({Int(100), Int(200), Node("b", 2)})}), "h");
+  ASSERT_TRUE(ranges.ok());
+  auto map = SlotMap::FromRanges(*ranges);
+  ASSERT_FALSE(map.ok());
+  EXPECT_NE(map.status().ToString().find("slot 100"), std::string::npos) << map.status().ToString();
+}
+
+TEST(ClusterSlotsTest, MovedUpdatesOneSlot) {
+  auto map = SlotMap::FromRanges(*ParseClusterSlots(Arr({Arr({Int(0), Int(16383), Node("a", 1)})}), "a"));
+  ASSERT_TRUE(map.ok());
+  const SlotMap moved = map->WithSlotMovedTo(42, ClusterNode{"b", 2, ""});
+  EXPECT_EQ(moved.nodes()[static_cast<size_t>(moved.MasterOf(42))].host, "b");
+  EXPECT_EQ(moved.nodes()[static_cast<size_t>(moved.MasterOf(43))].host, "a");
+  EXPECT_EQ(moved.masters().size(), 2u);
+  EXPECT_EQ(map->masters().size(), 1u);  // the original is unchanged
+}
+
+TEST(ClusterSlotsTest, ParsesRedirections) {
+  auto moved = ParseRedirect("MOVED 3999 127.0.0.1:6381", "x");
+  ASSERT_TRUE(moved.ok());
+  ASSERT_TRUE(moved->has_value());
+  EXPECT_EQ((*moved)->kind, Redirect::Kind::kMoved);
+  EXPECT_EQ((*moved)->slot, 3999);
+  EXPECT_EQ((*moved)->host, "127.0.0.1");
+  EXPECT_EQ((*moved)->port, 6381);
+
+  auto ask = ParseRedirect("ASK 12182 :7002", "10.1.1.1");  // no host: the answering node's
+  ASSERT_TRUE(ask.ok() && ask->has_value());
+  EXPECT_EQ((*ask)->kind, Redirect::Kind::kAsk);
+  EXPECT_EQ((*ask)->host, "10.1.1.1");
+
+  auto v6 = ParseRedirect("MOVED 1 [::1]:7000", "x");
+  ASSERT_TRUE(v6.ok() && v6->has_value());
+  EXPECT_EQ((*v6)->host, "::1");
+
+  auto other = ParseRedirect("WRONGTYPE Operation against a key", "x");
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other->has_value());
+
+  for (const char* bogus : {"MOVED ", "MOVED 3999", "MOVED 99999 h:1", "MOVED -1 h:1", "MOVED x h:1",
+                            "MOVED 1 h:0", "MOVED 1 h:70000", "MOVED 1 h", "ASK 1 h:port"}) {
+    auto r = ParseRedirect(bogus, "x");
+    EXPECT_FALSE(r.ok()) << bogus;
+  }
+}
+
+}  // namespace
+}  // namespace chinook::cache
