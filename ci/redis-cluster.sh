@@ -21,23 +21,15 @@ timeout_ms=${CHINOOK_CLUSTER_NODE_TIMEOUT:-1000}
 log() { echo "redis-cluster: $*" >&2; }
 die() { echo "redis-cluster: error: $*" >&2; exit 1; }
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    # A cluster node also listens on port+10000 (the bus): both must be free.
-    p=$(( 20000 + RANDOM % 30000 ))
-    if ! port_in_use "$p" && ! port_in_use $((p + 10000)) && [ $((p + 10000)) -le 65535 ]; then echo "$p"; return 0; fi
-  done
-  die "no free port found on 127.0.0.1"
-}
+# shellcheck source=ci/ports-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/ports-lib.sh"
 
 node_running() { [ -f "$dir/node$1.pid" ] && kill -0 "$(cat "$dir/node$1.pid")" 2>/dev/null; }
 
 start_node() {
   local i=$1 port
   for attempt in 1 2 3; do
-    port=$(free_port)
+    port=$(free_port 10000)  # and its bus port
     mkdir -p "$dir/node$i"
     if redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
         --cluster-enabled yes --cluster-node-timeout "$timeout_ms" --cluster-replica-validity-factor 0 --repl-diskless-sync-delay 0 --cluster-config-file "$dir/node$i/nodes.conf" \

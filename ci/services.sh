@@ -27,15 +27,8 @@ pg_bin=${CHINOOK_PG_BIN:-/usr/lib/postgresql/15/bin}
 log() { echo "services: $*" >&2; }
 die() { echo "services: error: $*" >&2; exit 1; }
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$(( 20000 + RANDOM % 30000 ))
-    if ! port_in_use "$p"; then echo "$p"; return 0; fi
-  done
-  die "no free port found on 127.0.0.1"
-}
+# shellcheck source=ci/ports-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/ports-lib.sh"
 
 # Runs a command as the PostgreSQL user: ourselves when not root, else 'postgres'.
 as_pg() {
