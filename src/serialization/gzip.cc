@@ -7,6 +7,9 @@
 #include <exception>
 #include <memory>
 #include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
 
 namespace chinook::serialization {
 namespace {
@@ -83,6 +86,45 @@ Status GzipCompressor::Compress(std::string_view input, std::string* out) {
     return InvalidArgumentError("gzip: compression level " + std::to_string(options_.level) +
                                 " is outside [-1, 9]");
   }
+  if (options_.threads < 1) {
+    return InvalidArgumentError("gzip: threads " + std::to_string(options_.threads) + " is below 1");
+  }
+  const size_t members = std::min(static_cast<size_t>(options_.threads), std::max<size_t>(input.size() / kMinMemberBytes, 1));
+  if (members == 1) return CompressMember(input, out);
+  // Equal pieces; member 0 on this thread, the others on threads of their own, all at once.
+  GzipOptions single = options_;
+  single.threads = 1;
+  while (helpers_.size() < members - 1) helpers_.push_back(std::make_unique<GzipCompressor>(single));
+  const size_t piece = input.size() / members;
+  const auto piece_of = [&](size_t m) {
+    return input.substr(m * piece, m + 1 == members ? std::string_view::npos : piece);
+  };
+  std::vector<std::string> packed(members - 1);
+  std::vector<Status> status(members - 1);
+  std::vector<std::thread> threads;
+  threads.reserve(members - 1);
+  for (size_t m = 1; m < members; ++m) {
+    const auto work = [&, m] { status[m - 1] = helpers_[m - 1]->CompressMember(piece_of(m), &packed[m - 1]); };
+    try {
+      threads.emplace_back(work);
+    } catch (const std::system_error&) {  // no thread to be had: this member on the caller
+      work();
+    }
+  }
+  Status first = CompressMember(piece_of(0), out);
+  for (std::thread& t : threads) t.join();
+  CHINOOK_RETURN_IF_ERROR(first);
+  size_t total = out->size();
+  for (size_t m = 1; m < members; ++m) {
+    CHINOOK_RETURN_IF_ERROR(status[m - 1]);
+    total += packed[m - 1].size();
+  }
+  out->reserve(total);
+  for (const std::string& p : packed) out->append(p);
+  return Status::Ok();
+}
+
+Status GzipCompressor::CompressMember(std::string_view input, std::string* out) {
   const auto init = [this](z_stream* z) {
     return deflateInit2(z, options_.level, Z_DEFLATED, kGzipWindowBits, kMemLevel, Z_DEFAULT_STRATEGY);
   };

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <cstdio>
 #include <fstream>
@@ -83,6 +84,64 @@ TEST(GzipTest, InteroperatesWithTheGzipCommand) {
   EXPECT_EQ(unpacked, raw);
   ASSERT_TRUE(decompressor.Decompress(theirs + theirs, &unpacked).ok());
   EXPECT_EQ(unpacked, raw + raw);
+}
+
+// The number of gzip members in `packed`, read with zlib directly (inflate stops at each
+// member's end); 0 if it is not a sequence of whole members.
+size_t GzipMembers(const std::string& packed) {
+  z_stream z{};
+  if (inflateInit2(&z, 15 + 16) != Z_OK) return 0;
+  std::string sink(1 << 16, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(packed.data()));
+  z.avail_in = static_cast<uInt>(packed.size());
+  size_t members = 0;
+  while (z.avail_in > 0) {
+    z.next_out = reinterpret_cast<Bytef*>(sink.data());
+    z.avail_out = static_cast<uInt>(sink.size());
+    const int ret = inflate(&z, Z_NO_FLUSH);
+    if (ret == Z_STREAM_END) {
+      ++members;
+      inflateReset(&z);
+    } else if (ret != Z_OK) {
+      members = 0;
+      break;
+    }
+  }
+  inflateEnd(&z);
+  return members;
+}
+
+TEST(GzipTest, ThreadsCompressMembersThatReadAsOneStream) {
+  const std::string raw = BatchBytes(3000);  // ~550 KB
+  ASSERT_GT(raw.size(), 4 * kMinMemberBytes);
+  GzipCompressor single({.level = 1});
+  GzipCompressor parallel({.level = 1, .threads = 4});
+  std::string one, many, unpacked;
+  GzipDecompressor decompressor;
+  for (int i = 0; i < 2; ++i) {  // the helpers' streams are reused on the second call
+    ASSERT_TRUE(parallel.Compress(raw, &many).ok());
+    ASSERT_TRUE(decompressor.Decompress(many, &unpacked).ok());
+    EXPECT_EQ(unpacked, raw);
+  }
+  ASSERT_TRUE(single.Compress(raw, &one).ok());
+  EXPECT_EQ(GzipMembers(one), 1u);
+  EXPECT_EQ(GzipMembers(many), 4u);
+  // Four fresh dictionaries cost little.
+  EXPECT_LT(static_cast<double>(many.size()), 1.05 * static_cast<double>(one.size()));
+  // gzip -d reads the members as one file.
+  TempFile f;
+  WriteFile(f.path() + ".gz", many);
+  ASSERT_EQ(std::system(("gzip -d -f " + f.path() + ".gz").c_str()), 0) << "gzip -d rejected our output";
+  EXPECT_EQ(ReadFile(f.path()), raw);
+  // Inputs too small to share stay one member; below one thread is an argument error.
+  ASSERT_TRUE(parallel.Compress(std::string_view(raw).substr(0, kMinMemberBytes + 1), &many).ok());
+  EXPECT_EQ(GzipMembers(many), 1u);
+  ASSERT_TRUE(parallel.Compress("", &many).ok());
+  ASSERT_TRUE(decompressor.Decompress(many, &unpacked).ok());
+  EXPECT_EQ(unpacked, "");
+  const Status s = GzipCompressor({.threads = 0}).Compress(raw, &many);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
+  EXPECT_NE(s.ToString().find("threads 0"), std::string::npos) << s.ToString();
 }
 
 TEST(GzipTest, RefusesABombWithoutAllocatingIt) {
