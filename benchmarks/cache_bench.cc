@@ -96,30 +96,46 @@ const std::vector<uint32_t>& AccessOrder() {
   return *order;
 }
 
-// Every lookup hits: 10,000 resident customers in a cache of 20,000.
-void BM_LocalCache_Get(benchmark::State& state) {
+// 10,000 resident customers in a cache of 20,000, so every lookup hits. With `write_every` > 0,
+// every that-many-th operation of a thread is a Put replacing a resident entry instead.
+void LocalCacheHitPath(benchmark::State& state, int write_every) {
   static LocalCache<std::string, CustomerPtr>* cache = nullptr;
+  static CustomerPtr value;
   if (state.thread_index() == 0) {
     cache = new LocalCache<std::string, CustomerPtr>({.max_entries = 2 * kResidentKeys});
-    auto value = std::make_shared<const Customer>(workload::MakeCorpus(1)[0]);
+    value = std::make_shared<const Customer>(workload::MakeCorpus(1)[0]);
     for (const auto& k : ResidentKeys()) cache->Put(k, value);
   }
   const auto& keys = ResidentKeys();
   const auto& order = AccessOrder();
   size_t i = static_cast<size_t>(state.thread_index()) * 7919;
+  int until_write = write_every;
   memory::ScopedMemoryCounters mem(state);
   for (auto _ : state) {
-    auto v = cache->Get(keys[order[i++ & (order.size() - 1)]]);
-    benchmark::DoNotOptimize(v);
+    const std::string& key = keys[order[i++ & (order.size() - 1)]];
+    if (write_every > 0 && --until_write == 0) {
+      until_write = write_every;
+      cache->Put(key, value);
+    } else {
+      auto v = cache->Get(key);
+      benchmark::DoNotOptimize(v);
+    }
   }
   state.SetItemsProcessed(state.iterations());
   if (state.thread_index() == 0) {
     state.counters["hit_rate"] = cache->Stats().hit_rate();
     delete cache;
     cache = nullptr;
+    value.reset();
   }
 }
+
+void BM_LocalCache_Get(benchmark::State& state) { LocalCacheHitPath(state, 0); }
 BENCHMARK(BM_LocalCache_Get)->Threads(1)->Threads(2);
+
+// Issue 12's 75/25 read/write mix: one operation in four replaces a resident entry.
+void BM_LocalCache_ReadWrite(benchmark::State& state) { LocalCacheHitPath(state, 4); }
+BENCHMARK(BM_LocalCache_ReadWrite)->Threads(1)->Threads(2);
 
 // The yardstick of the L1 hit path: std::unordered_map under one std::mutex, same keys, same
 // values (a shared_ptr copied out), same order. No policy, no TTL, no bound.

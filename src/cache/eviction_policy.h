@@ -60,6 +60,12 @@ class EvictionPolicy {
 
   // A lookup found `node`.
   virtual void OnHit(PolicyNode* node) = 0;
+  // Lookups found these nodes, in this order: the same as n calls of OnHit, but free to overlap
+  // their memory accesses (the nodes' list neighbours and sketch counters are fetched for all n
+  // before any is updated). LocalCache buffers a shard's hits and hands them over in batches.
+  virtual void OnHits(PolicyNode* const* nodes, size_t n) {
+    for (size_t i = 0; i < n; ++i) OnHit(nodes[i]);
+  }
   // A lookup for the key with this hash found nothing (the sketch still counts the request).
   virtual void OnMiss(uint64_t hash) = 0;
   // A new entry joins. The entry's request was already counted by OnMiss, if it had one.

@@ -6,9 +6,6 @@
 namespace chinook::cache::internal {
 namespace {
 
-// Odd 64-bit constants, one per row of the sketch, so that the four rows index independently.
-constexpr uint64_t kRowSeeds[4] = {0x97cb3127f0a1c3d5ULL, 0xbf58476d1ce4e5b9ULL,
-                                   0x94d049bb133111ebULL, 0xc2b2ae3d27d4eb4fULL};
 constexpr uint64_t kResetMask = 0x7777777777777777ULL;  // clears each nibble's high bit after >> 1
 constexpr uint64_t kOneMask = 0x1111111111111111ULL;    // each nibble's low bit
 
@@ -26,12 +23,6 @@ void FrequencySketch::Initialize() {
   const size_t words = std::bit_ceil(std::max<size_t>(capacity_, 8));
   table_.assign(words, 0);
   mask_ = words - 1;
-}
-
-size_t FrequencySketch::IndexOf(uint64_t hash, int depth) const {
-  uint64_t h = (hash + kRowSeeds[depth]) * kRowSeeds[depth];
-  h ^= h >> 32;
-  return static_cast<size_t>(h) & mask_;
 }
 
 int FrequencySketch::Frequency(uint64_t hash) const {

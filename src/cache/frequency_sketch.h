@@ -33,6 +33,12 @@ class FrequencySketch {
   // Estimated number of recent occurrences of the key with this (well-mixed) hash, in [0, 15].
   int Frequency(uint64_t hash) const;
 
+  // Asks the CPU to fetch the key's four counters, ahead of an Increment soon after.
+  void Prefetch(uint64_t hash) const {
+    if (!initialized()) return;
+    for (int i = 0; i < 4; ++i) __builtin_prefetch(&table_[IndexOf(hash, i)], 1);
+  }
+
   // Counts one occurrence; may trigger the periodic halving.
   void Increment(uint64_t hash);
 
@@ -49,7 +55,14 @@ class FrequencySketch {
   uint64_t resets() const { return resets_; }
 
  private:
-  size_t IndexOf(uint64_t hash, int depth) const;
+  // Odd 64-bit constants, one per row of the sketch, so that the four rows index independently.
+  static constexpr uint64_t kRowSeeds[4] = {0x97cb3127f0a1c3d5ULL, 0xbf58476d1ce4e5b9ULL,
+                                            0x94d049bb133111ebULL, 0xc2b2ae3d27d4eb4fULL};
+  size_t IndexOf(uint64_t hash, int depth) const {
+    uint64_t h = (hash + kRowSeeds[depth]) * kRowSeeds[depth];
+    h ^= h >> 32;
+    return static_cast<size_t>(h) & mask_;
+  }
   bool IncrementAt(size_t index, int counter);
   void Reset();
 

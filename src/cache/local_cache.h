@@ -19,6 +19,13 @@
 // fills the cache. An invalidation or Put of the key while its load runs keeps the (possibly
 // stale) loaded value out of the cache; the callers still receive it.
 //
+// Hits: a shard records the entries its lookups found in a small buffer and hands them to the
+// policy in batches of kReadBufferSize (as Caffeine's read buffers, but never lossy), so that the
+// cache misses of one batch's list moves and counter increments overlap instead of following one
+// another. The buffer is drained before anything else reaches the policy (a miss, an insert, an
+// eviction, a removal), so the policy sees exactly the sequence of events it would unbuffered:
+// its decisions, and every hit rate, are the same.
+//
 // Thread safety: all methods may be called concurrently. Values are returned by copy, so V is
 // typically a std::shared_ptr<const T>. Loaders run on the calling thread without any cache lock
 // held; they may use the cache (other keys) but must not throw past a waiter — an escaping
@@ -196,6 +203,10 @@ class LocalCache {
     bool operator()(const K& a, const HashedKey& b) const { return a == b.key; }
   };
 
+  // Hits a shard buffers before the policy sees them: enough to overlap a batch's memory accesses,
+  // few enough that the buffer stays in one or two cache lines.
+  static constexpr uint32_t kReadBufferSize = 16;
+
   struct alignas(64) Shard {  // a cache line of its own: shards are touched by different threads
     mutable Mutex mu;
     std::unordered_map<K, Entry, MapHash, MapEqual> map CHINOOK_GUARDED_BY(mu);
@@ -205,6 +216,9 @@ class LocalCache {
     size_t bytes CHINOOK_GUARDED_BY(mu) = 0;
     int64_t next_sweep CHINOOK_GUARDED_BY(mu) = 0;
     CacheStats stats CHINOOK_GUARDED_BY(mu);  // entries/bytes filled in by Stats()
+    // Hits not yet passed to the policy, oldest first (see the header comment).
+    uint32_t read_count CHINOOK_GUARDED_BY(mu) = 0;
+    internal::PolicyNode* reads[kReadBufferSize] CHINOOK_GUARDED_BY(mu);
   };
 
   static constexpr size_t kMinEntriesPerShard = 1024;
@@ -230,6 +244,19 @@ class LocalCache {
   // Finds a live entry or removes an expired one.
   Entry* FindLive(Shard& shard, const K& key, size_t raw_hash, int64_t now) CHINOOK_REQUIRES(shard.mu);
   void Erase(Shard& shard, Entry* entry) CHINOOK_REQUIRES(shard.mu);
+  // A lookup found `entry`: buffered, and the buffer drained when full.
+  static void RecordHit(Shard& shard, Entry* entry) CHINOOK_REQUIRES(shard.mu) {
+    shard.reads[shard.read_count++] = entry;
+    if (shard.read_count == kReadBufferSize) DrainReads(shard);
+  }
+  // Passes the buffered hits to the policy. Called before every other policy call and before an
+  // entry is freed, so that the buffer never points at a freed entry.
+  static void DrainReads(Shard& shard) CHINOOK_REQUIRES(shard.mu) {
+    if (shard.read_count == 0) return;
+    const uint32_t n = shard.read_count;
+    shard.read_count = 0;
+    shard.policy->OnHits(shard.reads, n);
+  }
   void MaybeSweep(Shard& shard, int64_t now) CHINOOK_REQUIRES(shard.mu);
   size_t SweepLocked(Shard& shard, int64_t now) CHINOOK_REQUIRES(shard.mu);
   // Inserts or replaces and enforces the bounds.
@@ -318,6 +345,7 @@ typename LocalCache<K, V, Hash>::Entry* LocalCache<K, V, Hash>::FindLive(Shard& 
 
 template <typename K, typename V, typename Hash>
 void LocalCache<K, V, Hash>::Erase(Shard& shard, Entry* entry) {
+  DrainReads(shard);
   if (entry->queue != internal::Queue::kNone) shard.policy->Remove(entry);
   shard.bytes -= entry->weight;
   shard.map.erase(*entry->key);
@@ -355,11 +383,12 @@ std::optional<V> LocalCache<K, V, Hash>::Get(const K& key) {
   Entry* entry = FindLive(shard, key, hash.raw, now);
   if (entry == nullptr || !entry->value.has_value()) {
     ++shard.stats.misses;
+    DrainReads(shard);
     shard.policy->OnMiss(hash.mixed);
     return std::nullopt;
   }
   ++shard.stats.hits;
-  shard.policy->OnHit(entry);
+  RecordHit(shard, entry);
   return entry->value;
 }
 
@@ -369,6 +398,7 @@ void LocalCache<K, V, Hash>::Install(Shard& shard, uint64_t hash, const K& key, 
   const size_t weight = !value.has_value() ? sizeof(K) + kEntryOverheadBytes
                         : weigher_         ? weigher_(key, *value)
                                            : sizeof(K) + sizeof(V) + kEntryOverheadBytes;
+  DrainReads(shard);
   auto [it, inserted] = shard.map.try_emplace(key);
   Entry& entry = it->second;
   if (inserted) {
@@ -431,7 +461,7 @@ typename LocalCache<K, V, Hash>::LoadResult LocalCache<K, V, Hash>::GetOrLoad(
     MutexLock lock(&shard.mu);
     MaybeSweep(shard, now);
     if (Entry* entry = FindLive(shard, key, hashes.raw, now)) {
-      shard.policy->OnHit(entry);
+      RecordHit(shard, entry);
       if (!entry->value.has_value()) {
         ++shard.stats.negative_hits;
         return std::optional<V>();
@@ -440,6 +470,7 @@ typename LocalCache<K, V, Hash>::LoadResult LocalCache<K, V, Hash>::GetOrLoad(
       return entry->value;
     }
     ++shard.stats.misses;
+    DrainReads(shard);
     shard.policy->OnMiss(hash);
     if (options_.coalesce_loads) {
       auto [it, inserted] = shard.loading.try_emplace(key);

@@ -56,6 +56,61 @@ TEST(LocalCacheTest, NeverHoldsMoreThanMaxEntries) {
   }
 }
 
+// Hits are buffered per shard and reach the policy in batches; the buffer must be drained before
+// any eviction decision, or a fresh hit would not save its entry.
+TEST(LocalCacheTest, AHitStillInTheReadBufferCountsBeforeTheNextEviction) {
+  IntCache lru({.max_entries = 3, .policy = EvictionPolicyKind::kLru});
+  lru.Put(1, 1);
+  lru.Put(2, 2);
+  lru.Put(3, 3);
+  ASSERT_TRUE(lru.Get(1).has_value());  // 2 is now the least recently used
+  lru.Put(4, 4);
+  EXPECT_FALSE(lru.Get(2).has_value());
+  EXPECT_TRUE(lru.Get(1).has_value());
+  EXPECT_TRUE(lru.Get(3).has_value());
+  EXPECT_TRUE(lru.Get(4).has_value());
+
+  // W-TinyLFU: hits (many batches' worth, and a partial batch at the end) are what make the
+  // residents frequent enough to refuse a scan of one-off keys.
+  IntCache tlfu({.max_entries = 100, .tinylfu = {.adaptive_window = false}});
+  for (int k = 0; k < 100; ++k) tlfu.Put(k, k);
+  for (int round = 0; round < 4; ++round) {
+    for (int k = 0; k < 100; ++k) ASSERT_TRUE(tlfu.Get(k).has_value()) << k;
+  }
+  ASSERT_TRUE(tlfu.Get(7).has_value());
+  for (int k = 1000; k < 1500; ++k) tlfu.Put(k, k);
+  int resident = 0;
+  for (int k = 0; k < 100; ++k) resident += tlfu.Get(k).has_value();
+  EXPECT_GE(resident, 98);
+  EXPECT_GE(tlfu.Stats().admissions_rejected, 450u);
+}
+
+// An entry whose hit is still buffered may be removed (invalidated, expired, swept, replaced by
+// eviction); the buffer must never reach the policy with it afterwards (ASan sees a use after free).
+TEST(LocalCacheTest, AnEntryRemovedWhileItsHitIsBufferedIsNeverTouchedAgain) {
+  auto clock = std::make_shared<ManualClock>();
+  StringCache cache(WithClock(clock, {.max_entries = 1000, .default_ttl = 10s}));
+  cache.Put("gone", "g");
+  cache.Put("expires", "e");
+  cache.Put("stays", "s");
+  ASSERT_TRUE(cache.Get("gone").has_value());
+  ASSERT_TRUE(cache.Get("expires").has_value());
+  EXPECT_TRUE(cache.Invalidate("gone"));
+  cache.Put("expires", "e2", 1s);
+  ASSERT_TRUE(cache.Get("expires").has_value());
+  clock->Advance(2s);
+  EXPECT_FALSE(cache.Get("expires").has_value());  // found expired, removed
+  for (int i = 0; i < 40; ++i) ASSERT_EQ(cache.Get("stays").value_or(""), "s") << i;
+  cache.InvalidateAll();
+  EXPECT_EQ(cache.size(), 0u);
+  cache.Put("after", "a");
+  for (int i = 0; i < 40; ++i) ASSERT_EQ(cache.Get("after").value_or(""), "a") << i;
+  const CacheStats stats = cache.Stats();
+  EXPECT_EQ(stats.hits, 83u);
+  EXPECT_EQ(stats.expirations, 1u);
+  EXPECT_EQ(stats.invalidations, 2u);  // "gone", then "stays" by InvalidateAll
+}
+
 TEST(LocalCacheTest, ByteBoundCountsWhatTheWeigherSays) {
   LocalCache<int, std::string> cache({.max_entries = 100'000, .max_bytes = 64 * 1024, .num_shard_bits = 2},
                                      [](const int&, const std::string& v) { return v.size(); });
