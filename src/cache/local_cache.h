@@ -23,8 +23,10 @@
 // policy in batches of kReadBufferSize (as Caffeine's read buffers, but never lossy), so that the
 // cache misses of one batch's list moves and counter increments overlap instead of following one
 // another. The buffer is drained before anything else reaches the policy (a miss, an insert, an
-// eviction, a removal), so the policy sees exactly the sequence of events it would unbuffered:
-// its decisions, and every hit rate, are the same.
+// eviction, a removal), so each shard's policy sees its own events in their order and decides as
+// it would unbuffered. Only the climber, shared by the shards, now sees a shard's sampled hits up
+// to 15 of that shard's requests late: measured on the 35 cachesim cells, hit rates moved by at
+// most 0.5 points either way (the same 22 cells meet issue 12's goals).
 //
 // Thread safety: all methods may be called concurrently. Values are returned by copy, so V is
 // typically a std::shared_ptr<const T>. Loaders run on the calling thread without any cache lock
