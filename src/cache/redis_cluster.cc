@@ -404,7 +404,9 @@ RemoteCacheStats ClusterCache::Stats() const {
     for (const auto& [name, client] : replica_clients_) reconnects += client->reconnects();
   }
   RemoteCacheStats s = counters_.Snapshot(reconnects);
-  s.errors += refresh_errors_.load() + redirect_errors_.load() + no_owner_.load();
+  // A redirection or ownerless failure already reached its caller, which counted it (FailedReads,
+  // CountError): adding redirect_errors_ and no_owner_ too counted each such failure twice.
+  s.errors += refresh_errors_.load();
   return s;
 }
 

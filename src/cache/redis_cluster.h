@@ -61,6 +61,8 @@ struct ClusterCacheStats {
   uint64_t asks = 0;           // ASK redirections followed
   uint64_t refreshes = 0;      // slot maps read (CLUSTER SLOTS)
   uint64_t refresh_errors = 0;  // refresh attempts no node could answer (or answered badly)
+  // The next two say why commands failed; the failed calls themselves are in Stats().errors once
+  // each, beside the refresh errors (which no caller sees).
   uint64_t redirect_errors = 0;  // bogus redirections and redirection limits reached
   uint64_t no_owner = 0;       // commands for a slot no node serves
   std::string last_error;      // the last of those failures, for operators
