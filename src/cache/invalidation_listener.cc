@@ -41,18 +41,21 @@ redisContext* Subscribe(const RedisEndpoint& ep, const InvalidationListenerOptio
   return c;
 }
 
+bool SameServer(const RedisEndpoint& a, const RedisEndpoint& b) { return a.host == b.host && a.port == b.port; }
+
 }  // namespace
 
 InvalidationListener::InvalidationListener(std::vector<RedisEndpoint> servers, InvalidationListenerOptions options,
                                            KeysCallback on_keys, FlushCallback on_flush)
-    : servers_(std::move(servers)),
-      options_(std::move(options)),
+    : options_(std::move(options)),
       on_keys_(std::move(on_keys)),
       on_flush_(std::move(on_flush)),
-      wake_fd_(eventfd(0, EFD_CLOEXEC)),
-      connected_(new std::atomic<bool>[servers_.size()]) {
-  for (size_t i = 0; i < servers_.size(); ++i) connected_[i] = false;
-  for (size_t i = 0; i < servers_.size(); ++i) threads_.emplace_back([this, i] { Run(i); });
+      wake_fd_(eventfd(0, EFD_CLOEXEC)) {
+  {
+    MutexLock lock(&servers_mu_);
+    for (auto& server : servers) Start(std::move(server));
+  }
+  if (options_.discover) discovery_ = std::thread([this] { Discover(); });
 }
 
 InvalidationListener::~InvalidationListener() {
@@ -62,16 +65,46 @@ InvalidationListener::~InvalidationListener() {
     // Cannot happen for an eventfd below its maximum; the threads still notice `stopping_` at
     // their next poll timeout.
   }
-  for (auto& t : threads_) t.join();
+  if (discovery_.joinable()) discovery_.join();  // no subscription is added after this
+  std::vector<Subscription*> subs;
+  {
+    MutexLock lock(&servers_mu_);  // not held while joining: a thread that follows takes it
+    for (auto& sub : subscriptions_) subs.push_back(sub.get());
+  }
+  for (Subscription* sub : subs) sub->thread.join();
   close(wake_fd_);
 }
 
-bool InvalidationListener::healthy() const {
-  for (size_t i = 0; i < servers_.size(); ++i) {
-    if (!connected_[i].load(std::memory_order_acquire)) return false;
-  }
-  return true;
+void InvalidationListener::Start(RedisEndpoint server) {
+  down_.fetch_add(1, std::memory_order_acq_rel);  // down until its thread has subscribed
+  auto sub = std::make_unique<Subscription>();
+  sub->server = std::move(server);
+  Subscription* raw = sub.get();
+  subscriptions_.push_back(std::move(sub));
+  raw->thread = std::thread([this, raw] { Run(raw); });
 }
+
+void InvalidationListener::Discover() {
+  while (SleepUnlessStopping(options_.discover_interval)) {
+    const std::vector<RedisEndpoint> servers = options_.discover();
+    MutexLock lock(&servers_mu_);
+    for (const RedisEndpoint& server : servers) {
+      const bool listened = std::any_of(subscriptions_.begin(), subscriptions_.end(),
+                                        [&](const auto& sub) { return SameServer(sub->server, server); });
+      if (listened) continue;
+      discovered_.fetch_add(1);
+      Start(server);
+    }
+  }
+}
+
+bool InvalidationListener::SleepUnlessStopping(std::chrono::milliseconds d) const {
+  pollfd wake{wake_fd_, POLLIN, 0};
+  poll(&wake, 1, static_cast<int>(d.count()));
+  return !stopping_.load();
+}
+
+bool InvalidationListener::healthy() const { return down_.load(std::memory_order_acquire) == 0; }
 
 bool InvalidationListener::WaitUntilHealthy(std::chrono::steady_clock::time_point deadline) const {
   while (!healthy() && std::chrono::steady_clock::now() < deadline) {
@@ -81,25 +114,24 @@ bool InvalidationListener::WaitUntilHealthy(std::chrono::steady_clock::time_poin
 }
 
 InvalidationListenerStats InvalidationListener::Stats() const {
-  InvalidationListenerStats s{keys_invalidated_.load(), flushes_.load(), reconnects_.load(), followed_.load(), {}};
+  InvalidationListenerStats s{keys_invalidated_.load(), flushes_.load(), reconnects_.load(),
+                              followed_.load(),         discovered_.load(), {}};
   MutexLock lock(&error_mu_);
   s.last_error = last_error_;
   return s;
 }
 
-void InvalidationListener::Run(size_t server) {
-  RedisEndpoint ep = servers_[server];  // may move to a successor (options_.follow)
+void InvalidationListener::Run(Subscription* sub) {
+  RedisEndpoint ep;  // may move to a successor (options_.follow)
+  {
+    MutexLock lock(&servers_mu_);
+    ep = sub->server;
+  }
   std::chrono::milliseconds backoff{0};
   bool ever_connected = false;
   const auto flush = [&] {
     flushes_.fetch_add(1);
     on_flush_();
-  };
-  // Sleeps up to `d`; false when woken because the listener is stopping.
-  const auto sleep_unless_stopping = [&](std::chrono::milliseconds d) {
-    pollfd wake{wake_fd_, POLLIN, 0};
-    poll(&wake, 1, static_cast<int>(d.count()));
-    return !stopping_.load();
   };
 
   const auto record_error = [&](std::string error) {
@@ -115,18 +147,20 @@ void InvalidationListener::Run(size_t server) {
         if (auto next = options_.follow(ep); next.has_value() && (next->host != ep.host || next->port != ep.port)) {
           ep = std::move(*next);
           followed_.fetch_add(1);
+          MutexLock lock(&servers_mu_);
+          sub->server = ep;
           continue;  // the successor is up (it answered the cluster's map): try it at once
         }
       }
       backoff = backoff.count() == 0 ? options_.connection.min_backoff
                                      : std::min(backoff * 2, options_.connection.max_backoff);
-      if (!sleep_unless_stopping(backoff)) break;
+      if (!SleepUnlessStopping(backoff)) break;
       continue;
     }
     backoff = std::chrono::milliseconds(0);
     if (ever_connected) reconnects_.fetch_add(1);
     ever_connected = true;
-    connected_[server].store(true, std::memory_order_release);
+    down_.fetch_sub(1, std::memory_order_acq_rel);
     flush();  // whatever was cached while nobody listened is suspect
 
     auto last_heard = std::chrono::steady_clock::now();
@@ -181,7 +215,7 @@ void InvalidationListener::Run(size_t server) {
         pong_deadline = now + std::max(options_.connection.command_timeout, std::chrono::milliseconds(100));
       }
     }
-    connected_[server].store(false, std::memory_order_release);
+    down_.fetch_add(1, std::memory_order_acq_rel);
     if (!stopping_.load()) {
       record_error(ep.ToString() + ": invalidation subscription lost: " +
                    (c->err != 0 ? std::string(c->errstr) : std::string("no answer to PING or connection closed")));

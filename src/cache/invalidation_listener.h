@@ -17,6 +17,10 @@
 // resubscribed (with backoff), and calls `on_flush` again then, so that nothing cached across the
 // gap survives. Users must not trust their cache while healthy() is false.
 //
+// With options.discover, the listener asks now and then which servers there are (a Redis
+// Cluster's masters change: a node added by resharding) and subscribes to each one it does not
+// listen to yet; until that subscription is up, healthy() is false.
+//
 // Thread safety: healthy()/stats may be called from any thread. The callbacks run on the
 // listener's threads and must be thread-safe and quick.
 #ifndef CHINOOK_CACHE_INVALIDATION_LISTENER_H_
@@ -51,6 +55,11 @@ struct InvalidationListenerOptions {
   // the same one. Without it, a master lost for good would keep the listener unhealthy, and L1
   // bypassed, until it came back. Called on the listener's threads.
   std::function<std::optional<RedisEndpoint>(const RedisEndpoint& lost)> follow;
+  // The servers there are now (RemoteCache::endpoints: a cluster's current masters), asked every
+  // discover_interval on a thread of the listener's; each one no subscription listens to gets one.
+  // Null: only the servers given at construction (and where `follow` leads).
+  std::function<std::vector<RedisEndpoint>()> discover;
+  std::chrono::milliseconds discover_interval{1000};
 };
 
 struct InvalidationListenerStats {
@@ -58,6 +67,7 @@ struct InvalidationListenerStats {
   uint64_t flushes = 0;           // on_flush calls (drops, reconnects, FLUSHALL)
   uint64_t reconnects = 0;        // successful subscriptions after the first per server
   uint64_t followed = 0;          // subscriptions moved to another server (options.follow)
+  uint64_t discovered = 0;        // subscriptions added for servers found by options.discover
   // Why the last subscription attempt or connection failed ("" if none has): tells an operator
   // why L1 is bypassed (e.g. a Redis older than 6 answers CLIENT TRACKING with an error).
   std::string last_error;
@@ -75,26 +85,40 @@ class InvalidationListener {
   InvalidationListener(const InvalidationListener&) = delete;
   InvalidationListener& operator=(const InvalidationListener&) = delete;
 
-  // True while every server's subscription is established.
+  // True while every subscription is established.
   bool healthy() const;
   // Waits (polling) until healthy or the deadline; returns healthy().
   bool WaitUntilHealthy(std::chrono::steady_clock::time_point deadline) const;
   InvalidationListenerStats Stats() const;
 
  private:
-  void Run(size_t server);
+  // One server's subscription and the thread that keeps it.
+  struct Subscription {
+    RedisEndpoint server;  // where it listens now (moves with options.follow); under servers_mu_
+    std::thread thread;
+  };
 
-  const std::vector<RedisEndpoint> servers_;
+  void Run(Subscription* sub);
+  // Subscribes to every server options.discover names that no subscription listens to.
+  void Discover();
+  void Start(RedisEndpoint server) CHINOOK_REQUIRES(servers_mu_);
+  // Sleeps up to `d`; false when woken because the listener is stopping.
+  bool SleepUnlessStopping(std::chrono::milliseconds d) const;
+
   const InvalidationListenerOptions options_;
   const KeysCallback on_keys_;
   const FlushCallback on_flush_;
   int wake_fd_ = -1;  // eventfd: readable once the listener is stopping
   std::atomic<bool> stopping_{false};
-  std::unique_ptr<std::atomic<bool>[]> connected_;
-  std::atomic<uint64_t> keys_invalidated_{0}, flushes_{0}, reconnects_{0}, followed_{0};
+  // Subscriptions not established right now: healthy() is one load, as it is asked on every read.
+  std::atomic<int64_t> down_{0};
+  std::atomic<uint64_t> keys_invalidated_{0}, flushes_{0}, reconnects_{0}, followed_{0}, discovered_{0};
   mutable Mutex error_mu_;
   std::string last_error_ CHINOOK_GUARDED_BY(error_mu_);
-  std::vector<std::thread> threads_;
+  mutable Mutex servers_mu_;
+  // Only ever appended to (by the constructor and the discovery thread); joined by the destructor.
+  std::vector<std::unique_ptr<Subscription>> subscriptions_ CHINOOK_GUARDED_BY(servers_mu_);
+  std::thread discovery_;
 };
 
 }  // namespace chinook::cache

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -181,6 +182,57 @@ TEST(ClusterCacheTest, InvalidationsReachAnotherProcessesL1OnEveryMaster) {
 }
 
 // --- A private cluster for the destructive tests -------------------------------------------------
+
+// A master that joins (resharding onto a new node) must get a subscription of its own, or writes
+// to its keys would never reach L1. Here the "new" server is a master of the shared cluster that
+// discovery starts naming after the listener is up.
+TEST(InvalidationListenerTest, SubscribesToEveryServerDiscoveryNames) {
+  CHINOOK_REQUIRE_REDIS(plain);
+  CHINOOK_REQUIRE_CLUSTER(cluster);
+  InvalidationListenerOptions options;
+  options.prefix = "chinook:v1:discover:" + std::to_string(getpid()) + ":";
+  const std::string key = options.prefix + "k";
+  const std::string owner = cluster->OwnerOf(KeySlot(key));
+  RedisEndpoint joined;
+  joined.host = owner.substr(0, owner.rfind(':'));
+  joined.port = std::stoi(owner.substr(owner.rfind(':') + 1));
+  std::atomic<bool> offer{false};
+  options.discover = [&] {
+    std::vector<RedisEndpoint> servers{plain};
+    if (offer.load()) servers.push_back(joined);
+    return servers;
+  };
+  options.discover_interval = 20ms;
+  Mutex mu;
+  std::vector<std::string> heard;
+  InvalidationListener listener(
+      {plain}, options,
+      [&](const std::vector<std::string>& keys) {
+        MutexLock lock(&mu);
+        heard.insert(heard.end(), keys.begin(), keys.end());
+      },
+      [] {});
+  ASSERT_TRUE(listener.WaitUntilHealthy(std::chrono::steady_clock::now() + 10s)) << listener.Stats().last_error;
+  std::this_thread::sleep_for(100ms);  // several discovery rounds naming only the server it has
+  EXPECT_EQ(listener.Stats().discovered, 0u);
+
+  offer = true;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (listener.Stats().discovered == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  ASSERT_EQ(listener.Stats().discovered, 1u);
+  ASSERT_TRUE(listener.WaitUntilHealthy(deadline)) << listener.Stats().last_error;
+  ASSERT_TRUE(On(owner, {"SET", key, "v"}).ok());
+  bool got = false;
+  while (!got && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+    MutexLock lock(&mu);
+    got = std::find(heard.begin(), heard.end(), key) != heard.end();
+  }
+  EXPECT_TRUE(got) << "a write on the discovered server never reached the listener";
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(listener.Stats().discovered, 1u);  // the server is listened to once, not once per round
+  ASSERT_TRUE(On(owner, {"UNLINK", key}).ok());
+}
 
 class PrivateClusterTest : public ::testing::Test {
  protected:

@@ -173,6 +173,8 @@ TieredCache<V>::TieredCache(std::shared_ptr<RemoteCache> l2, Codec<V> codec, Tie
     // A cluster's promoted replica takes over a lost master's subscription (l2_ outlives the
     // listener: it is declared first).
     if (!listener.follow) listener.follow = [l2 = l2_.get()](const RedisEndpoint& lost) { return l2->Successor(lost); };
+    // ... and a master that joins later (resharding onto a new node) gets a subscription too.
+    if (!listener.discover) listener.discover = [l2 = l2_.get()] { return l2->endpoints(); };
     listener_ = std::make_unique<InvalidationListener>(
         l2_->endpoints(), std::move(listener),
         [this](const std::vector<std::string>& keys) { OnRemoteKeys(keys); }, [this] { OnFlush(); });
