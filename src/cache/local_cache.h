@@ -262,7 +262,7 @@ class LocalCache {
   void MaybeSweep(Shard& shard, int64_t now) CHINOOK_REQUIRES(shard.mu);
   size_t SweepLocked(Shard& shard, int64_t now) CHINOOK_REQUIRES(shard.mu);
   // Inserts or replaces and enforces the bounds.
-  void Install(Shard& shard, uint64_t hash, const K& key, std::optional<V> value, int64_t expire_at)
+  void Install(Shard& shard, const KeyHashes& hashes, const K& key, std::optional<V> value, int64_t expire_at)
       CHINOOK_REQUIRES(shard.mu);
   void MarkLoadStale(Shard& shard, const K& key) CHINOOK_REQUIRES(shard.mu);
   // The sum of per_shard(shard) over all shards, each called with the shard's lock held.
@@ -395,17 +395,21 @@ std::optional<V> LocalCache<K, V, Hash>::Get(const K& key) {
 }
 
 template <typename K, typename V, typename Hash>
-void LocalCache<K, V, Hash>::Install(Shard& shard, uint64_t hash, const K& key, std::optional<V> value,
+void LocalCache<K, V, Hash>::Install(Shard& shard, const KeyHashes& hashes, const K& key, std::optional<V> value,
                                      int64_t expire_at) {
   const size_t weight = !value.has_value() ? sizeof(K) + kEntryOverheadBytes
                         : weigher_         ? weigher_(key, *value)
                                            : sizeof(K) + sizeof(V) + kEntryOverheadBytes;
   DrainReads(shard);
-  auto [it, inserted] = shard.map.try_emplace(key);
+  // A replacement is found with the hash already computed; only an insert hashes the key again
+  // (try_emplace takes no precomputed hash).
+  auto it = shard.map.find(HashedKey{key, hashes.raw});
+  const bool inserted = it == shard.map.end();
+  if (inserted) it = shard.map.try_emplace(key).first;
   Entry& entry = it->second;
   if (inserted) {
     entry.key = &it->first;
-    entry.hash = hash;
+    entry.hash = hashes.mixed;
   } else {
     shard.bytes -= entry.weight;
   }
@@ -440,13 +444,13 @@ void LocalCache<K, V, Hash>::MarkLoadStale(Shard& shard, const K& key) {
 
 template <typename K, typename V, typename Hash>
 void LocalCache<K, V, Hash>::Put(const K& key, V value, std::optional<nanoseconds> ttl) {
-  const uint64_t hash = HashOf(key).mixed;
-  Shard& shard = ShardFor(hash);
+  const KeyHashes hashes = HashOf(key);
+  Shard& shard = ShardFor(hashes.mixed);
   const int64_t now = NowNanos();
   MutexLock lock(&shard.mu);
   MaybeSweep(shard, now);
   MarkLoadStale(shard, key);
-  Install(shard, hash, key, std::move(value), DeadlineAfter(now, ttl.value_or(options_.default_ttl)));
+  Install(shard, hashes, key, std::move(value), DeadlineAfter(now, ttl.value_or(options_.default_ttl)));
 }
 
 template <typename K, typename V, typename Hash>
@@ -519,9 +523,9 @@ typename LocalCache<K, V, Hash>::LoadResult LocalCache<K, V, Hash>::GetOrLoad(
       ++shard.stats.loads;
       const std::optional<V>& loaded = result->value();
       if (!stale && loaded.has_value()) {
-        Install(shard, hash, key, loaded, DeadlineAfter(now, options_.default_ttl));
+        Install(shard, hashes, key, loaded, DeadlineAfter(now, options_.default_ttl));
       } else if (!stale && options_.negative_ttl.count() > 0) {
-        Install(shard, hash, key, std::nullopt, DeadlineAfter(now, options_.negative_ttl));
+        Install(shard, hashes, key, std::nullopt, DeadlineAfter(now, options_.negative_ttl));
       }
     }
     if (flight != nullptr) shard.loading.erase(key);
