@@ -1,8 +1,8 @@
 #include "repository/optimized_repository.h"
 
-#include <algorithm>
-#include <utility>
-#include <vector>
+#include <cstddef>
+#include <memory_resource>
+#include <unordered_map>
 
 #include "repository/repository_base.h"
 #include "repository/row_codec.h"
@@ -62,23 +62,21 @@ class OptimizedRepository final : public RepositoryBase {
     CHINOOK_ASSIGN_OR_RETURN(auto r, Run(conn, statements_.get_many, params, CallDeadline()));
     // Rows come back in index order, not request order: place each where its id was asked for
     // (every place, when an id was asked for twice).
-    // The rows sorted by id in one array (one allocation, where a hash map would make one per
-    // row), each asked-for id found by binary search.
     const PGresult* result = r.get();
     const int rows = RowCount(result);
     if (rows == 0) return Status::Ok();
     CHINOOK_ASSIGN_OR_RETURN(auto decoder, CustomerRowDecoder::For(result));
-    std::vector<std::pair<std::string_view, int>> row_of;
+    // The index's nodes and buckets come from a buffer on the stack (a batch of up to about 150
+    // rows fits; more spill to the heap in growing blocks): a plain unordered_map allocates a
+    // node per row.
+    alignas(std::max_align_t) char buffer[8192];
+    std::pmr::monotonic_buffer_resource arena(buffer, sizeof buffer);
+    std::pmr::unordered_map<std::string_view, int> row_of(&arena);
     row_of.reserve(rows);
-    for (int i = 0; i < rows; ++i) row_of.emplace_back(RowId(result, i), i);
-    std::sort(row_of.begin(), row_of.end());
+    for (int i = 0; i < rows; ++i) row_of.emplace(RowId(result, i), i);
     for (size_t i = 0; i < ids.size(); ++i) {
-      const std::string_view id = ids[i];
-      auto it = std::lower_bound(row_of.begin(), row_of.end(), id,
-                                 [](const std::pair<std::string_view, int>& e, std::string_view key) {
-                                   return e.first < key;
-                                 });
-      if (it == row_of.end() || it->first != id) continue;
+      auto it = row_of.find(ids[i]);
+      if (it == row_of.end()) continue;
       (*out)[i].emplace();
       CHINOOK_RETURN_IF_ERROR(decoder.Decode(it->second, &*(*out)[i]));
     }
