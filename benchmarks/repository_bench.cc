@@ -11,6 +11,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -31,6 +32,7 @@
 #include "repository/customer_repository.h"
 #include "repository/optimized_repository.h"
 #include "repository/row_codec.h"
+#include "pg/wire.h"
 #include "repository/statements.h"
 #include "workload/customer_corpus.h"
 #include "workload/service_env.h"
@@ -772,6 +774,72 @@ void BM_MetadataJson_Read(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_MetadataJson_Read);
+
+// A binary result of kCustomerColumns holding `customers`, built in this process
+// (PQmakeEmptyPGresult, PQsetResultAttrs, PQsetvalue) from each row's COPY BINARY encoding, whose
+// fields are the binary values a SELECT of those columns returns.
+pg::ResultPtr MakeCustomerResult(std::span<const Customer> customers) {
+  static constexpr unsigned kTypes[] = {pg::kOidText,  pg::kOidText,        pg::kOidText,       pg::kOidText,
+                                        pg::kOidJsonb, pg::kOidTimestamptz, pg::kOidTimestamptz};
+  constexpr int kColumns = static_cast<int>(std::size(kTypes));
+  pg::ResultPtr result(PQmakeEmptyPGresult(nullptr, PGRES_TUPLES_OK));
+  std::vector<std::string> names;
+  for (size_t at = 0; at <= kCustomerColumns.size();) {
+    const size_t comma = std::min(kCustomerColumns.find(", ", at), kCustomerColumns.size());
+    names.emplace_back(kCustomerColumns.substr(at, comma - at));
+    at = comma + 2;
+  }
+  std::vector<PGresAttDesc> attrs(kColumns);
+  for (int col = 0; col < kColumns; ++col) {
+    attrs[col] = {.name = names.at(col).data(), .tableid = 0, .columnid = 0, .format = 1,
+                  .typid = kTypes[col], .typlen = -1, .atttypmod = -1};
+  }
+  if (result == nullptr || !PQsetResultAttrs(result.get(), kColumns, attrs.data())) return nullptr;
+  std::string row;
+  std::string json;
+  for (size_t i = 0; i < customers.size(); ++i) {
+    row.clear();
+    AppendCopyRow(customers[i], NowUnixMicros(), &row, &json);
+    const char* p = row.data() + 2;  // past the field count
+    for (int col = 0; col < kColumns; ++col) {
+      const int32_t length = pg::ReadBigEndian32(p);
+      p += 4;
+      if (!PQsetvalue(result.get(), static_cast<int>(i), col, const_cast<char*>(p), length)) return nullptr;
+      p += std::max(length, 0);
+    }
+  }
+  return result;
+}
+
+// Decoding 100 rows of a result into Customers without the server: the client CPU that
+// BM_Repo_GetMany_Optimized spends beside BM_Repo_GetMany_Libpq, which decodes nothing. A fresh
+// vector of messages each time, as GetMany returns.
+void BM_Repo_DecodeRows(benchmark::State& state) {
+  const size_t n = static_cast<size_t>(state.range(0));
+  const pg::ResultPtr result = MakeCustomerResult(std::span(MetadataCorpus()).first(n));
+  if (result == nullptr) {
+    state.SkipWithError("cannot build a result (PQsetResultAttrs / PQsetvalue failed)");
+    return;
+  }
+  Result<CustomerRowDecoder> decoder = CustomerRowDecoder::For(result.get());
+  if (!decoder.ok()) {
+    state.SkipWithError(decoder.status().ToString().c_str());
+    return;
+  }
+  memory::ScopedMemoryCounters mem(state);
+  for (auto _ : state) {
+    std::vector<Customer> out(n);
+    for (size_t i = 0; i < n; ++i) {
+      if (Status s = decoder->Decode(static_cast<int>(i), &out[i]); !s.ok()) {
+        state.SkipWithError(s.ToString().c_str());
+        break;
+      }
+    }
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_Repo_DecodeRows)->Arg(100)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace chinook::repository

@@ -6,7 +6,10 @@
 #include <rapidjson/reader.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 
 #include "common/json_writer.h"
 #include "common/utf8.h"
@@ -165,6 +168,81 @@ class TreeHandler {
   const char* why_ = "";
 };
 
+// Bytes that end the plain run of a JSON string: its closing quote, an escape, and the control
+// characters JSON forbids raw.
+constexpr bool EndsPlainRun(unsigned char c) { return c == '"' || c == '\\' || c < 0x20; }
+
+// The first byte in [p, end) that EndsPlainRun, or end; eight bytes at a time. Per word, the
+// classic "has a zero byte" test ((x - 0x01..) & ~x & 0x80..) on w ^ '"', w ^ '\\', and its "has a
+// byte below n" form on w: a borrow can only mark bytes above a true hit, so on a little-endian
+// word the lowest marked byte is the first hit.
+const char* FindPlainRunEnd(const char* p, const char* end) {
+  static_assert(std::endian::native == std::endian::little, "the lowest marked byte is the first one");
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  for (; end - p >= 8; p += 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    const uint64_t quote = w ^ (kOnes * '"');
+    const uint64_t backslash = w ^ (kOnes * '\\');
+    const uint64_t hit = (((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) |
+                          ((w - kOnes * 0x20) & ~w)) & kHigh;
+    if (hit != 0) return p + (std::countr_zero(hit) >> 3);
+  }
+  while (p < end && !EndsPlainRun(static_cast<unsigned char>(*p))) ++p;
+  return p;
+}
+
+// The object jsonb prints for a flat map of strings ({"k": "v", "k2": "v2"}, or as
+// AppendMetadataJson writes it without the spaces) read in one pass, each key and value taken as a
+// view of `json` and checked for UTF-8, with no copy into a scratch buffer as rapidjson's reader
+// makes byte by byte. Returns false (leaving *out part-filled) at anything else: an escape, a
+// control byte, a value that is not a string, any malformed text. ParseMetadataJson then runs the
+// general reader from scratch, so what is accepted, and every error, is decided by one reader.
+bool ParsePlainMetadata(std::string_view json, Metadata* out) {
+  const char* p = json.data();
+  const char* const end = p + json.size();
+  auto skip_space = [&] {
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) ++p;
+  };
+  // A string without escapes at p: its contents, or false.
+  auto plain_string = [&](std::string_view* s) {
+    if (p == end || *p != '"') return false;
+    const char* const start = ++p;
+    p = FindPlainRunEnd(p, end);
+    if (p == end || *p != '"') return false;
+    *s = std::string_view(start, static_cast<size_t>(p - start));
+    ++p;
+    return ValidUtf8PrefixFast(*s) == s->size();
+  };
+  skip_space();
+  if (p == end || *p++ != '{') return false;
+  skip_space();
+  if (p < end && *p == '}') {
+    ++p;
+  } else {
+    for (;;) {
+      std::string_view key, value;
+      if (!plain_string(&key)) return false;
+      skip_space();
+      if (p == end || *p++ != ':') return false;
+      skip_space();
+      if (!plain_string(&value)) return false;
+      (*out)[key].assign(value.data(), value.size());  // a repeated key: the last one wins, as in jsonb
+      skip_space();
+      if (p == end) return false;
+      if (*p == '}') {
+        ++p;
+        break;
+      }
+      if (*p++ != ',') return false;
+      skip_space();
+    }
+  }
+  skip_space();
+  return p == end;
+}
+
 }  // namespace
 
 void AppendMetadataJson(const Metadata& metadata, std::string* out) {
@@ -182,9 +260,11 @@ void AppendMetadataJson(const Metadata& metadata, std::string* out) {
 
 Status ParseMetadataJson(std::string_view json, Metadata* out) {
   out->clear();
-  // The reader's stack holds the string being decoded. Over a pool in this buffer, every string
-  // shorter than about 1 KB (nearly all metadata) is decoded without touching the heap; a longer
-  // one spills into 4 KB chunks. Each row read runs this, on an allocation-gated path.
+  if (ParsePlainMetadata(json, out)) return Status::Ok();
+  out->clear();
+  // The general reader, for metadata with escapes (or text that is wrong). Its stack holds the
+  // string being decoded. Over a pool in this buffer, every string shorter than about 1 KB is
+  // decoded without touching the heap; a longer one spills into 4 KB chunks.
   alignas(std::max_align_t) char buffer[1536];
   rapidjson::MemoryPoolAllocator<> pool(buffer, sizeof buffer, 4096);
   rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>> reader(&pool, 256);

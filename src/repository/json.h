@@ -1,7 +1,9 @@
 // The JSON the repository needs: customer metadata as a flat jsonb object of strings, and a
 // small general reader for the plans chinook-explain receives. Both read with rapidjson's SAX
 // reader (metadata straight into the map, no document) and write strings with the tree's one
-// writer, chinook::AppendJsonString.
+// writer, chinook::AppendJsonString. Metadata without escapes (nearly all of it) is read first by a
+// one-pass scanner that takes its strings as views; anything else goes to the SAX reader, which
+// alone decides what is accepted and how an error reads.
 //
 // Metadata is written with every control character, '"' and '\' escaped and everything else
 // as raw UTF-8, which jsonb accepts and stores unchanged; reading accepts whatever jsonb prints

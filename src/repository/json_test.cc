@@ -31,11 +31,55 @@ TEST(MetadataJsonTest, ReadsWhatJsonbPrints) {
   EXPECT_TRUE(m.empty());
 }
 
+TEST(MetadataJsonTest, ReadsPlainObjectsInAnySpacing) {
+  for (const char* json : {R"({"a": "b", "c": "Ünïcödé"})", R"({"a":"b","c":"Ünïcödé"})",
+                           " \t{\n\"a\" :\r\"b\" ,\"c\":  \"Ünïcödé\"}\n "}) {
+    Metadata m;
+    m["stale"] = "x";
+    ASSERT_TRUE(ParseMetadataJson(json, &m).ok()) << json;
+    EXPECT_EQ(m.size(), 2u) << json;
+    EXPECT_EQ(m.at("a"), "b") << json;
+    EXPECT_EQ(m.at("c"), "Ünïcödé") << json;
+  }
+  Metadata m;
+  ASSERT_TRUE(ParseMetadataJson(R"({"k": "first", "k": "last", "": ""})", &m).ok());
+  EXPECT_EQ(m.at("k"), "last") << "a repeated key: the last one wins, as in jsonb";
+  EXPECT_EQ(m.at(""), "");
+  // Escapes after plain members: the whole object is read again by the general reader.
+  ASSERT_TRUE(ParseMetadataJson(R"({"a": "b", "c": "d\u00e9", "e": "f"})", &m).ok());
+  EXPECT_EQ(m.size(), 3u);
+  EXPECT_EQ(m.at("c"), "dé");
+}
+
+TEST(MetadataJsonTest, SeesAnEscapeOrControlByteAtEveryOffset) {
+  // The plain-string scan reads eight bytes at a time: put each stop byte at every position of a
+  // word, after UTF-8 (high bytes must not be mistaken for stops), in a value of every length.
+  for (size_t at = 0; at < 20; ++at) {
+    const std::string before = std::string(at % 3, 'x') + "é" + std::string(at, 'y');
+    const std::string after = "z😀" + std::string(at % 9, 'w');
+    Metadata m;
+    ASSERT_TRUE(ParseMetadataJson("{\"k\": \"" + before + "\\\"" + after + "\"}", &m).ok()) << at;
+    EXPECT_EQ(m.at("k"), before + "\"" + after) << at;
+    ASSERT_TRUE(ParseMetadataJson("{\"k\": \"" + before + "\\n" + after + "\"}", &m).ok()) << at;
+    EXPECT_EQ(m.at("k"), before + "\n" + after) << at;
+    ASSERT_TRUE(ParseMetadataJson("{\"" + before + "\": \"" + after + "\"}", &m).ok()) << at;
+    EXPECT_EQ(m.at(before), after) << at;
+    for (char control : {'\x01', '\x1f', '\n'}) {
+      EXPECT_EQ(ParseMetadataJson("{\"k\": \"" + before + control + after + "\"}", &m).code(), StatusCode::kDataLoss)
+          << at;
+      EXPECT_TRUE(m.empty()) << at;
+    }
+  }
+}
+
 TEST(MetadataJsonTest, RejectsNonStringObjectsAsDataLoss) {
   Metadata m;
   for (const char* bad : {"", "[]", R"({"a": 1})", R"({"a": "b")", R"({"a" "b"})", R"({"a": "\ud800"})",
                           R"({"a": "b"} x)", R"({"a": "\x"})", R"({"a": {"b": "c"}})", R"({"a": ["b"]})",
-                          R"("a")", R"({"a": "\udc00"})", "{\"a\": \"\xFF\"}", "{\"\xC0\xAF\": \"b\"}"}) {
+                          R"("a")", R"({"a": "\udc00"})", "{\"a\": \"\xFF\"}", "{\"\xC0\xAF\": \"b\"}",
+                          R"({"a": "b",})", R"({,})", R"({"a": "b" "c": "d"})", R"({"a": "b"}})", R"({"a"})",
+                          R"({"a":})", R"({"a": "b)", "{", R"({"a": "b"} {})", "{\"a\": \"\tb\"}",
+                          R"({"a": null})", R"({"a": "b", "c": 1})"}) {
     EXPECT_EQ(ParseMetadataJson(bad, &m).code(), StatusCode::kDataLoss) << bad;
     EXPECT_TRUE(m.empty()) << bad;
   }

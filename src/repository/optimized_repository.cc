@@ -1,5 +1,7 @@
 #include "repository/optimized_repository.h"
 
+#include <cstddef>
+#include <memory_resource>
 #include <unordered_map>
 
 #include "repository/repository_base.h"
@@ -62,14 +64,21 @@ class OptimizedRepository final : public RepositoryBase {
     // (every place, when an id was asked for twice).
     const PGresult* result = r.get();
     const int rows = RowCount(result);
-    std::unordered_map<std::string_view, int> row_of;
+    if (rows == 0) return Status::Ok();
+    CHINOOK_ASSIGN_OR_RETURN(auto decoder, CustomerRowDecoder::For(result));
+    // The index's nodes and buckets come from a buffer on the stack (a batch of up to about 150
+    // rows fits; more spill to the heap in growing blocks): a plain unordered_map allocates a
+    // node per row.
+    alignas(std::max_align_t) char buffer[8192];
+    std::pmr::monotonic_buffer_resource arena(buffer, sizeof buffer);
+    std::pmr::unordered_map<std::string_view, int> row_of(&arena);
     row_of.reserve(rows);
     for (int i = 0; i < rows; ++i) row_of.emplace(RowId(result, i), i);
     for (size_t i = 0; i < ids.size(); ++i) {
       auto it = row_of.find(ids[i]);
       if (it == row_of.end()) continue;
       (*out)[i].emplace();
-      CHINOOK_RETURN_IF_ERROR(DecodeCustomerRow(result, it->second, &*(*out)[i]));
+      CHINOOK_RETURN_IF_ERROR(decoder.Decode(it->second, &*(*out)[i]));
     }
     CountRows(rows, 0);
     return Status::Ok();

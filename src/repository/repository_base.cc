@@ -67,7 +67,9 @@ Status RepositoryBase::RunCommand(pg::Connection& conn, std::string_view sql, pg
 Result<std::vector<Customer>> RepositoryBase::DecodeRows(const PGresult* result, int max_rows) {
   const int n = std::min(RowCount(result), max_rows);
   std::vector<Customer> out(n);
-  for (int i = 0; i < n; ++i) CHINOOK_RETURN_IF_ERROR(DecodeCustomerRow(result, i, &out[i]));
+  if (n == 0) return out;
+  CHINOOK_ASSIGN_OR_RETURN(auto decoder, CustomerRowDecoder::For(result));
+  for (int i = 0; i < n; ++i) CHINOOK_RETURN_IF_ERROR(decoder.Decode(i, &out[i]));
   CountRows(n, 0);
   return out;
 }

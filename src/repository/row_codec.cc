@@ -53,8 +53,8 @@ std::string RowLabel(const PGresult* r, int row) {
   return printable ? label + " (id \"" + std::string(id) + "\")" : label;
 }
 
-Status DecodeTimestamp(const PGresult* r, int row, int col, google::protobuf::Timestamp* out) {
-  const std::string_view v = Value(r, row, col);
+// `v` is the value of column `col` of a row of `r`.
+Status DecodeTimestamp(const PGresult* r, int col, std::string_view v, google::protobuf::Timestamp* out) {
   if (v.size() != 8) return DataLossError(std::string(PQfname(r, col)) + ": not a binary timestamptz");
   const int64_t pg_micros = pg::ReadBigEndian64(v.data());
   // 'infinity' and '-infinity' are stored as the int64 extremes; a customer cannot have them.
@@ -110,7 +110,7 @@ int RowCount(const PGresult* result) { return PQntuples(result); }
 
 std::string_view RowId(const PGresult* result, int row) { return Value(result, row, 0); }
 
-Status DecodeCustomerRow(const PGresult* r, int row, Customer* out) {
+Result<CustomerRowDecoder> CustomerRowDecoder::For(const PGresult* r) {
   if (PQnfields(r) != kColumnCount || PQbinaryTuples(r) != 1) {
     return InternalError("customer row: expected " + std::to_string(kColumnCount) + " binary columns");
   }
@@ -125,42 +125,53 @@ Status DecodeCustomerRow(const PGresult* r, int row, Customer* out) {
                                      ": the table differs from what this build expects");
     }
   }
+  return CustomerRowDecoder(r);
+}
+
+Status CustomerRowDecoder::Decode(int row, Customer* out) const {
+  const PGresult* r = result_;
+  // Each value's bytes once: libpq's accessors are out-of-line calls that check their arguments.
+  std::string_view values[kColumnCount];
+  bool null[kColumnCount];
   for (int col = 0; col < kColumnCount; ++col) {
     const RowColumn& want = kRowColumns[col];
-    if (PQgetisnull(r, row, col)) {
+    null[col] = PQgetisnull(r, row, col);
+    if (null[col]) {
       if (want.nullable) continue;
       return DataLossError(RowLabel(r, row) + ": column " + std::string(want.name) +
                            " is NULL where the schema promises NOT NULL");
     }
-    const size_t length = static_cast<size_t>(PQgetlength(r, row, col));
-    if (length > want.max_bytes) {
+    values[col] = Value(r, row, col);
+    if (values[col].size() > want.max_bytes) {
       return ResourceExhaustedError(RowLabel(r, row) + ": column " + std::string(want.name) + " holds " +
-                                    std::to_string(length) + " bytes, over the " + std::to_string(want.max_bytes) +
-                                    " a customer row may carry (" + std::string(want.limit_name) + ")");
+                                    std::to_string(values[col].size()) + " bytes, over the " +
+                                    std::to_string(want.max_bytes) + " a customer row may carry (" +
+                                    std::string(want.limit_name) + ")");
     }
   }
   // protobuf 3.21's setters take (pointer, size), not string_view.
-  const std::string_view id = Value(r, row, 0);
-  const std::string_view email = Value(r, row, 1);
-  const std::string_view name = Value(r, row, 2);
-  out->set_id(id.data(), id.size());
-  out->set_email(email.data(), email.size());
-  out->set_name(name.data(), name.size());
-  if (PQgetisnull(r, row, 3)) {
+  out->set_id(values[0].data(), values[0].size());
+  out->set_email(values[1].data(), values[1].size());
+  out->set_name(values[2].data(), values[2].size());
+  if (null[3]) {
     out->clear_phone();
   } else {
-    const std::string_view phone = Value(r, row, 3);
-    out->set_phone(phone.data(), phone.size());
+    out->set_phone(values[3].data(), values[3].size());
   }
-  const std::string_view metadata = Value(r, row, 4);
+  const std::string_view metadata = values[4];
   if (metadata.empty() || metadata[0] != '\x01') {
     return DataLossError(RowLabel(r, row) + ": column metadata: unknown jsonb binary version");
   }
   if (Status s = ParseMetadataJson(metadata.substr(1), out->mutable_metadata()); !s.ok()) {
     return s.Annotate(RowLabel(r, row) + ": column metadata");
   }
-  CHINOOK_RETURN_IF_ERROR(DecodeTimestamp(r, row, 5, out->mutable_created_at()));
-  return DecodeTimestamp(r, row, 6, out->mutable_updated_at());
+  CHINOOK_RETURN_IF_ERROR(DecodeTimestamp(r, 5, values[5], out->mutable_created_at()));
+  return DecodeTimestamp(r, 6, values[6], out->mutable_updated_at());
+}
+
+Status DecodeCustomerRow(const PGresult* result, int row, Customer* out) {
+  CHINOOK_ASSIGN_OR_RETURN(auto decoder, CustomerRowDecoder::For(result));
+  return decoder.Decode(row, out);
 }
 
 void AppendCopyHeader(std::string* out) {

@@ -43,11 +43,29 @@ inline constexpr size_t kMaxRowPhoneBytes = 1 + kMaxPhoneDigits;  // '+' and the
 inline constexpr size_t kMaxRowMetadataBytes = 64 * 1024;
 static_assert(kMaxRowMetadataBytes >= 6 * kMaxMetadataBytes + 8 * kMaxMetadataEntries + 2);
 
-// Decodes row `row` of a binary-format result whose columns are kCustomerColumns. Errors name
-// the row (number and id) and the column: FailedPrecondition when a column's type is not the
-// expected one (the table changed under us), DataLoss when a NOT NULL column is NULL or a value
-// is not what the schema promises, ResourceExhausted when a value is larger than the limits
-// above (nothing is copied or parsed then).
+// Decodes the rows of one binary-format result whose columns are kCustomerColumns. The result's
+// shape and column types are checked once, by For(); Decode() then only looks at a row's values,
+// so a caller reading many rows pays for the checks once.
+//
+// Thread safety: a value; Decode() is const. REQUIRES: `result` outlives the decoder.
+class CustomerRowDecoder {
+ public:
+  // Internal when `result` does not have kCustomerColumns' count of binary columns;
+  // FailedPrecondition when a column's type is not the expected one (the table changed under us).
+  [[nodiscard]] static Result<CustomerRowDecoder> For(const PGresult* result);
+
+  // Decodes row `row` into *out (every field is set or cleared). Errors name the row (number and
+  // id) and the column: DataLoss when a NOT NULL column is NULL or a value is not what the schema
+  // promises, ResourceExhausted when a value is larger than the limits above (nothing is copied
+  // or parsed then). REQUIRES: 0 <= row < RowCount(result).
+  [[nodiscard]] Status Decode(int row, Customer* out) const;
+
+ private:
+  explicit CustomerRowDecoder(const PGresult* result) : result_(result) {}
+  const PGresult* result_;
+};
+
+// CustomerRowDecoder::For(result), then Decode(row, out): for a caller reading one row.
 [[nodiscard]] Status DecodeCustomerRow(const PGresult* result, int row, Customer* out);
 
 // The number of rows in a result.
