@@ -255,44 +255,70 @@ namespace {
 
 using wire::Tag;
 
-void WriteTimestamp(char tag, const google::protobuf::Timestamp& t, wire::WireWriter* w) {
-  w->Byte(tag);
-  const size_t at = w->BeginLength(1);  // a timestamp body is at most 22 bytes
-  if (t.seconds() != 0) {
-    w->Byte(Tag(1, wire::kVarint));
-    w->Varint(static_cast<uint64_t>(t.seconds()));
+// The most bytes a Timestamp field takes: tag, one-byte length, and two tagged ten-byte varints.
+constexpr size_t kMaxTimestampField = 2 + 2 * (1 + 10);
+
+// Writes a Timestamp field at `p` (REQUIRES: kMaxTimestampField bytes of room); returns the end.
+// Its length is known before its body: no guess to move.
+char* WriteTimestamp(char* p, char tag, const google::protobuf::Timestamp& t) {
+  const auto seconds = static_cast<uint64_t>(t.seconds());
+  // int32 fields are sign-extended to 64 bits on the wire: a negative nanos takes ten bytes.
+  const auto nanos = static_cast<uint64_t>(static_cast<int64_t>(t.nanos()));
+  const size_t body = (seconds != 0 ? 1 + wire::VarintSize(seconds) : 0) + (nanos != 0 ? 1 + wire::VarintSize(nanos) : 0);
+  *p++ = tag;
+  *p++ = static_cast<char>(body);  // at most 22: one byte
+  if (seconds != 0) {
+    *p++ = Tag(1, wire::kVarint);
+    p = wire::WriteVarint(seconds, p);
   }
-  if (t.nanos() != 0) {
-    w->Byte(Tag(2, wire::kVarint));
-    // int32 fields are sign-extended to 64 bits on the wire: a negative nanos takes ten bytes.
-    w->Varint(static_cast<uint64_t>(static_cast<int64_t>(t.nanos())));
+  if (nanos != 0) {
+    *p++ = Tag(2, wire::kVarint);
+    p = wire::WriteVarint(nanos, p);
   }
-  w->EndLength(at, 1);
+  return p;
+}
+
+bool HasUnknownFields(const Customer& customer) {
+  // Customer::GetReflection() looks the descriptor up on every call; it never changes.
+  static const google::protobuf::Reflection* const reflection = Customer::GetReflection();
+  return !reflection->GetUnknownFields(customer).empty();
 }
 
 }  // namespace
 
 void EncodeCustomerTo(const Customer& customer, wire::WireWriter* w) {
   // Messages carrying unknown fields go through libprotobuf, which re-emits them verbatim.
-  if (!customer.GetReflection()->GetUnknownFields(customer).empty()) [[unlikely]] {
+  if (HasUnknownFields(customer)) [[unlikely]] {
     w->Bytes(customer.SerializeAsString());
     return;
   }
   // The common case, written directly in one pass: the bytes libprotobuf writes (fields in number
   // order, empty proto3 strings omitted, map entries with both key and value), minus its sizing
-  // pass, map-entry wrappers and the UTF-8 re-validation it does while serializing.
-  if (!customer.id().empty()) w->StringField(Tag(kId, wire::kLengthDelimited), customer.id());
-  if (!customer.email().empty()) w->StringField(Tag(kEmail, wire::kLengthDelimited), customer.email());
-  if (!customer.name().empty()) w->StringField(Tag(kName, wire::kLengthDelimited), customer.name());
-  if (!customer.phone().empty()) w->StringField(Tag(kPhone, wire::kLengthDelimited), customer.phone());
+  // pass, map-entry wrappers and the UTF-8 re-validation it does while serializing. Room is
+  // reserved per group of fields, so the writes between go through a raw pointer unchecked.
+  const std::string& id = customer.id();
+  const std::string& email = customer.email();
+  const std::string& name = customer.name();
+  const std::string& phone = customer.phone();
+  char* p = w->Room(4 * wire::kMaxFieldOverhead + id.size() + email.size() + name.size() + phone.size());
+  if (!id.empty()) p = wire::WriteStringField(p, Tag(kId, wire::kLengthDelimited), id);
+  if (!email.empty()) p = wire::WriteStringField(p, Tag(kEmail, wire::kLengthDelimited), email);
+  if (!name.empty()) p = wire::WriteStringField(p, Tag(kName, wire::kLengthDelimited), name);
+  if (!phone.empty()) p = wire::WriteStringField(p, Tag(kPhone, wire::kLengthDelimited), phone);
+  w->Commit(p);
   for (const auto& [key, value] : customer.metadata()) {
-    w->Byte(Tag(kMetadata, wire::kLengthDelimited));
-    w->Varint(2 + wire::VarintSize(key.size()) + key.size() + wire::VarintSize(value.size()) + value.size());
-    w->StringField(Tag(1, wire::kLengthDelimited), key);
-    w->StringField(Tag(2, wire::kLengthDelimited), value);
+    const size_t entry = 2 + wire::VarintSize(key.size()) + key.size() + wire::VarintSize(value.size()) + value.size();
+    p = w->Room(wire::kMaxFieldOverhead + entry);
+    *p++ = Tag(kMetadata, wire::kLengthDelimited);
+    p = wire::WriteVarint(entry, p);
+    p = wire::WriteStringField(p, Tag(1, wire::kLengthDelimited), key);
+    p = wire::WriteStringField(p, Tag(2, wire::kLengthDelimited), value);
+    w->Commit(p);
   }
-  if (customer.has_created_at()) WriteTimestamp(Tag(kCreatedAt, wire::kLengthDelimited), customer.created_at(), w);
-  if (customer.has_updated_at()) WriteTimestamp(Tag(kUpdatedAt, wire::kLengthDelimited), customer.updated_at(), w);
+  p = w->Room(2 * kMaxTimestampField);
+  if (customer.has_created_at()) p = WriteTimestamp(p, Tag(kCreatedAt, wire::kLengthDelimited), customer.created_at());
+  if (customer.has_updated_at()) p = WriteTimestamp(p, Tag(kUpdatedAt, wire::kLengthDelimited), customer.updated_at());
+  w->Commit(p);
 }
 
 void EncodeCustomer(const Customer& customer, std::string* out) {
@@ -302,9 +328,10 @@ void EncodeCustomer(const Customer& customer, std::string* out) {
 }
 
 std::string_view CustomerEncoder::Encode(const Customer& customer) {
-  buffer_.clear();
-  EncodeCustomer(customer, &buffer_);
-  return buffer_;
+  // buffer_ keeps its size between calls (scratch past the message): no zero-fill, no trim.
+  wire::WireWriter w(&buffer_, 0);
+  EncodeCustomerTo(customer, &w);
+  return std::string_view(buffer_.data(), w.position());
 }
 
 }  // namespace chinook::serialization

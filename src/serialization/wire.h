@@ -192,13 +192,10 @@ class ViewBudget {
   size_t used_ = 0;
 };
 
+// Bytes of v as a varint (1-10), without a loop: one byte per started 7 bits.
 inline size_t VarintSize(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
+  const int bits = 64 - __builtin_clzll(v | 1);
+  return static_cast<size_t>((bits * 9 + 64) / 64);  // == ceil(bits / 7) for bits in 1..64
 }
 
 inline char* WriteVarint(uint64_t v, char* out) {
@@ -210,6 +207,49 @@ inline char* WriteVarint(uint64_t v, char* out) {
   return out;
 }
 
+// Copies n bytes; inline for the short strings a customer is made of (a call to memcpy costs more
+// than copying them), with overlapping loads so nothing outside [src, src + n) is read.
+inline char* CopyBytes(char* dst, const char* src, size_t n) {
+  if (n <= 16) {
+    if (n >= 8) {
+      uint64_t a, b;
+      std::memcpy(&a, src, 8);
+      std::memcpy(&b, src + n - 8, 8);
+      std::memcpy(dst, &a, 8);
+      std::memcpy(dst + n - 8, &b, 8);
+    } else if (n >= 4) {
+      uint32_t a, b;
+      std::memcpy(&a, src, 4);
+      std::memcpy(&b, src + n - 4, 4);
+      std::memcpy(dst, &a, 4);
+      std::memcpy(dst + n - 4, &b, 4);
+    } else {
+      for (size_t i = 0; i < n; ++i) dst[i] = src[i];
+    }
+  } else if (n <= 32) {
+    char a[16], b[16];
+    std::memcpy(a, src, 16);
+    std::memcpy(b, src + n - 16, 16);
+    std::memcpy(dst, a, 16);
+    std::memcpy(dst + n - 16, b, 16);
+  } else {
+    std::memcpy(dst, src, n);
+  }
+  return dst + n;
+}
+
+// The most bytes a length-delimited field with a one-byte tag adds beyond its payload: the tag and
+// a length varint (libprotobuf caps lengths below 2 GiB: five bytes; ten allows any size_t).
+inline constexpr size_t kMaxFieldOverhead = 11;
+
+// Writes a length-delimited field with a one-byte tag at `p`; returns the end.
+// REQUIRES: kMaxFieldOverhead + s.size() bytes of room at p.
+inline char* WriteStringField(char* p, char tag, std::string_view s) {
+  *p++ = tag;
+  p = WriteVarint(s.size(), p);
+  return CopyBytes(p, s.data(), s.size());
+}
+
 constexpr char Tag(uint64_t field, uint32_t wire_type) { return static_cast<char>((field << 3) | wire_type); }
 
 class WireWriter {
@@ -217,30 +257,30 @@ class WireWriter {
   // Appends after out's current contents; Finish() trims the slack.
   explicit WireWriter(std::string* out) : out_(out), pos_(out->size()) {}
 
+  // Writes from offset `start` of `scratch`, treating everything after it as room to overwrite:
+  // a buffer reused for one message after another keeps its size, so steady-state writes neither
+  // allocate nor zero-fill. The message is [start, position()); do not call Finish().
+  WireWriter(std::string* scratch, size_t start) : out_(scratch), pos_(start) {}
+
   size_t position() const { return pos_; }
 
-  void Varint(uint64_t v) {
-    Reserve(10);
-    pos_ = static_cast<size_t>(WriteVarint(v, out_->data() + pos_) - out_->data());
+  // Raw writing for hot paths: Room(n) returns where the next byte goes, with at least n bytes
+  // of room after it; write through the pointer (a local, so the compiler keeps it in a register
+  // instead of reloading the string after every store), then Commit(end).
+  char* Room(size_t n) {
+    Reserve(n);
+    return out_->data() + pos_;
   }
+  void Commit(char* end) { pos_ = static_cast<size_t>(end - out_->data()); }
+
+  void Varint(uint64_t v) { Commit(WriteVarint(v, Room(10))); }
   void Byte(char c) {
     Reserve(1);
     (*out_)[pos_++] = c;
   }
   // A length-delimited field with a one-byte tag.
-  void StringField(char tag, std::string_view s) {
-    Reserve(11 + s.size());
-    char* p = out_->data() + pos_;
-    *p++ = tag;
-    p = WriteVarint(s.size(), p);
-    std::memcpy(p, s.data(), s.size());
-    pos_ = static_cast<size_t>(p + s.size() - out_->data());
-  }
-  void Bytes(std::string_view s) {
-    Reserve(s.size());
-    std::memcpy(out_->data() + pos_, s.data(), s.size());
-    pos_ += s.size();
-  }
+  void StringField(char tag, std::string_view s) { Commit(WriteStringField(Room(kMaxFieldOverhead + s.size()), tag, s)); }
+  void Bytes(std::string_view s) { Commit(CopyBytes(Room(s.size()), s.data(), s.size())); }
 
   // Length prefixes of unknown size: BeginLength leaves room for a `guess`-byte varint, EndLength
   // writes the length of what followed and moves it when the guess was wrong.
