@@ -59,8 +59,48 @@ Status ViewLimitExceeded(const wire::ViewBudget& budget, const std::string& what
                                 std::to_string(budget.limit()) + " bytes)");
 }
 
+// Reads a varint at *p, before `end`; false (leaving *p) when it is truncated or longer than ten
+// bytes. Bounds are checked per byte: a timestamp's varints end its slice, so there is no ten-byte
+// run to read unchecked.
+inline bool ReadVarintAt(const uint8_t** p, const uint8_t* end, uint64_t* v) {
+  const uint8_t* q = *p;
+  uint64_t result = 0;
+  for (int shift = 0; shift < 64 && q < end; shift += 7) {
+    const uint8_t b = *q++;
+    result |= static_cast<uint64_t>(b & 0x7F) << shift;
+    if (b < 0x80) {
+      *v = result;
+      *p = q;
+      return true;
+    }
+  }
+  return false;
+}
+
+// The Timestamp every encoder writes: seconds (tag 0x08) then nanos (tag 0x10), each optional, once.
+// False when the bytes have another shape (other fields, order, repeats, or malformed): then
+// DecodeTimestamp decides, and it rewrites whatever this wrote with the same values.
+inline bool DecodeTimestampFast(std::string_view bytes, TimestampView* out) {
+  const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
+  const uint8_t* const end = p + bytes.size();
+  out->present = true;
+  uint64_t v;
+  if (p < end && *p == 0x08) {
+    ++p;
+    if (!ReadVarintAt(&p, end, &v)) return false;
+    out->seconds = static_cast<int64_t>(v);
+  }
+  if (p < end && *p == 0x10) {
+    ++p;
+    if (!ReadVarintAt(&p, end, &v)) return false;
+    out->nanos = static_cast<int32_t>(v);  // int32 on the wire is sign-extended to 64 bits
+  }
+  return p == end;
+}
+
 // A google.protobuf.Timestamp; repeated occurrences merge, as libprotobuf merges sub-messages.
 Status DecodeTimestamp(std::string_view bytes, size_t base, uint64_t field, TimestampView* out) {
+  if (DecodeTimestampFast(bytes, out)) [[likely]] return Status::Ok();
   WireReader r(bytes, base);
   out->present = true;
   while (!r.done()) {
@@ -81,22 +121,26 @@ Status DecodeTimestamp(std::string_view bytes, size_t base, uint64_t field, Time
   return Status::Ok();
 }
 
-// One map<string,string> entry: key = 1, value = 2, either may be absent (then "").
-Status DecodeMetadataEntry(std::string_view bytes, size_t base, size_t index, MetadataEntryView* out) {
-  // Fast path for the shape every encoder writes: key (tag 0x0A) then value (tag 0x12), each with
-  // a one-byte length, ASCII. Anything else takes the general loop below.
+// The map entry every encoder writes: key (tag 0x0A) then value (tag 0x12), each with a one-byte
+// length, both valid UTF-8. False for any other shape or invalid UTF-8: then DecodeMetadataEntry
+// decides (and names the error).
+inline bool DecodeMetadataEntryFast(std::string_view bytes, MetadataEntryView* out) {
   const auto* b = reinterpret_cast<const uint8_t*>(bytes.data());
   const size_t n = bytes.size();
-  if (n >= 4 && b[0] == 0x0A && b[1] < 0x80 && 2u + b[1] + 2 <= n && b[2 + b[1]] == 0x12 &&
-      b[3 + b[1]] < 0x80 && 4u + b[1] + b[3 + b[1]] == n) {
-    const std::string_view key = bytes.substr(2, b[1]);
-    const std::string_view value = bytes.substr(4 + b[1]);
-    if (ValidUtf8PrefixFast(key) == key.size() && ValidUtf8PrefixFast(value) == value.size()) {
-      out->key = key;
-      out->value = value;
-      return Status::Ok();
-    }
-  }
+  if (n < 4 || b[0] != 0x0A || b[1] >= 0x80) return false;
+  const size_t key_len = b[1];
+  if (key_len + 4 > n || b[2 + key_len] != 0x12 || key_len + 4 + b[3 + key_len] != n) return false;
+  const std::string_view key(bytes.data() + 2, key_len);
+  const std::string_view value(bytes.data() + 4 + key_len, n - 4 - key_len);
+  if (ValidUtf8PrefixFast(key) != key.size() || ValidUtf8PrefixFast(value) != value.size()) return false;
+  out->key = key;
+  out->value = value;
+  return true;
+}
+
+// One map<string,string> entry: key = 1, value = 2, either may be absent (then "").
+Status DecodeMetadataEntry(std::string_view bytes, size_t base, size_t index, MetadataEntryView* out) {
+  if (DecodeMetadataEntryFast(bytes, out)) [[likely]] return Status::Ok();
   WireReader r(bytes, base);
   *out = {};
   auto where = [&](const char* part) {
@@ -190,14 +234,21 @@ Status DecodeCustomerViewWithin(std::string_view bytes, wire::ViewBudget* budget
                                      field_offset);
           }
           out->metadata.emplace_back();
-          CHINOOK_RETURN_IF_ERROR(
-              DecodeMetadataEntry(s, data_offset, out->metadata.size() - 1, &out->metadata.back()));
+          // The fast paths inline here; the calls below are for other shapes and for errors.
+          if (!DecodeMetadataEntryFast(s, &out->metadata.back())) [[unlikely]] {
+            CHINOOK_RETURN_IF_ERROR(
+                DecodeMetadataEntry(s, data_offset, out->metadata.size() - 1, &out->metadata.back()));
+          }
           break;
         case kCreatedAt:
-          CHINOOK_RETURN_IF_ERROR(DecodeTimestamp(s, data_offset, number, &out->created_at));
+          if (!DecodeTimestampFast(s, &out->created_at)) [[unlikely]] {
+            CHINOOK_RETURN_IF_ERROR(DecodeTimestamp(s, data_offset, number, &out->created_at));
+          }
           break;
         case kUpdatedAt:
-          CHINOOK_RETURN_IF_ERROR(DecodeTimestamp(s, data_offset, number, &out->updated_at));
+          if (!DecodeTimestampFast(s, &out->updated_at)) [[unlikely]] {
+            CHINOOK_RETURN_IF_ERROR(DecodeTimestamp(s, data_offset, number, &out->updated_at));
+          }
           break;
       }
       continue;
