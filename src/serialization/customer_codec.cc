@@ -43,14 +43,19 @@ Status Truncated(std::string_view what, size_t offset) {
                        std::to_string(offset));
 }
 
+// The error for a string that is not UTF-8; out of line and cold, so the checks stay small.
+[[gnu::cold, gnu::noinline]] Status InvalidUtf8(std::string_view s, size_t offset, const std::string& where) {
+  const size_t valid = ValidUtf8Prefix(s);
+  return DataLossError("customer: " + where + ": invalid UTF-8 at byte " + std::to_string(valid) + " of " +
+                       std::to_string(s.size()) + " (input offset " + std::to_string(offset + valid) + ")");
+}
+
 // Checks UTF-8; `where` is called only to build the error message, so the valid path allocates
 // nothing.
 template <typename Where>
-Status CheckUtf8(std::string_view s, size_t offset, Where where) {
-  const size_t valid = ValidUtf8PrefixFast(s);
-  if (valid == s.size()) [[likely]] return Status::Ok();
-  return DataLossError("customer: " + where() + ": invalid UTF-8 at byte " + std::to_string(valid) + " of " +
-                       std::to_string(s.size()) + " (input offset " + std::to_string(offset + valid) + ")");
+inline Status CheckUtf8(std::string_view s, size_t offset, Where where) {
+  if (ValidUtf8PrefixFast(s) == s.size()) [[likely]] return Status::Ok();
+  return InvalidUtf8(s, offset, where());
 }
 
 Status ViewLimitExceeded(const wire::ViewBudget& budget, const std::string& what, size_t offset) {
@@ -220,7 +225,7 @@ Status DecodeCustomerViewWithin(std::string_view bytes, wire::ViewBudget* budget
         case kEmail:
         case kName:
         case kPhone: {
-          CHINOOK_RETURN_IF_ERROR(CheckUtf8(s, data_offset, [&] { return Where(number); }));
+          if (ValidUtf8PrefixFast(s) != s.size()) [[unlikely]] return InvalidUtf8(s, data_offset, Where(number));
           std::string_view* slot = number == kId ? &out->id
                                    : number == kEmail ? &out->email
                                    : number == kName  ? &out->name

@@ -169,10 +169,16 @@ class ViewBudget {
   bool ChargeElement(size_t index, size_t element_bytes, size_t* charged, size_t max_elements = SIZE_MAX) {
     if (index < *charged) [[likely]] return true;
     const size_t by_count = max_elements > index ? max_elements - index : 0;
-    const size_t room = std::min((limit_ - used_) / element_bytes, by_count);
-    if (room == 0) return false;
-    const size_t add = std::min(std::max(index, kMinGrowth), room);
-    used_ += add * element_bytes;
+    size_t add = std::min(std::max(index, kMinGrowth), by_count);
+    size_t bytes;
+    // The usual case, far from the limit, needs no division (a 64-bit divide costs more than the
+    // rest of a small decode's bookkeeping).
+    if (__builtin_mul_overflow(add, element_bytes, &bytes) || bytes > limit_ - used_) [[unlikely]] {
+      add = std::min(add, (limit_ - used_) / element_bytes);
+      bytes = add * element_bytes;
+    }
+    if (add == 0) return false;
+    used_ += bytes;
     *charged += add;
     return true;
   }
