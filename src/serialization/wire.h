@@ -2,7 +2,8 @@
 // WireReader: a bounds-checked reader; every read reports failure instead of reading past the end,
 // and callers turn failures into Status messages with the offset.
 // WireWriter: appends to a std::string, growing it geometrically, so an encoder writes in one pass
-// without sizing the message first.
+// without sizing the message first; hot paths reserve room for a group of fields (Room) and write
+// through a raw pointer (WriteStringField, WriteVarint, CopyBytes) before Commit.
 //
 // Thread safety: not thread-safe; each is a cursor over one buffer.
 #ifndef CHINOOK_SERIALIZATION_WIRE_H_
