@@ -103,9 +103,9 @@ inline bool DecodeTimestampFast(std::string_view bytes, TimestampView* out) {
   return p == end;
 }
 
-// A google.protobuf.Timestamp; repeated occurrences merge, as libprotobuf merges sub-messages.
+// A google.protobuf.Timestamp of any shape (the general decoder behind DecodeTimestampFast);
+// repeated occurrences merge, as libprotobuf merges sub-messages.
 Status DecodeTimestamp(std::string_view bytes, size_t base, uint64_t field, TimestampView* out) {
-  if (DecodeTimestampFast(bytes, out)) [[likely]] return Status::Ok();
   WireReader r(bytes, base);
   out->present = true;
   while (!r.done()) {
@@ -143,9 +143,9 @@ inline bool DecodeMetadataEntryFast(std::string_view bytes, MetadataEntryView* o
   return true;
 }
 
-// One map<string,string> entry: key = 1, value = 2, either may be absent (then "").
+// One map<string,string> entry of any shape (the general decoder behind DecodeMetadataEntryFast):
+// key = 1, value = 2, either may be absent (then "").
 Status DecodeMetadataEntry(std::string_view bytes, size_t base, size_t index, MetadataEntryView* out) {
-  if (DecodeMetadataEntryFast(bytes, out)) [[likely]] return Status::Ok();
   WireReader r(bytes, base);
   *out = {};
   auto where = [&](const char* part) {

@@ -325,6 +325,29 @@ TEST(CustomerCodecTest, MalformedFieldsOnTheFastPathsAreRefusedWithWhere) {
   EXPECT_GE(fields, 4);
 }
 
+// Shapes the fast paths hand to the general decoders: a map entry with the value first, without
+// a key, with a two-byte length; a Timestamp with nanos first, and one repeated (fields merge).
+TEST(CustomerCodecTest, OtherShapesTakeTheGeneralDecodersAndDecodeAsLibprotobufDoes) {
+  const std::string long_key(200, 'k');
+  const std::string bytes = std::string("\x2A\x08\x12\x02" "v1" "\x0A\x02" "k1", 10) +  // value before key
+                            std::string("\x2A\x04\x12\x02" "v2", 6) +                  // no key
+                            "\x2A\xCE\x01\x0A\xC8\x01" + long_key + std::string("\x12\x01" "x", 3) +
+                            std::string("\x32\x05\x10\x07\x08\xAC\x02", 7) +            // nanos, then seconds
+                            std::string("\x3A\x02\x08\x05\x3A\x02\x10\x09", 8);         // updated_at twice
+  Customer lib;
+  ASSERT_TRUE(lib.ParseFromString(bytes));
+  CustomerView view;
+  ASSERT_TRUE(DecodeCustomerView(bytes, &view).ok());
+  ExpectViewMatches(view, lib);
+  EXPECT_EQ(view.FindMetadata("k1"), "v1");
+  EXPECT_EQ(view.FindMetadata(""), "v2");
+  EXPECT_EQ(view.FindMetadata(long_key), "x");
+  EXPECT_EQ(view.created_at.seconds, 300);
+  EXPECT_EQ(view.created_at.nanos, 7);
+  EXPECT_EQ(view.updated_at.seconds, 5);
+  EXPECT_EQ(view.updated_at.nanos, 9);
+}
+
 TEST(CustomerCodecTest, SteadyStateDecodeReusesTheView) {
   const auto corpus = workload::MakeCorpus(50);
   std::string bytes;
