@@ -211,14 +211,16 @@ Status DecodeCustomerViewWithin(std::string_view bytes, wire::ViewBudget* budget
     const char* field_start = r.position();
     const size_t field_offset = r.offset();
     uint64_t number;
-    uint32_t wt;
-    if (!r.ReadTag(&number, &wt)) {
+    uint32_t wt = wire::kLengthDelimited;
+    std::string_view s;
+    // Nearly every field of a customer is a short string: tag, length and bounds in one step.
+    const bool consumed = r.ReadShortLengthDelimited(&number, &s);
+    if (!consumed && !r.ReadTag(&number, &wt)) {
       return DataLossError("customer: malformed tag (truncated, too long, or field number 0) at input offset " +
                            std::to_string(field_offset));
     }
     if (number >= kId && number <= kUpdatedAt && wt == wire::kLengthDelimited) {
-      std::string_view s;
-      if (!r.ReadLengthDelimited(&s)) return Truncated(Where(number), field_offset);
+      if (!consumed && !r.ReadLengthDelimited(&s)) return Truncated(Where(number), field_offset);
       const size_t data_offset = r.offset() - s.size();
       switch (number) {
         case kId:
@@ -260,7 +262,7 @@ Status DecodeCustomerViewWithin(std::string_view bytes, wire::ViewBudget* budget
     }
     // A field we do not know, or a known number with another wire type: libprotobuf keeps both
     // as unknown fields, and so do we.
-    if (wt == wire::kEndGroup || !r.SkipField(wt, number)) {
+    if (!consumed && (wt == wire::kEndGroup || !r.SkipField(wt, number))) {
       return Truncated("unknown field " + std::to_string(number), field_offset);
     }
     if (!budget->MakeRoomForOne(&out->unknown_fields, &unknown_charged)) {

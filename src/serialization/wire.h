@@ -103,6 +103,23 @@ class WireReader {
     return true;
   }
 
+  // The usual field of a message of short strings, read in one step: a one-byte tag of a
+  // length-delimited field (number 1-15) and a one-byte length that fits. True, advancing past the
+  // field, with its number and payload; false, reading nothing, for any other field.
+  bool ReadShortLengthDelimited(uint64_t* field, std::string_view* out) {
+    if (end_ - p_ < 2) return false;
+    const uint8_t tag = p_[0];
+    const uint8_t len = p_[1];
+    if ((tag & 7) != kLengthDelimited || tag < 8 || tag >= 0x80 || len >= 0x80 ||
+        len > static_cast<size_t>(end_ - p_ - 2)) {
+      return false;
+    }
+    *field = tag >> 3;
+    *out = std::string_view(reinterpret_cast<const char*>(p_ + 2), len);
+    p_ += 2 + len;
+    return true;
+  }
+
   bool ReadLengthDelimited(std::string_view* out) {
     uint64_t len;
     if (!ReadLength(&len) || len > static_cast<uint64_t>(end_ - p_)) return false;
