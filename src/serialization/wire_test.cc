@@ -73,6 +73,32 @@ TEST(WireTest, ScratchWriterReusesTheBufferAndGrowsWhenNeeded) {
   EXPECT_EQ(scratch.size(), grown);  // no trim, no zero-fill
 }
 
+// The one-step read takes exactly the one-byte-tag, one-byte-length fields that fit, and reads
+// nothing of any other (which the general path then judges).
+TEST(WireTest, ShortLengthDelimitedTakesOnlyWhatFits) {
+  auto read = [](std::string_view bytes, uint64_t* field, std::string_view* out) {
+    WireReader r(bytes);
+    const bool ok = r.ReadShortLengthDelimited(field, out);
+    EXPECT_EQ(r.offset(), ok ? 2 + out->size() : 0u) << "reads nothing when it declines";
+    return ok;
+  };
+  uint64_t field = 0;
+  std::string_view out;
+  ASSERT_TRUE(read(std::string_view("\x0A\x02" "abXY", 6), &field, &out));
+  EXPECT_EQ(field, 1u);
+  EXPECT_EQ(out, "ab");
+  ASSERT_TRUE(read(std::string_view("\x7A\x00", 2), &field, &out));  // field 15, empty, at the end
+  EXPECT_EQ(field, 15u);
+  EXPECT_EQ(out, "");
+  EXPECT_FALSE(read(std::string_view("\x0A\x03" "ab", 4), &field, &out));      // length past the end
+  EXPECT_FALSE(read(std::string_view("\x0A\x80\x01" "a", 4), &field, &out));   // two-byte length
+  EXPECT_FALSE(read(std::string_view("\x82\x01\x01" "a", 4), &field, &out));   // two-byte tag (field 16)
+  EXPECT_FALSE(read(std::string_view("\x02\x01" "a", 3), &field, &out));       // field 0
+  EXPECT_FALSE(read(std::string_view("\x08\x01", 2), &field, &out));           // a varint field
+  EXPECT_FALSE(read(std::string_view("\x0A", 1), &field, &out));               // one byte left
+  EXPECT_FALSE(read(std::string_view(), &field, &out));
+}
+
 // The division-free charge agrees with the exact rule (room = min(budget / element, count cap))
 // right at the limit and with overflowing products.
 TEST(WireTest, ViewBudgetChargesExactlyUpToTheLimit) {
