@@ -53,7 +53,16 @@ size_t ValidUtf8Prefix(std::string_view s) {
       i += 8;
     }
     if (i >= n) break;
-    if (DecodeUtf8(s, &i) < 0) return i;
+    // Text with accents mixes ASCII and two-byte sequences ("Müller"): both inline, the rest
+    // (three- and four-byte sequences, errors) through DecodeUtf8.
+    const uint8_t c = p[i];
+    if (c < 0x80) {
+      ++i;
+    } else if (c >= 0xC2 && c <= 0xDF && i + 1 < n && (p[i + 1] & 0xC0) == 0x80) {
+      i += 2;
+    } else if (DecodeUtf8(s, &i) < 0) {
+      return i;
+    }
   }
   return n;
 }

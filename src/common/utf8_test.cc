@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace chinook {
 namespace {
@@ -39,6 +42,57 @@ TEST(Utf8Test, DecodesCodePointsAndStopsAtMalformedOnes) {
   EXPECT_EQ(i, 10u);
   i = 0;
   EXPECT_EQ(DecodeUtf8("\xE2\x80\xAE", &i), 0x202E);
+}
+
+
+// The longest valid prefix by DecodeUtf8 alone, one code point at a time: the reference the fast
+// paths must agree with.
+size_t ReferencePrefix(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size() && DecodeUtf8(s, &i) >= 0) {
+  }
+  return i;
+}
+
+// Every length from 0 to 40 (the 1-3, 4-7 and 8+ byte load shapes and the tails between words),
+// with a malformed sequence at every position and a well-formed multi-byte one at every position.
+// Each string sits in an allocation of exactly its size, so a sanitizer build catches any read
+// outside it.
+TEST(Utf8Test, FastPathAgreesWithTheReferenceAtEveryLengthAndPosition) {
+  const std::vector<std::string> bad = {"\xFF", "\x80", "\xC3", "\xC0\xAF", "\xC3" "A", "\xED\xA0\x80", "\xF4\x90\x80\x80",
+                                        "\xE2\x82"};
+  const std::vector<std::string> good = {"\xC3\xA9", "\xE4\xB8\xAD", "\xF0\x9F\x98\x80", "\x7F"};
+  auto check = [](const std::string& text) {
+    auto exact = std::make_unique<char[]>(text.size() + 1);  // +1: new char[0] is not a buffer to point into
+    std::memcpy(exact.get(), text.data(), text.size());
+    const std::string_view s(exact.get(), text.size());
+    const size_t want = ReferencePrefix(s);
+    EXPECT_EQ(ValidUtf8PrefixFast(s), want) << "length " << s.size();
+    EXPECT_EQ(ValidUtf8Prefix(s), want) << "length " << s.size();
+  };
+  int checked = 0;
+  for (size_t len = 0; len <= 40; ++len) {
+    const std::string ascii(len, 'a');
+    check(ascii);
+    EXPECT_EQ(ValidUtf8PrefixFast(ascii), len);
+    for (size_t at = 0; at <= len; ++at) {
+      for (const std::string& seq : bad) {
+        const std::string text = ascii.substr(0, at) + seq + ascii.substr(at);
+        check(text);
+        EXPECT_LT(ValidUtf8PrefixFast(text), text.size()) << "bad sequence at " << at << " of " << text.size();
+        ++checked;
+      }
+      for (const std::string& seq : good) {
+        const std::string text = ascii.substr(0, at) + seq + ascii.substr(at);
+        check(text);
+        EXPECT_EQ(ValidUtf8PrefixFast(text), text.size()) << "good sequence at " << at;
+        // Two-byte sequences back to back, as in "Ünïcödé" (the inline two-byte path).
+        check(text + seq + seq);
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(checked, 10000);
 }
 
 }  // namespace

@@ -43,14 +43,19 @@ Status Truncated(std::string_view what, size_t offset) {
                        std::to_string(offset));
 }
 
+// The error for a string that is not UTF-8; out of line and cold, so the checks stay small.
+[[gnu::cold, gnu::noinline]] Status InvalidUtf8(std::string_view s, size_t offset, const std::string& where) {
+  const size_t valid = ValidUtf8Prefix(s);
+  return DataLossError("customer: " + where + ": invalid UTF-8 at byte " + std::to_string(valid) + " of " +
+                       std::to_string(s.size()) + " (input offset " + std::to_string(offset + valid) + ")");
+}
+
 // Checks UTF-8; `where` is called only to build the error message, so the valid path allocates
 // nothing.
 template <typename Where>
-Status CheckUtf8(std::string_view s, size_t offset, Where where) {
-  const size_t valid = ValidUtf8PrefixFast(s);
-  if (valid == s.size()) [[likely]] return Status::Ok();
-  return DataLossError("customer: " + where() + ": invalid UTF-8 at byte " + std::to_string(valid) + " of " +
-                       std::to_string(s.size()) + " (input offset " + std::to_string(offset + valid) + ")");
+inline Status CheckUtf8(std::string_view s, size_t offset, Where where) {
+  if (ValidUtf8PrefixFast(s) == s.size()) [[likely]] return Status::Ok();
+  return InvalidUtf8(s, offset, where());
 }
 
 Status ViewLimitExceeded(const wire::ViewBudget& budget, const std::string& what, size_t offset) {
@@ -59,7 +64,47 @@ Status ViewLimitExceeded(const wire::ViewBudget& budget, const std::string& what
                                 std::to_string(budget.limit()) + " bytes)");
 }
 
-// A google.protobuf.Timestamp; repeated occurrences merge, as libprotobuf merges sub-messages.
+// Reads a varint at *p, before `end`; false (leaving *p) when it is truncated or longer than ten
+// bytes. Bounds are checked per byte: a timestamp's varints end its slice, so there is no ten-byte
+// run to read unchecked.
+inline bool ReadVarintAt(const uint8_t** p, const uint8_t* end, uint64_t* v) {
+  const uint8_t* q = *p;
+  uint64_t result = 0;
+  for (int shift = 0; shift < 64 && q < end; shift += 7) {
+    const uint8_t b = *q++;
+    result |= static_cast<uint64_t>(b & 0x7F) << shift;
+    if (b < 0x80) {
+      *v = result;
+      *p = q;
+      return true;
+    }
+  }
+  return false;
+}
+
+// The Timestamp every encoder writes: seconds (tag 0x08) then nanos (tag 0x10), each optional, once.
+// False when the bytes have another shape (other fields, order, repeats, or malformed): then
+// DecodeTimestamp decides, and it rewrites whatever this wrote with the same values.
+inline bool DecodeTimestampFast(std::string_view bytes, TimestampView* out) {
+  const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
+  const uint8_t* const end = p + bytes.size();
+  out->present = true;
+  uint64_t v;
+  if (p < end && *p == 0x08) {
+    ++p;
+    if (!ReadVarintAt(&p, end, &v)) return false;
+    out->seconds = static_cast<int64_t>(v);
+  }
+  if (p < end && *p == 0x10) {
+    ++p;
+    if (!ReadVarintAt(&p, end, &v)) return false;
+    out->nanos = static_cast<int32_t>(v);  // int32 on the wire is sign-extended to 64 bits
+  }
+  return p == end;
+}
+
+// A google.protobuf.Timestamp of any shape (the general decoder behind DecodeTimestampFast);
+// repeated occurrences merge, as libprotobuf merges sub-messages.
 Status DecodeTimestamp(std::string_view bytes, size_t base, uint64_t field, TimestampView* out) {
   WireReader r(bytes, base);
   out->present = true;
@@ -81,22 +126,26 @@ Status DecodeTimestamp(std::string_view bytes, size_t base, uint64_t field, Time
   return Status::Ok();
 }
 
-// One map<string,string> entry: key = 1, value = 2, either may be absent (then "").
-Status DecodeMetadataEntry(std::string_view bytes, size_t base, size_t index, MetadataEntryView* out) {
-  // Fast path for the shape every encoder writes: key (tag 0x0A) then value (tag 0x12), each with
-  // a one-byte length, ASCII. Anything else takes the general loop below.
+// The map entry every encoder writes: key (tag 0x0A) then value (tag 0x12), each with a one-byte
+// length, both valid UTF-8. False for any other shape or invalid UTF-8: then DecodeMetadataEntry
+// decides (and names the error).
+inline bool DecodeMetadataEntryFast(std::string_view bytes, MetadataEntryView* out) {
   const auto* b = reinterpret_cast<const uint8_t*>(bytes.data());
   const size_t n = bytes.size();
-  if (n >= 4 && b[0] == 0x0A && b[1] < 0x80 && 2u + b[1] + 2 <= n && b[2 + b[1]] == 0x12 &&
-      b[3 + b[1]] < 0x80 && 4u + b[1] + b[3 + b[1]] == n) {
-    const std::string_view key = bytes.substr(2, b[1]);
-    const std::string_view value = bytes.substr(4 + b[1]);
-    if (ValidUtf8PrefixFast(key) == key.size() && ValidUtf8PrefixFast(value) == value.size()) {
-      out->key = key;
-      out->value = value;
-      return Status::Ok();
-    }
-  }
+  if (n < 4 || b[0] != 0x0A || b[1] >= 0x80) return false;
+  const size_t key_len = b[1];
+  if (key_len + 4 > n || b[2 + key_len] != 0x12 || key_len + 4 + b[3 + key_len] != n) return false;
+  const std::string_view key(bytes.data() + 2, key_len);
+  const std::string_view value(bytes.data() + 4 + key_len, n - 4 - key_len);
+  if (ValidUtf8PrefixFast(key) != key.size() || ValidUtf8PrefixFast(value) != value.size()) return false;
+  out->key = key;
+  out->value = value;
+  return true;
+}
+
+// One map<string,string> entry of any shape (the general decoder behind DecodeMetadataEntryFast):
+// key = 1, value = 2, either may be absent (then "").
+Status DecodeMetadataEntry(std::string_view bytes, size_t base, size_t index, MetadataEntryView* out) {
   WireReader r(bytes, base);
   *out = {};
   auto where = [&](const char* part) {
@@ -162,21 +211,23 @@ Status DecodeCustomerViewWithin(std::string_view bytes, wire::ViewBudget* budget
     const char* field_start = r.position();
     const size_t field_offset = r.offset();
     uint64_t number;
-    uint32_t wt;
-    if (!r.ReadTag(&number, &wt)) {
+    uint32_t wt = wire::kLengthDelimited;
+    std::string_view s;
+    // Nearly every field of a customer is a short string: tag, length and bounds in one step.
+    const bool consumed = r.ReadShortLengthDelimited(&number, &s);
+    if (!consumed && !r.ReadTag(&number, &wt)) {
       return DataLossError("customer: malformed tag (truncated, too long, or field number 0) at input offset " +
                            std::to_string(field_offset));
     }
     if (number >= kId && number <= kUpdatedAt && wt == wire::kLengthDelimited) {
-      std::string_view s;
-      if (!r.ReadLengthDelimited(&s)) return Truncated(Where(number), field_offset);
+      if (!consumed && !r.ReadLengthDelimited(&s)) return Truncated(Where(number), field_offset);
       const size_t data_offset = r.offset() - s.size();
       switch (number) {
         case kId:
         case kEmail:
         case kName:
         case kPhone: {
-          CHINOOK_RETURN_IF_ERROR(CheckUtf8(s, data_offset, [&] { return Where(number); }));
+          if (ValidUtf8PrefixFast(s) != s.size()) [[unlikely]] return InvalidUtf8(s, data_offset, Where(number));
           std::string_view* slot = number == kId ? &out->id
                                    : number == kEmail ? &out->email
                                    : number == kName  ? &out->name
@@ -190,21 +241,28 @@ Status DecodeCustomerViewWithin(std::string_view bytes, wire::ViewBudget* budget
                                      field_offset);
           }
           out->metadata.emplace_back();
-          CHINOOK_RETURN_IF_ERROR(
-              DecodeMetadataEntry(s, data_offset, out->metadata.size() - 1, &out->metadata.back()));
+          // The fast paths inline here; the calls below are for other shapes and for errors.
+          if (!DecodeMetadataEntryFast(s, &out->metadata.back())) [[unlikely]] {
+            CHINOOK_RETURN_IF_ERROR(
+                DecodeMetadataEntry(s, data_offset, out->metadata.size() - 1, &out->metadata.back()));
+          }
           break;
         case kCreatedAt:
-          CHINOOK_RETURN_IF_ERROR(DecodeTimestamp(s, data_offset, number, &out->created_at));
+          if (!DecodeTimestampFast(s, &out->created_at)) [[unlikely]] {
+            CHINOOK_RETURN_IF_ERROR(DecodeTimestamp(s, data_offset, number, &out->created_at));
+          }
           break;
         case kUpdatedAt:
-          CHINOOK_RETURN_IF_ERROR(DecodeTimestamp(s, data_offset, number, &out->updated_at));
+          if (!DecodeTimestampFast(s, &out->updated_at)) [[unlikely]] {
+            CHINOOK_RETURN_IF_ERROR(DecodeTimestamp(s, data_offset, number, &out->updated_at));
+          }
           break;
       }
       continue;
     }
     // A field we do not know, or a known number with another wire type: libprotobuf keeps both
     // as unknown fields, and so do we.
-    if (wt == wire::kEndGroup || !r.SkipField(wt, number)) {
+    if (!consumed && (wt == wire::kEndGroup || !r.SkipField(wt, number))) {
       return Truncated("unknown field " + std::to_string(number), field_offset);
     }
     if (!budget->MakeRoomForOne(&out->unknown_fields, &unknown_charged)) {
@@ -255,44 +313,70 @@ namespace {
 
 using wire::Tag;
 
-void WriteTimestamp(char tag, const google::protobuf::Timestamp& t, wire::WireWriter* w) {
-  w->Byte(tag);
-  const size_t at = w->BeginLength(1);  // a timestamp body is at most 22 bytes
-  if (t.seconds() != 0) {
-    w->Byte(Tag(1, wire::kVarint));
-    w->Varint(static_cast<uint64_t>(t.seconds()));
+// The most bytes a Timestamp field takes: tag, one-byte length, and two tagged ten-byte varints.
+constexpr size_t kMaxTimestampField = 2 + 2 * (1 + 10);
+
+// Writes a Timestamp field at `p` (REQUIRES: kMaxTimestampField bytes of room); returns the end.
+// Its length is known before its body: no guess to move.
+char* WriteTimestamp(char* p, char tag, const google::protobuf::Timestamp& t) {
+  const auto seconds = static_cast<uint64_t>(t.seconds());
+  // int32 fields are sign-extended to 64 bits on the wire: a negative nanos takes ten bytes.
+  const auto nanos = static_cast<uint64_t>(static_cast<int64_t>(t.nanos()));
+  const size_t body = (seconds != 0 ? 1 + wire::VarintSize(seconds) : 0) + (nanos != 0 ? 1 + wire::VarintSize(nanos) : 0);
+  *p++ = tag;
+  *p++ = static_cast<char>(body);  // at most 22: one byte
+  if (seconds != 0) {
+    *p++ = Tag(1, wire::kVarint);
+    p = wire::WriteVarint(seconds, p);
   }
-  if (t.nanos() != 0) {
-    w->Byte(Tag(2, wire::kVarint));
-    // int32 fields are sign-extended to 64 bits on the wire: a negative nanos takes ten bytes.
-    w->Varint(static_cast<uint64_t>(static_cast<int64_t>(t.nanos())));
+  if (nanos != 0) {
+    *p++ = Tag(2, wire::kVarint);
+    p = wire::WriteVarint(nanos, p);
   }
-  w->EndLength(at, 1);
+  return p;
+}
+
+bool HasUnknownFields(const Customer& customer) {
+  // Customer::GetReflection() looks the descriptor up on every call; it never changes.
+  static const google::protobuf::Reflection* const reflection = Customer::GetReflection();
+  return !reflection->GetUnknownFields(customer).empty();
 }
 
 }  // namespace
 
 void EncodeCustomerTo(const Customer& customer, wire::WireWriter* w) {
   // Messages carrying unknown fields go through libprotobuf, which re-emits them verbatim.
-  if (!customer.GetReflection()->GetUnknownFields(customer).empty()) [[unlikely]] {
+  if (HasUnknownFields(customer)) [[unlikely]] {
     w->Bytes(customer.SerializeAsString());
     return;
   }
   // The common case, written directly in one pass: the bytes libprotobuf writes (fields in number
   // order, empty proto3 strings omitted, map entries with both key and value), minus its sizing
-  // pass, map-entry wrappers and the UTF-8 re-validation it does while serializing.
-  if (!customer.id().empty()) w->StringField(Tag(kId, wire::kLengthDelimited), customer.id());
-  if (!customer.email().empty()) w->StringField(Tag(kEmail, wire::kLengthDelimited), customer.email());
-  if (!customer.name().empty()) w->StringField(Tag(kName, wire::kLengthDelimited), customer.name());
-  if (!customer.phone().empty()) w->StringField(Tag(kPhone, wire::kLengthDelimited), customer.phone());
+  // pass, map-entry wrappers and the UTF-8 re-validation it does while serializing. Room is
+  // reserved per group of fields, so the writes between go through a raw pointer unchecked.
+  const std::string& id = customer.id();
+  const std::string& email = customer.email();
+  const std::string& name = customer.name();
+  const std::string& phone = customer.phone();
+  char* p = w->Room(4 * wire::kMaxFieldOverhead + id.size() + email.size() + name.size() + phone.size());
+  if (!id.empty()) p = wire::WriteStringField(p, Tag(kId, wire::kLengthDelimited), id);
+  if (!email.empty()) p = wire::WriteStringField(p, Tag(kEmail, wire::kLengthDelimited), email);
+  if (!name.empty()) p = wire::WriteStringField(p, Tag(kName, wire::kLengthDelimited), name);
+  if (!phone.empty()) p = wire::WriteStringField(p, Tag(kPhone, wire::kLengthDelimited), phone);
+  w->Commit(p);
   for (const auto& [key, value] : customer.metadata()) {
-    w->Byte(Tag(kMetadata, wire::kLengthDelimited));
-    w->Varint(2 + wire::VarintSize(key.size()) + key.size() + wire::VarintSize(value.size()) + value.size());
-    w->StringField(Tag(1, wire::kLengthDelimited), key);
-    w->StringField(Tag(2, wire::kLengthDelimited), value);
+    const size_t entry = 2 + wire::VarintSize(key.size()) + key.size() + wire::VarintSize(value.size()) + value.size();
+    p = w->Room(wire::kMaxFieldOverhead + entry);
+    *p++ = Tag(kMetadata, wire::kLengthDelimited);
+    p = wire::WriteVarint(entry, p);
+    p = wire::WriteStringField(p, Tag(1, wire::kLengthDelimited), key);
+    p = wire::WriteStringField(p, Tag(2, wire::kLengthDelimited), value);
+    w->Commit(p);
   }
-  if (customer.has_created_at()) WriteTimestamp(Tag(kCreatedAt, wire::kLengthDelimited), customer.created_at(), w);
-  if (customer.has_updated_at()) WriteTimestamp(Tag(kUpdatedAt, wire::kLengthDelimited), customer.updated_at(), w);
+  p = w->Room(2 * kMaxTimestampField);
+  if (customer.has_created_at()) p = WriteTimestamp(p, Tag(kCreatedAt, wire::kLengthDelimited), customer.created_at());
+  if (customer.has_updated_at()) p = WriteTimestamp(p, Tag(kUpdatedAt, wire::kLengthDelimited), customer.updated_at());
+  w->Commit(p);
 }
 
 void EncodeCustomer(const Customer& customer, std::string* out) {
@@ -302,9 +386,10 @@ void EncodeCustomer(const Customer& customer, std::string* out) {
 }
 
 std::string_view CustomerEncoder::Encode(const Customer& customer) {
-  buffer_.clear();
-  EncodeCustomer(customer, &buffer_);
-  return buffer_;
+  // buffer_ keeps its size between calls (scratch past the message): no zero-fill, no trim.
+  wire::WireWriter w(&buffer_, 0);
+  EncodeCustomerTo(customer, &w);
+  return std::string_view(buffer_.data(), w.position());
 }
 
 }  // namespace chinook::serialization

@@ -1,9 +1,13 @@
 // The optimized customer codec: wire-compatible with libprotobuf in both directions.
 //
-// Encoding uses libprotobuf's generated serializer into a caller-owned, reused buffer (no
-// allocation once the buffer has grown). Decoding is zero-copy: DecodeCustomerView fills a
-// CustomerView whose strings point into the input bytes, validates UTF-8 as proto3 requires, and
-// reuses the view's vectors, so a steady-state decode allocates nothing. Anything libprotobuf
+// Encoding writes the bytes libprotobuf writes, in one pass, through a raw cursor into a reused
+// buffer (CustomerEncoder keeps the buffer's size: once grown, an Encode neither allocates nor
+// zero-fills); a message carrying unknown fields goes through libprotobuf. Decoding is zero-copy:
+// DecodeCustomerView fills a CustomerView whose strings point into the input bytes, validates
+// UTF-8 as proto3 requires, and reuses the view's vectors, so a steady-state decode allocates
+// nothing. The shapes every encoder writes (metadata entries of key then value with one-byte
+// lengths, Timestamps of seconds then nanos) take inline fast paths; any other shape, and every
+// error, takes the general decoder. Anything libprotobuf
 // writes decodes: fields in any order, repeated singular fields (last wins; the timestamps merge),
 // map entries with missing key or value, and unknown fields: top-level ones are kept as raw bytes;
 // those nested inside a Timestamp or a map entry are skipped (libprotobuf drops the map-entry ones

@@ -209,6 +209,145 @@ TEST(CustomerCodecTest, KnownNumberWithWrongWireTypeIsKeptAsUnknown) {
   EXPECT_EQ(view.unknown_fields[0], std::string_view("\x08\x96\x01", 3));
 }
 
+// The fast encoder writes byte for byte what libprotobuf writes (both walk the map in its own
+// order), also when a reused encoder follows a long customer with a short one.
+TEST(CustomerCodecTest, EncoderWritesTheBytesLibprotobufWrites) {
+  CustomerEncoder encoder;
+  std::string appended;
+  int compared = 0;
+  auto check = [&](const Customer& c) {
+    const std::string theirs = c.SerializeAsString();
+    ASSERT_EQ(encoder.Encode(c), theirs) << c.DebugString();
+    appended.clear();
+    EncodeCustomer(c, &appended);
+    ASSERT_EQ(appended, theirs);
+    ++compared;
+  };
+  for (const Customer& c : workload::MakeCorpus(1000)) check(c);
+  HostileCustomerGenerator gen(11);
+  for (int i = 0; i < 3000; ++i) {
+    const Customer c = gen.Next();
+    if (c.GetReflection()->GetUnknownFields(c).empty()) check(c);  // with unknown fields: libprotobuf writes them
+  }
+  Customer tiny;
+  tiny.set_id("x");
+  check(tiny);
+  check(Customer());
+  EXPECT_GT(compared, 2500);
+}
+
+// A realistic customer with every string replaced, one byte at a time, by a byte that is never
+// UTF-8: the decoder refuses each, naming the field (and for metadata the entry and key or value)
+// and the offset of the bad byte.
+TEST(CustomerCodecTest, BadUtf8AtEveryPositionOfEveryStringIsNamed) {
+  Customer c = workload::MakeCorpus(8)[5];
+  c.set_phone("+4412345678");
+  (*c.mutable_metadata())["plan"] = "enterprise";
+  std::string bytes;
+  EncodeCustomer(c, &bytes);
+  CustomerView view;
+  ASSERT_TRUE(DecodeCustomerView(bytes, &view).ok());
+  struct Span {
+    std::string_view s;
+    std::string name;
+  };
+  std::vector<Span> spans = {{view.id, "field 1 (id)"}, {view.email, "field 2 (email)"},
+                             {view.name, "field 3 (name)"}, {view.phone, "field 4 (phone)"}};
+  for (size_t i = 0; i < view.metadata.size(); ++i) {
+    spans.push_back({view.metadata[i].key, "field 5 (metadata) entry " + std::to_string(i) + " key"});
+    spans.push_back({view.metadata[i].value, "field 5 (metadata) entry " + std::to_string(i) + " value"});
+  }
+  int checked = 0;
+  for (const Span& span : spans) {
+    const size_t start = static_cast<size_t>(span.s.data() - bytes.data());
+    for (size_t k = 0; k < span.s.size(); ++k) {
+      for (char bad : {'\xFF', '\x80', '\xC3'}) {
+        std::string mutated = bytes;
+        mutated[start + k] = bad;
+        // 0xC3 before a continuation byte would be valid: skip that case.
+        if (bad == '\xC3' && k + 1 < span.s.size() && (static_cast<uint8_t>(mutated[start + k + 1]) & 0xC0) == 0x80) {
+          continue;
+        }
+        CustomerView v;
+        const Status st = DecodeCustomerView(mutated, &v);
+        ASSERT_EQ(st.code(), StatusCode::kDataLoss) << span.name << " byte " << k;
+        EXPECT_NE(st.message().find("customer: " + span.name + ": invalid UTF-8 at byte " + std::to_string(k)),
+                  std::string::npos)
+            << st.message();
+        EXPECT_NE(st.message().find("(input offset " + std::to_string(start + k) + ")"), std::string::npos)
+            << st.message();
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(checked, 100);
+}
+
+// Malformed input on the fast paths' shapes: truncated or over-long Timestamp varints, metadata
+// entries whose lengths run past their end, a length past the input at every field.
+TEST(CustomerCodecTest, MalformedFieldsOnTheFastPathsAreRefusedWithWhere) {
+  CustomerView view;
+  auto message = [&](const std::string& bytes) {
+    const Status st = DecodeCustomerView(bytes, &view);
+    EXPECT_EQ(st.code(), StatusCode::kDataLoss) << bytes.size();
+    return st.message();
+  };
+  // created_at whose seconds varint ends at the end of its field, and one of eleven bytes.
+  EXPECT_EQ(message(std::string("\x32\x03\x08\x80\x80", 5)),
+            "customer: field 6 (created_at).seconds: truncated or malformed at input offset 5");  // where it ran out
+  EXPECT_NE(message("\x3A\x0C\x08" + std::string(10, '\x80') + "\x01").find("field 7 (updated_at).seconds"),
+            std::string::npos);
+  EXPECT_NE(message(std::string("\x32\x04\x08\x01\x10\x80", 6)).find("field 6 (created_at).nanos"), std::string::npos);
+  // Metadata entry: key length past the entry, value length past the entry.
+  EXPECT_NE(message(std::string("\x2A\x04\x0A\x05" "ab", 6)).find("field 5 (metadata) entry 0 key"), std::string::npos);
+  EXPECT_NE(message(std::string("\x2A\x06\x0A\x01" "a" "\x12\x05" "b", 8)).find("field 5 (metadata) entry 0 value"),
+            std::string::npos);
+  // Every field of a real customer with its length byte raised past the end of the input.
+  std::string bytes;
+  EncodeCustomer(workload::MakeCorpus(4)[2], &bytes);
+  size_t at = 0;
+  int fields = 0;
+  while (at < bytes.size()) {
+    const uint8_t tag = static_cast<uint8_t>(bytes[at]);
+    const size_t len = static_cast<uint8_t>(bytes[at + 1]);
+    ASSERT_LT(len, 0x80u);  // one-byte lengths in this corpus
+    std::string mutated = bytes;
+    mutated[at + 1] = static_cast<char>(0x7F);
+    if (at + 2 + 0x7F > bytes.size()) {
+      EXPECT_EQ(message(mutated), "customer: " + std::string("field ") + std::to_string(tag >> 3) + " (" +
+                                      (tag >> 3 == 5 ? "metadata" : tag >> 3 == 6 ? "created_at" : tag >> 3 == 7 ? "updated_at"
+                                       : tag >> 3 == 1 ? "id" : tag >> 3 == 2 ? "email" : tag >> 3 == 3 ? "name" : "phone") +
+                                      "): truncated or malformed at input offset " + std::to_string(at));
+      ++fields;
+    }
+    at += 2 + len;
+  }
+  EXPECT_GE(fields, 4);
+}
+
+// Shapes the fast paths hand to the general decoders: a map entry with the value first, without
+// a key, with a two-byte length; a Timestamp with nanos first, and one repeated (fields merge).
+TEST(CustomerCodecTest, OtherShapesTakeTheGeneralDecodersAndDecodeAsLibprotobufDoes) {
+  const std::string long_key(200, 'k');
+  const std::string bytes = std::string("\x2A\x08\x12\x02" "v1" "\x0A\x02" "k1", 10) +  // value before key
+                            std::string("\x2A\x04\x12\x02" "v2", 6) +                  // no key
+                            "\x2A\xCE\x01\x0A\xC8\x01" + long_key + std::string("\x12\x01" "x", 3) +
+                            std::string("\x32\x05\x10\x07\x08\xAC\x02", 7) +            // nanos, then seconds
+                            std::string("\x3A\x02\x08\x05\x3A\x02\x10\x09", 8);         // updated_at twice
+  Customer lib;
+  ASSERT_TRUE(lib.ParseFromString(bytes));
+  CustomerView view;
+  ASSERT_TRUE(DecodeCustomerView(bytes, &view).ok());
+  ExpectViewMatches(view, lib);
+  EXPECT_EQ(view.FindMetadata("k1"), "v1");
+  EXPECT_EQ(view.FindMetadata(""), "v2");
+  EXPECT_EQ(view.FindMetadata(long_key), "x");
+  EXPECT_EQ(view.created_at.seconds, 300);
+  EXPECT_EQ(view.created_at.nanos, 7);
+  EXPECT_EQ(view.updated_at.seconds, 5);
+  EXPECT_EQ(view.updated_at.nanos, 9);
+}
+
 TEST(CustomerCodecTest, SteadyStateDecodeReusesTheView) {
   const auto corpus = workload::MakeCorpus(50);
   std::string bytes;

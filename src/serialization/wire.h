@@ -2,7 +2,8 @@
 // WireReader: a bounds-checked reader; every read reports failure instead of reading past the end,
 // and callers turn failures into Status messages with the offset.
 // WireWriter: appends to a std::string, growing it geometrically, so an encoder writes in one pass
-// without sizing the message first.
+// without sizing the message first; hot paths reserve room for a group of fields (Room) and write
+// through a raw pointer (WriteStringField, WriteVarint, CopyBytes) before Commit.
 //
 // Thread safety: not thread-safe; each is a cursor over one buffer.
 #ifndef CHINOOK_SERIALIZATION_WIRE_H_
@@ -102,6 +103,23 @@ class WireReader {
     return true;
   }
 
+  // The usual field of a message of short strings, read in one step: a one-byte tag of a
+  // length-delimited field (number 1-15) and a one-byte length that fits. True, advancing past the
+  // field, with its number and payload; false, reading nothing, for any other field.
+  bool ReadShortLengthDelimited(uint64_t* field, std::string_view* out) {
+    if (end_ - p_ < 2) return false;
+    const uint8_t tag = p_[0];
+    const uint8_t len = p_[1];
+    if ((tag & 7) != kLengthDelimited || tag < 8 || tag >= 0x80 || len >= 0x80 ||
+        len > static_cast<size_t>(end_ - p_ - 2)) {
+      return false;
+    }
+    *field = tag >> 3;
+    *out = std::string_view(reinterpret_cast<const char*>(p_ + 2), len);
+    p_ += 2 + len;
+    return true;
+  }
+
   bool ReadLengthDelimited(std::string_view* out) {
     uint64_t len;
     if (!ReadLength(&len) || len > static_cast<uint64_t>(end_ - p_)) return false;
@@ -169,10 +187,16 @@ class ViewBudget {
   bool ChargeElement(size_t index, size_t element_bytes, size_t* charged, size_t max_elements = SIZE_MAX) {
     if (index < *charged) [[likely]] return true;
     const size_t by_count = max_elements > index ? max_elements - index : 0;
-    const size_t room = std::min((limit_ - used_) / element_bytes, by_count);
-    if (room == 0) return false;
-    const size_t add = std::min(std::max(index, kMinGrowth), room);
-    used_ += add * element_bytes;
+    size_t add = std::min(std::max(index, kMinGrowth), by_count);
+    size_t bytes;
+    // The usual case, far from the limit, needs no division (a 64-bit divide costs more than the
+    // rest of a small decode's bookkeeping).
+    if (__builtin_mul_overflow(add, element_bytes, &bytes) || bytes > limit_ - used_) [[unlikely]] {
+      add = std::min(add, (limit_ - used_) / element_bytes);
+      bytes = add * element_bytes;
+    }
+    if (add == 0) return false;
+    used_ += bytes;
     *charged += add;
     return true;
   }
@@ -192,13 +216,10 @@ class ViewBudget {
   size_t used_ = 0;
 };
 
+// Bytes of v as a varint (1-10), without a loop: one byte per started 7 bits.
 inline size_t VarintSize(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
+  const int bits = 64 - __builtin_clzll(v | 1);
+  return static_cast<size_t>((bits * 9 + 64) / 64);  // == ceil(bits / 7) for bits in 1..64
 }
 
 inline char* WriteVarint(uint64_t v, char* out) {
@@ -210,6 +231,49 @@ inline char* WriteVarint(uint64_t v, char* out) {
   return out;
 }
 
+// Copies n bytes; inline for the short strings a customer is made of (a call to memcpy costs more
+// than copying them), with overlapping loads so nothing outside [src, src + n) is read.
+inline char* CopyBytes(char* dst, const char* src, size_t n) {
+  if (n <= 16) {
+    if (n >= 8) {
+      uint64_t a, b;
+      std::memcpy(&a, src, 8);
+      std::memcpy(&b, src + n - 8, 8);
+      std::memcpy(dst, &a, 8);
+      std::memcpy(dst + n - 8, &b, 8);
+    } else if (n >= 4) {
+      uint32_t a, b;
+      std::memcpy(&a, src, 4);
+      std::memcpy(&b, src + n - 4, 4);
+      std::memcpy(dst, &a, 4);
+      std::memcpy(dst + n - 4, &b, 4);
+    } else {
+      for (size_t i = 0; i < n; ++i) dst[i] = src[i];
+    }
+  } else if (n <= 32) {
+    char a[16], b[16];
+    std::memcpy(a, src, 16);
+    std::memcpy(b, src + n - 16, 16);
+    std::memcpy(dst, a, 16);
+    std::memcpy(dst + n - 16, b, 16);
+  } else {
+    std::memcpy(dst, src, n);
+  }
+  return dst + n;
+}
+
+// The most bytes a length-delimited field with a one-byte tag adds beyond its payload: the tag and
+// a length varint (libprotobuf caps lengths below 2 GiB: five bytes; ten allows any size_t).
+inline constexpr size_t kMaxFieldOverhead = 11;
+
+// Writes a length-delimited field with a one-byte tag at `p`; returns the end.
+// REQUIRES: kMaxFieldOverhead + s.size() bytes of room at p.
+inline char* WriteStringField(char* p, char tag, std::string_view s) {
+  *p++ = tag;
+  p = WriteVarint(s.size(), p);
+  return CopyBytes(p, s.data(), s.size());
+}
+
 constexpr char Tag(uint64_t field, uint32_t wire_type) { return static_cast<char>((field << 3) | wire_type); }
 
 class WireWriter {
@@ -217,30 +281,30 @@ class WireWriter {
   // Appends after out's current contents; Finish() trims the slack.
   explicit WireWriter(std::string* out) : out_(out), pos_(out->size()) {}
 
+  // Writes from offset `start` of `scratch`, treating everything after it as room to overwrite:
+  // a buffer reused for one message after another keeps its size, so steady-state writes neither
+  // allocate nor zero-fill. The message is [start, position()); do not call Finish().
+  WireWriter(std::string* scratch, size_t start) : out_(scratch), pos_(start) {}
+
   size_t position() const { return pos_; }
 
-  void Varint(uint64_t v) {
-    Reserve(10);
-    pos_ = static_cast<size_t>(WriteVarint(v, out_->data() + pos_) - out_->data());
+  // Raw writing for hot paths: Room(n) returns where the next byte goes, with at least n bytes
+  // of room after it; write through the pointer (a local, so the compiler keeps it in a register
+  // instead of reloading the string after every store), then Commit(end).
+  char* Room(size_t n) {
+    Reserve(n);
+    return out_->data() + pos_;
   }
+  void Commit(char* end) { pos_ = static_cast<size_t>(end - out_->data()); }
+
+  void Varint(uint64_t v) { Commit(WriteVarint(v, Room(10))); }
   void Byte(char c) {
     Reserve(1);
     (*out_)[pos_++] = c;
   }
   // A length-delimited field with a one-byte tag.
-  void StringField(char tag, std::string_view s) {
-    Reserve(11 + s.size());
-    char* p = out_->data() + pos_;
-    *p++ = tag;
-    p = WriteVarint(s.size(), p);
-    std::memcpy(p, s.data(), s.size());
-    pos_ = static_cast<size_t>(p + s.size() - out_->data());
-  }
-  void Bytes(std::string_view s) {
-    Reserve(s.size());
-    std::memcpy(out_->data() + pos_, s.data(), s.size());
-    pos_ += s.size();
-  }
+  void StringField(char tag, std::string_view s) { Commit(WriteStringField(Room(kMaxFieldOverhead + s.size()), tag, s)); }
+  void Bytes(std::string_view s) { Commit(CopyBytes(Room(s.size()), s.data(), s.size())); }
 
   // Length prefixes of unknown size: BeginLength leaves room for a `guess`-byte varint, EndLength
   // writes the length of what followed and moves it when the guess was wrong.
