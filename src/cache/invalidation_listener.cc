@@ -144,7 +144,7 @@ void InvalidationListener::Run(Subscription* sub) {
     if (c == nullptr) {
       record_error(std::move(error));
       if (options_.follow) {
-        if (auto next = options_.follow(ep); next.has_value() && (next->host != ep.host || next->port != ep.port)) {
+        if (auto next = options_.follow(ep); next.has_value() && !SameServer(*next, ep)) {
           ep = std::move(*next);
           followed_.fetch_add(1);
           MutexLock lock(&servers_mu_);

@@ -251,13 +251,19 @@ class LocalCache {
     shard.reads[shard.read_count++] = entry;
     if (shard.read_count == kReadBufferSize) DrainReads(shard);
   }
-  // Passes the buffered hits to the policy. Called before every other policy call and before an
-  // entry is freed, so that the buffer never points at a freed entry.
+  // Passes the buffered hits to the policy.
   static void DrainReads(Shard& shard) CHINOOK_REQUIRES(shard.mu) {
     if (shard.read_count == 0) return;
     const uint32_t n = shard.read_count;
     shard.read_count = 0;
     shard.policy->OnHits(shard.reads, n);
+  }
+  // The shard's policy, the buffered hits passed on first. Every policy call but a buffered hit
+  // goes through here, so the policy sees the shard's events in order; Erase comes here before it
+  // frees an entry, so the buffer never points at a freed one.
+  static internal::EvictionPolicy& Policy(Shard& shard) CHINOOK_REQUIRES(shard.mu) {
+    DrainReads(shard);
+    return *shard.policy;
   }
   void MaybeSweep(Shard& shard, int64_t now) CHINOOK_REQUIRES(shard.mu);
   size_t SweepLocked(Shard& shard, int64_t now) CHINOOK_REQUIRES(shard.mu);
@@ -347,8 +353,8 @@ typename LocalCache<K, V, Hash>::Entry* LocalCache<K, V, Hash>::FindLive(Shard& 
 
 template <typename K, typename V, typename Hash>
 void LocalCache<K, V, Hash>::Erase(Shard& shard, Entry* entry) {
-  DrainReads(shard);
-  if (entry->queue != internal::Queue::kNone) shard.policy->Remove(entry);
+  internal::EvictionPolicy& policy = Policy(shard);
+  if (entry->queue != internal::Queue::kNone) policy.Remove(entry);
   shard.bytes -= entry->weight;
   shard.map.erase(*entry->key);
 }
@@ -385,8 +391,7 @@ std::optional<V> LocalCache<K, V, Hash>::Get(const K& key) {
   Entry* entry = FindLive(shard, key, hash.raw, now);
   if (entry == nullptr || !entry->value.has_value()) {
     ++shard.stats.misses;
-    DrainReads(shard);
-    shard.policy->OnMiss(hash.mixed);
+    Policy(shard).OnMiss(hash.mixed);
     return std::nullopt;
   }
   ++shard.stats.hits;
@@ -400,7 +405,6 @@ void LocalCache<K, V, Hash>::Install(Shard& shard, const KeyHashes& hashes, cons
   const size_t weight = !value.has_value() ? sizeof(K) + kEntryOverheadBytes
                         : weigher_         ? weigher_(key, *value)
                                            : sizeof(K) + sizeof(V) + kEntryOverheadBytes;
-  DrainReads(shard);
   // A replacement is found with the hash already computed; only an insert hashes the key again
   // (try_emplace takes no precomputed hash).
   auto it = shard.map.find(HashedKey{key, hashes.raw});
@@ -417,22 +421,23 @@ void LocalCache<K, V, Hash>::Install(Shard& shard, const KeyHashes& hashes, cons
   entry.expire_at = expire_at;
   entry.weight = weight;
   shard.bytes += weight;
+  internal::EvictionPolicy& policy = Policy(shard);
   if (inserted) {
-    shard.policy->Add(&entry);
+    policy.Add(&entry);
   } else {
-    shard.policy->OnHit(&entry);  // a write is an access: it keeps the entry's place earned
+    policy.OnHit(&entry);  // a write is an access: it keeps the entry's place earned
   }
-  while (internal::PolicyNode* victim = shard.policy->SelectVictim(false)) {
+  while (internal::PolicyNode* victim = policy.SelectVictim(false)) {
     ++shard.stats.evictions;
     Erase(shard, static_cast<Entry*>(victim));
   }
   while (shard.max_bytes != 0 && shard.bytes > shard.max_bytes) {
-    internal::PolicyNode* victim = shard.policy->SelectVictim(true);
+    internal::PolicyNode* victim = policy.SelectVictim(true);
     if (victim == nullptr) break;
     ++shard.stats.evictions;
     Erase(shard, static_cast<Entry*>(victim));
   }
-  shard.stats.admissions_rejected = shard.policy->admissions_rejected();
+  shard.stats.admissions_rejected = policy.admissions_rejected();
 }
 
 template <typename K, typename V, typename Hash>
@@ -476,8 +481,7 @@ typename LocalCache<K, V, Hash>::LoadResult LocalCache<K, V, Hash>::GetOrLoad(
       return entry->value;
     }
     ++shard.stats.misses;
-    DrainReads(shard);
-    shard.policy->OnMiss(hash);
+    Policy(shard).OnMiss(hash);
     if (options_.coalesce_loads) {
       auto [it, inserted] = shard.loading.try_emplace(key);
       if (inserted) {

@@ -99,12 +99,12 @@ Status GzipCompressor::Compress(std::string_view input, std::string* out) {
   const auto piece_of = [&](size_t m) {
     return input.substr(m * piece, m + 1 == members ? std::string_view::npos : piece);
   };
-  std::vector<std::string> packed(members - 1);
+  packed_.resize(members - 1);
   std::vector<Status> status(members - 1);
   std::vector<std::thread> threads;
   threads.reserve(members - 1);
   for (size_t m = 1; m < members; ++m) {
-    const auto work = [&, m] { status[m - 1] = helpers_[m - 1]->CompressMember(piece_of(m), &packed[m - 1]); };
+    const auto work = [&, m] { status[m - 1] = helpers_[m - 1]->CompressMember(piece_of(m), &packed_[m - 1]); };
     try {
       threads.emplace_back(work);
     } catch (const std::system_error&) {  // no thread to be had: this member on the caller
@@ -117,10 +117,10 @@ Status GzipCompressor::Compress(std::string_view input, std::string* out) {
   size_t total = out->size();
   for (size_t m = 1; m < members; ++m) {
     CHINOOK_RETURN_IF_ERROR(status[m - 1]);
-    total += packed[m - 1].size();
+    total += packed_[m - 1].size();
   }
   out->reserve(total);
-  for (const std::string& p : packed) out->append(p);
+  for (size_t m = 1; m < members; ++m) out->append(packed_[m - 1]);
   return Status::Ok();
 }
 

@@ -66,6 +66,8 @@ class GzipCompressor {
   std::unique_ptr<State> state_;  // created on first use, then reset between calls
   // The other members' compressors (single-threaded), kept so that their streams are reused.
   std::vector<std::unique_ptr<GzipCompressor>> helpers_;
+  // Their members' bytes, kept between calls so that each buffer is allocated once, not per call.
+  std::vector<std::string> packed_;
 };
 
 class GzipDecompressor {
