@@ -32,28 +32,44 @@ Result<ClusterNode> ParseNode(const RedisReply& r, std::string_view answering_ho
   return node;
 }
 
-// The CRC of each byte value, computed at compile time: a byte at a time instead of a bit at a
-// time (the bitwise loop was a tenth of a 100-key GetMany's CPU).
-constexpr std::array<uint16_t, 256> MakeCrc16Table() {
-  std::array<uint16_t, 256> table{};
+// Slicing-by-8 tables, computed at compile time: kCrc16Tables[k][b] is the CRC of byte b followed
+// by k zero bytes. Eight bytes then cost eight independent lookups instead of a chain of eight
+// dependent ones (the byte-at-a-time loop was still 7% of a 100-key cluster GetMany's CPU, the
+// bitwise loop before it a tenth).
+using Crc16Tables = std::array<std::array<uint16_t, 256>, 8>;
+constexpr Crc16Tables MakeCrc16Tables() {
+  Crc16Tables t{};
   for (int byte = 0; byte < 256; ++byte) {
     auto crc = static_cast<uint16_t>(byte << 8);
     for (int bit = 0; bit < 8; ++bit) {
       crc = (crc & 0x8000) != 0 ? static_cast<uint16_t>((crc << 1) ^ 0x1021) : static_cast<uint16_t>(crc << 1);
     }
-    table[static_cast<size_t>(byte)] = crc;
+    t[0][static_cast<size_t>(byte)] = crc;
   }
-  return table;
+  for (size_t k = 1; k < t.size(); ++k) {
+    for (size_t byte = 0; byte < 256; ++byte) {
+      const uint16_t prev = t[k - 1][byte];
+      t[k][byte] = static_cast<uint16_t>((prev << 8) ^ t[0][prev >> 8]);
+    }
+  }
+  return t;
 }
-constexpr std::array<uint16_t, 256> kCrc16Table = MakeCrc16Table();
+constexpr Crc16Tables kCrc16Tables = MakeCrc16Tables();
 
 }  // namespace
 
 uint16_t Crc16(std::string_view data) {
+  const auto* p = reinterpret_cast<const unsigned char*>(data.data());
+  size_t n = data.size();
   uint16_t crc = 0;
-  for (unsigned char byte : data) {
-    crc = static_cast<uint16_t>((crc << 8) ^ kCrc16Table[((crc >> 8) ^ byte) & 0xff]);
+  const auto& t = kCrc16Tables;
+  for (; n >= 8; n -= 8, p += 8) {
+    // CRC is linear: the state folds into the block's first two bytes, and each byte's share is
+    // its CRC shifted past the bytes that follow it.
+    crc = static_cast<uint16_t>(t[7][p[0] ^ (crc >> 8)] ^ t[6][p[1] ^ (crc & 0xff)] ^ t[5][p[2]] ^ t[4][p[3]] ^
+                                t[3][p[4]] ^ t[2][p[5]] ^ t[1][p[6]] ^ t[0][p[7]]);
   }
+  for (; n > 0; --n, ++p) crc = static_cast<uint16_t>((crc << 8) ^ t[0][((crc >> 8) ^ *p) & 0xff]);
   return crc;
 }
 

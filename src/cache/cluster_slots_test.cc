@@ -1,5 +1,9 @@
 #include "cache/cluster_slots.h"
 
+#include <cstdint>
+#include <string>
+#include <string_view>
+
 #include <gtest/gtest.h>
 
 namespace chinook::cache {
@@ -34,6 +38,37 @@ RedisReply Node(std::string host, int port, std::string id = "") {
 TEST(ClusterSlotsTest, Crc16IsXmodem) {
   EXPECT_EQ(Crc16("123456789"), 0x31C3);  // the check value the cluster spec gives
   EXPECT_EQ(Crc16(""), 0);
+}
+
+// The table-driven CRC against the definition, a bit at a time, on every length from 0 to 40
+// (so every mix of 8-byte blocks and a tail) and every byte value.
+TEST(ClusterSlotsTest, Crc16MatchesTheBitwiseDefinition) {
+  const auto bitwise = [](std::string_view data) {
+    uint16_t crc = 0;
+    for (unsigned char byte : data) {
+      crc = static_cast<uint16_t>(crc ^ (byte << 8));
+      for (int bit = 0; bit < 8; ++bit) {
+        crc = (crc & 0x8000) != 0 ? static_cast<uint16_t>((crc << 1) ^ 0x1021) : static_cast<uint16_t>(crc << 1);
+      }
+    }
+    return crc;
+  };
+  std::string data;
+  uint32_t x = 12345;
+  for (int len = 0; len <= 40; ++len) {
+    for (int round = 0; round < 20; ++round) {
+      data.clear();
+      for (int i = 0; i < len; ++i) {
+        x = x * 1103515245u + 12345u;
+        data += static_cast<char>(x >> 16);
+      }
+      ASSERT_EQ(Crc16(data), bitwise(data)) << "length " << len << ", round " << round;
+    }
+  }
+  for (int b = 0; b < 256; ++b) {
+    const std::string block(9, static_cast<char>(b));
+    ASSERT_EQ(Crc16(block), bitwise(block)) << "byte " << b;
+  }
 }
 
 TEST(ClusterSlotsTest, KeySlotsMatchTheSpec) {

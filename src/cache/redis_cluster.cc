@@ -244,52 +244,53 @@ Result<RedisReply> ClusterCache::RunOne(int slot, const std::vector<std::string_
   }
 }
 
-std::vector<Result<RedisReply>> ClusterCache::RunMany(const std::vector<Command>& commands) {
+std::vector<Result<RedisReply>> ClusterCache::RunMany(std::vector<Command> commands) {
   MaybePeriodicRefresh();
   std::vector<Result<RedisReply>> out(commands.size(), Result<RedisReply>(RedisReply{}));
   const auto topology = Current();
-  // Group by target node.
+  // Group by target node. The arguments move into the node's pipeline (a copy was an allocation
+  // per key); `retry` keeps where each retried command's arguments are now.
   std::vector<RedisClient*> targets;
   std::vector<std::vector<size_t>> positions;
-  std::vector<size_t> retry;
+  std::vector<std::vector<std::vector<std::string_view>>> pipelines;
+  std::vector<std::pair<size_t, const std::vector<std::string_view>*>> retry;
   for (size_t i = 0; i < commands.size(); ++i) {
     RedisClient* t = Target(*topology, commands[i].slot, commands[i].read);
     if (t == nullptr) {
-      retry.push_back(i);  // RunOne refreshes, then reports the missing owner
+      retry.emplace_back(i, &commands[i].args);  // RunOne refreshes, then reports the missing owner
       continue;
     }
-    const auto it = std::find(targets.begin(), targets.end(), t);
-    if (it == targets.end()) {
+    size_t n = static_cast<size_t>(std::find(targets.begin(), targets.end(), t) - targets.begin());
+    if (n == targets.size()) {
       targets.push_back(t);
-      positions.emplace_back();
+      positions.emplace_back().reserve(commands.size());
+      pipelines.emplace_back().reserve(commands.size());
     }
-    positions[static_cast<size_t>(std::find(targets.begin(), targets.end(), t) - targets.begin())].push_back(i);
+    positions[n].push_back(i);
+    pipelines[n].push_back(std::move(commands[i].args));
   }
-  std::vector<std::vector<std::vector<std::string_view>>> pipelines(targets.size());
   std::vector<RedisClient::Job> jobs;
-  for (size_t n = 0; n < targets.size(); ++n) {
-    pipelines[n].reserve(positions[n].size());
-    for (size_t i : positions[n]) pipelines[n].push_back(commands[i].args);
-    jobs.push_back({targets[n], &pipelines[n]});
-  }
+  jobs.reserve(targets.size());
+  for (size_t n = 0; n < targets.size(); ++n) jobs.push_back({targets[n], &pipelines[n]});
   auto results = RedisClient::PipelineAll(jobs);
   for (size_t n = 0; n < targets.size(); ++n) {
     if (!results[n].ok()) {
-      for (size_t i : positions[n]) retry.push_back(i);  // RunOne refreshes and retries once
+      // RunOne refreshes and retries once.
+      for (size_t j = 0; j < positions[n].size(); ++j) retry.emplace_back(positions[n][j], &pipelines[n][j]);
       continue;
     }
     for (size_t j = 0; j < positions[n].size(); ++j) {
       RedisReply& reply = (*results[n])[j];
       if (reply.type == RedisReply::Type::kError &&
           (StartsWith(reply.str, "MOVED ") || StartsWith(reply.str, "ASK "))) {
-        retry.push_back(positions[n][j]);
+        retry.emplace_back(positions[n][j], &pipelines[n][j]);
       } else {
         out[positions[n][j]] = std::move(reply);
       }
     }
   }
   // The few commands that met a redirection or a failed node, one by one with full handling.
-  for (size_t i : retry) out[i] = RunOne(commands[i].slot, commands[i].args, commands[i].read);
+  for (const auto& [i, args] : retry) out[i] = RunOne(commands[i].slot, *args, commands[i].read);
   return out;
 }
 
@@ -303,7 +304,7 @@ std::optional<std::string> ClusterCache::Get(std::string_view key) {
 std::vector<std::optional<std::string>> ClusterCache::GetMany(const std::vector<std::string>& keys) {
   std::vector<Command> commands(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) commands[i] = {KeySlot(keys[i]), {"GET", keys[i]}, true};
-  auto replies = RunMany(commands);
+  auto replies = RunMany(std::move(commands));
   std::vector<std::optional<std::string>> out(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) {
     out[i] = replies[i].ok() ? counters_.Unwrap(*replies[i]) : counters_.FailedReads();
@@ -338,7 +339,7 @@ Status ClusterCache::SetMany(const std::vector<std::pair<std::string, std::strin
     commands[i] = {KeySlot(entries[i].first), {"SET", entries[i].first, values[i], "PX", px}, false};
   }
   counters_.AddSets(entries.size());
-  Status s = FirstFailure(RunMany(commands), "SET");
+  Status s = FirstFailure(RunMany(std::move(commands)), "SET");
   return s.ok() ? s : counters_.CountError(s);
 }
 
@@ -347,7 +348,7 @@ Status ClusterCache::Delete(const std::vector<std::string>& keys) {
   std::vector<Command> commands(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) commands[i] = {KeySlot(keys[i]), {"UNLINK", keys[i]}, false};
   counters_.AddDeletes(keys.size());
-  Status s = FirstFailure(RunMany(commands), "UNLINK");
+  Status s = FirstFailure(RunMany(std::move(commands)), "UNLINK");
   return s.ok() ? s : counters_.CountError(s);
 }
 

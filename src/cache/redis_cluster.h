@@ -112,7 +112,7 @@ class ClusterCache final : public RemoteCache {
   Result<RedisReply> RunOne(int slot, const std::vector<std::string_view>& args, bool read);
   // Runs every command, grouped by node, pipelines in flight together; redirected and failed
   // commands are retried one by one through RunOne. Aligned with `commands`.
-  std::vector<Result<RedisReply>> RunMany(const std::vector<Command>& commands);
+  std::vector<Result<RedisReply>> RunMany(std::vector<Command> commands);
   RedisClient* Target(const Topology& t, int slot, bool read);
   void RecordError(const Status& s, std::atomic<uint64_t>* counter);
   RedisEndpoint EndpointOf(const ClusterNode& node) const;
