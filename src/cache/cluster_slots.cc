@@ -121,6 +121,105 @@ Result<std::vector<SlotRange>> ParseClusterSlots(const RedisReply& reply, std::s
   return out;
 }
 
+namespace {
+
+// The value named `name` in a flat [name, value, name, value, ...] array, or nullptr.
+const RedisReply* Field(const RedisReply& r, std::string_view name) {
+  for (size_t i = 0; i + 1 < r.elements.size(); i += 2) {
+    const RedisReply& key = r.elements[i];
+    if ((key.type == RedisReply::Type::kString || key.type == RedisReply::Type::kStatus) && key.str == name) {
+      return &r.elements[i + 1];
+    }
+  }
+  return nullptr;
+}
+
+std::string_view TextOf(const RedisReply* r) {
+  return r != nullptr && (r->type == RedisReply::Type::kString || r->type == RedisReply::Type::kStatus)
+             ? std::string_view(r->str)
+             : std::string_view();
+}
+
+}  // namespace
+
+Result<std::vector<SlotRange>> ParseClusterShards(const RedisReply& reply, std::string_view answering_host) {
+  if (reply.type == RedisReply::Type::kError) return FailedPreconditionError("CLUSTER SHARDS: " + reply.str);
+  if (reply.type != RedisReply::Type::kArray) return DataLossError("CLUSTER SHARDS reply is not an array");
+  std::vector<SlotRange> out;
+  for (size_t i = 0; i < reply.elements.size(); ++i) {
+    const RedisReply& shard = reply.elements[i];
+    const auto bad = [&](const std::string& why) {
+      return DataLossError("CLUSTER SHARDS reply: shard " + std::to_string(i) + ": " + why);
+    };
+    if (shard.type != RedisReply::Type::kArray || shard.elements.size() % 2 != 0) {
+      return bad("expected [name, value, ...]");
+    }
+    const RedisReply* slots = Field(shard, "slots");
+    const RedisReply* nodes = Field(shard, "nodes");
+    if (slots == nullptr || slots->type != RedisReply::Type::kArray || slots->elements.size() % 2 != 0) {
+      return bad("\"slots\" is not an array of [first, last] pairs");
+    }
+    if (nodes == nullptr || nodes->type != RedisReply::Type::kArray) return bad("\"nodes\" is not an array");
+    std::optional<ClusterNode> master;
+    bool master_online = false;
+    std::vector<ClusterNode> replicas;
+    for (size_t n = 0; n < nodes->elements.size(); ++n) {
+      const RedisReply& node = nodes->elements[n];
+      const auto bad_node = [&](const std::string& why) { return bad("node " + std::to_string(n) + ": " + why); };
+      if (node.type != RedisReply::Type::kArray || node.elements.size() % 2 != 0) {
+        return bad_node("expected [name, value, ...]");
+      }
+      const RedisReply* port = Field(node, "port");
+      if (port == nullptr || !IsInteger(*port) || port->integer < 1 || port->integer > 65535) {
+        return bad_node("\"port\" is not in 1..65535 (a TLS-only node is not supported)");
+      }
+      ClusterNode parsed;
+      // "?" is Redis 7's "unknown endpoint": reach the node where this reply came from, as
+      // CLUSTER SLOTS says (behind a proxy the ip would be wrong).
+      std::string_view host = TextOf(Field(node, "endpoint"));
+      if (host.empty()) host = TextOf(Field(node, "ip"));
+      parsed.host = host.empty() || host == "?" ? std::string(answering_host) : std::string(host);
+      parsed.port = static_cast<int>(port->integer);
+      parsed.id = std::string(TextOf(Field(node, "id")));
+      const std::string_view role = TextOf(Field(node, "role"));
+      const bool online = TextOf(Field(node, "health")) == "online";
+      if (role == "master") {
+        if (!master.has_value() || (online && !master_online)) {
+          master = std::move(parsed);
+          master_online = online;
+        }
+      } else if (role == "replica" || role == "slave") {
+        if (online) replicas.push_back(std::move(parsed));
+      } else {
+        return bad_node("role \"" + std::string(role.substr(0, 40)) + "\" is neither master nor replica");
+      }
+    }
+    // Each range gets a copy of the shard's replicas: bound the product, which a hostile reply
+    // could make quadratic in its size (a real shard has at most 16384 ranges and a few replicas).
+    const size_t range_count = slots->elements.size() / 2;
+    if (range_count > static_cast<size_t>(kClusterSlots) || range_count * (replicas.size() + 1) > (size_t{1} << 20)) {
+      return bad(std::to_string(range_count) + " slot ranges with " + std::to_string(replicas.size()) +
+                 " replicas is beyond any cluster");
+    }
+    for (size_t k = 0; k < slots->elements.size(); k += 2) {
+      const RedisReply& a = slots->elements[k];
+      const RedisReply& b = slots->elements[k + 1];
+      if (!IsInteger(a) || !IsInteger(b)) return bad("slot bounds are not integers");
+      if (a.integer < 0 || b.integer >= kClusterSlots || a.integer > b.integer) {
+        return bad("slots " + std::to_string(a.integer) + "-" + std::to_string(b.integer) + " are not within 0-16383");
+      }
+      if (!master.has_value()) continue;  // no owner until a master is elected
+      SlotRange range;
+      range.first = static_cast<int>(a.integer);
+      range.last = static_cast<int>(b.integer);
+      range.master = *master;
+      range.replicas = replicas;
+      out.push_back(std::move(range));
+    }
+  }
+  return out;
+}
+
 Result<std::optional<Redirect>> ParseRedirect(std::string_view error, std::string_view answering_host) {
   Redirect r;
   if (error.rfind("MOVED ", 0) == 0) {

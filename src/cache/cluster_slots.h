@@ -3,6 +3,7 @@
 //
 //   KeySlot(key)            CRC16-XMODEM of the key (or of its {hash tag}) mod 16384
 //   ParseClusterSlots(r)    a CLUSTER SLOTS reply -> slot ranges, each with master and replicas
+//   ParseClusterShards(r)   a CLUSTER SHARDS reply (Redis 7) -> the same, with node health
 //   ParseRedirect(error)    "MOVED 3999 127.0.0.1:6381" / "ASK ..." -> where to go
 //   SlotMap                 slot -> owning node, from the ranges
 //
@@ -55,6 +56,15 @@ struct SlotRange {
 // A CLUSTER SLOTS reply. A node whose host is empty or "?" (Redis 7's "unknown endpoint") is
 // reached at `answering_host`, the host of the node that answered, as the spec says.
 Result<std::vector<SlotRange>> ParseClusterSlots(const RedisReply& reply, std::string_view answering_host);
+
+// A CLUSTER SHARDS reply (Redis 7.0+; RESP2: each shard a flat [name, value, ...] array with
+// "slots" as [first, last, ...] and "nodes" as such arrays). Unlike CLUSTER SLOTS it says each
+// node's health: a replica that is not "online" (still loading its data, or failed) is left out,
+// so replica reads never go to it. A shard's master is its "online" master, else the first one
+// listed (the cluster has not failed it over yet); a shard with slots and no master leaves its
+// slots without an owner. The endpoint is "endpoint" (the cluster's preferred one), else "ip";
+// "?" (Redis 7's unknown endpoint) means `answering_host`, as in CLUSTER SLOTS. Unknown fields are ignored (servers add them).
+Result<std::vector<SlotRange>> ParseClusterShards(const RedisReply& reply, std::string_view answering_host);
 
 struct Redirect {
   enum class Kind { kMoved, kAsk };

@@ -189,5 +189,82 @@ TEST(ClusterSlotsTest, ParsesRedirections) {
   }
 }
 
+
+// A CLUSTER SHARDS node: [name, value, ...] as Redis 7 sends it in RESP2.
+RedisReply ShardNode(const std::string& id, const std::string& endpoint, long long port, const std::string& role,
+                     const std::string& health) {
+  return Arr({Str("id"), Str(id), Str("port"), Int(port), Str("ip"), Str("10.0.0.1"), Str("endpoint"), Str(endpoint),
+              Str("role"), Str(role), Str("replication-offset"), Int(72156), Str("health"), Str(health)});
+}
+
+RedisReply Shard(std::vector<RedisReply> slots, std::vector<RedisReply> nodes) {
+  return Arr({Str("slots"), Arr(std::move(slots)), Str("nodes"), Arr(std::move(nodes))});
+}
+
+TEST(ClusterSlotsTest, ParsesClusterShardsWithNodeHealth) {
+  const RedisReply reply = Arr({
+      // Two slot ranges in one shard; a replica still loading gets no reads.
+      Shard({Int(0), Int(99), Int(200), Int(299)},
+            {ShardNode("m1", "h1", 7001, "master", "online"), ShardNode("r1", "h4", 7004, "replica", "loading"),
+             ShardNode("r1b", "?", 7007, "replica", "online")}),
+      // After a failover: the failed master is listed first, the online one owns the slots.
+      Shard({Int(100), Int(199)},
+            {ShardNode("old", "h2", 7002, "master", "failed"), ShardNode("m2", "h5", 7005, "master", "online")}),
+      // No master at all: the slots have no owner.
+      Shard({Int(300), Int(399)}, {ShardNode("r3", "h6", 7006, "replica", "online")}),
+      // A shard with no slots (a new empty master) names no range.
+      Shard({}, {ShardNode("m4", "h8", 7008, "master", "online")}),
+  });
+  auto ranges = ParseClusterShards(reply, "answering");
+  ASSERT_TRUE(ranges.ok()) << ranges.status().ToString();
+  ASSERT_EQ(ranges->size(), 3u);
+  EXPECT_EQ((*ranges)[0].first, 0);
+  EXPECT_EQ((*ranges)[0].last, 99);
+  EXPECT_EQ((*ranges)[0].master, (ClusterNode{"h1", 7001, ""}));
+  EXPECT_EQ((*ranges)[0].master.id, "m1");
+  ASSERT_EQ((*ranges)[0].replicas.size(), 1u);
+  EXPECT_EQ((*ranges)[0].replicas[0], (ClusterNode{"answering", 7007, ""}));  // "?": the answering host
+  EXPECT_EQ((*ranges)[1].first, 200);
+  EXPECT_EQ((*ranges)[1].master.id, "m1");
+  EXPECT_EQ((*ranges)[2].first, 100);
+  EXPECT_EQ((*ranges)[2].master.id, "m2");
+  EXPECT_TRUE((*ranges)[2].replicas.empty());
+  auto map = SlotMap::FromRanges(*ranges);
+  ASSERT_TRUE(map.ok()) << map.status().ToString();
+  EXPECT_EQ(map->covered(), 300);
+  EXPECT_EQ(map->MasterOf(350), SlotMap::kNoOwner);
+  EXPECT_NE(map->MasterOf(150), map->MasterOf(50));
+}
+
+TEST(ClusterSlotsTest, MalformedClusterShardsRepliesAreErrorsNamingTheShard) {
+  const RedisReply node = ShardNode("m", "h", 7000, "master", "online");
+  const std::vector<std::pair<RedisReply, std::string>> bad = {
+      {Str("no"), "not an array"},
+      {Arr({Str("slots")}), "shard 0: expected [name, value, ...]"},
+      {Arr({Arr({Str("nodes"), Arr({node})})}), "shard 0: \"slots\""},
+      {Arr({Arr({Str("slots"), Arr({Int(0)}), Str("nodes"), Arr({node})})}), "shard 0: \"slots\""},
+      {Arr({Arr({Str("slots"), Arr({Int(0), Int(1)})})}), "shard 0: \"nodes\""},
+      {Arr({Shard({Int(0), Int(1)}, {node}), Shard({Int(5), Int(16384)}, {node})}), "shard 1: slots 5-16384"},
+      {Arr({Shard({Int(9), Int(1)}, {node})}), "slots 9-1"},
+      {Arr({Shard({Str("0"), Int(1)}, {node})}), "not integers"},
+      {Arr({Shard({Int(0), Int(1)}, {ShardNode("m", "h", 0, "master", "online")})}), "node 0: \"port\""},
+      {Arr({Shard({Int(0), Int(1)}, {node, ShardNode("m", "h", 7001, "arbiter", "online")})}), "node 1: role \"arbiter\""},
+      {Arr({Shard({Int(0), Int(1)}, {Arr({Str("port")})})}), "node 0: expected"},
+      {Arr({Shard(std::vector<RedisReply>(2 * 16385, Int(0)), {node})}), "16385 slot ranges"},
+      {Arr({Shard(std::vector<RedisReply>(2 * 2000, Int(0)), std::vector<RedisReply>(1000, ShardNode("r", "h", 7001, "replica", "online")))}), "2000 slot ranges with 1000 replicas"},
+  };
+  for (size_t i = 0; i < bad.size(); ++i) {
+    auto r = ParseClusterShards(bad[i].first, "h");
+    ASSERT_FALSE(r.ok()) << "case " << i;
+    EXPECT_NE(r.status().ToString().find(bad[i].second), std::string::npos) << "case " << i << ": " << r.status().ToString();
+  }
+  RedisReply error;
+  error.type = Type::kError;
+  error.str = "ERR unknown subcommand 'SHARDS'";
+  auto r = ParseClusterShards(error, "h");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().ToString().find("unknown subcommand"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace chinook::cache

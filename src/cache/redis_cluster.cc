@@ -65,6 +65,19 @@ void ClusterCache::RecordError(const Status& s, std::atomic<uint64_t>* counter) 
   last_error_ = s.ToString();
 }
 
+Result<std::vector<SlotRange>> ClusterCache::AskSlotRanges(RedisClient* client, const ClusterNode& node) {
+  if (options_.use_cluster_shards && !shards_unknown_.load(std::memory_order_relaxed)) {
+    CHINOOK_ASSIGN_OR_RETURN(RedisReply shards, client->Command({"CLUSTER", "SHARDS"}));
+    if (shards.type != RedisReply::Type::kError) return ParseClusterShards(shards, node.host);
+    shards_fallbacks_.fetch_add(1, std::memory_order_relaxed);
+    const bool unknown = shards.str.find("unknown subcommand") != std::string::npos ||
+                         shards.str.find("unknown command") != std::string::npos;
+    if (unknown) shards_unknown_.store(true, std::memory_order_relaxed);
+  }
+  CHINOOK_ASSIGN_OR_RETURN(RedisReply slots, client->Command({"CLUSTER", "SLOTS"}));
+  return ParseClusterSlots(slots, node.host);
+}
+
 Status ClusterCache::Refresh() {
   MutexLock refreshing(&refresh_mu_);
   last_refresh_ns_.store(NowNs(), std::memory_order_relaxed);
@@ -81,19 +94,18 @@ Status ClusterCache::Refresh() {
   std::string why = "no seed nodes";
   for (const ClusterNode& candidate : candidates) {
     RedisClient* client = ClientFor(candidate);
-    auto reply = client->Command({"CLUSTER", "SLOTS"});
-    if (!reply.ok()) {
-      why = reply.status().ToString();
+    auto ranges = AskSlotRanges(client, candidate);
+    if (!ranges.ok() && ranges.status().code() == StatusCode::kUnavailable) {
+      why = ranges.status().ToString();
       continue;
     }
-    auto ranges = ParseClusterSlots(*reply, candidate.host);
     auto map = ranges.ok() ? SlotMap::FromRanges(*ranges) : Result<SlotMap>(ranges.status());
     if (!map.ok()) {
       why = candidate.Address() + ": " + map.status().ToString();
       continue;
     }
     if (map->covered() == 0) {  // a node that has not joined yet knows nothing: ask another
-      why = candidate.Address() + ": CLUSTER SLOTS names no slot";
+      why = candidate.Address() + ": its slot map names no slot";
       continue;
     }
     auto next = std::make_shared<Topology>();
@@ -438,6 +450,7 @@ ClusterCacheStats ClusterCache::ClusterStats() const {
   s.moved = moved_.load();
   s.asks = asks_.load();
   s.refreshes = refreshes_.load();
+  s.shards_fallbacks = shards_fallbacks_.load();
   s.refresh_errors = refresh_errors_.load();
   s.redirect_errors = redirect_errors_.load();
   s.no_owner = no_owner_.load();

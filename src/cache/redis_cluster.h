@@ -2,8 +2,8 @@
 // resharding done by the servers), on hiredis 0.14 / RESP2. The slot rules live in
 // cluster_slots.h; this is the I/O around them.
 //
-// Discovery: CLUSTER SLOTS from the seed nodes (then from any known node) gives the slot map; one
-// RedisClient (small connection pool) per node. Each command goes to its slot's master, or with
+// Discovery: CLUSTER SHARDS (or CLUSTER SLOTS, see use_cluster_shards) from the seed nodes (then
+// from any known node) gives the slot map; one RedisClient (small connection pool) per node. Each command goes to its slot's master, or with
 // read_from_replicas its reads go to a replica (READONLY connections).
 //
 // Redirections: MOVED teaches the slot's new owner (the map is patched at once and refreshed,
@@ -54,12 +54,18 @@ struct ClusterCacheOptions {
   // Reads (GET) from a replica of the slot's master when it has one (READONLY connections):
   // spreads read load, at the price of replication lag (a read may see an older value).
   bool read_from_replicas = false;
+  // The slot map comes from CLUSTER SHARDS (Redis 7.0+), which says each node's health, so a
+  // replica that is still loading or has failed gets no reads. A node that refuses it (an older
+  // server, or an ACL without cluster|shards) is asked CLUSTER SLOTS instead; after an "unknown
+  // subcommand" CLUSTER SHARDS is not tried again. false: always CLUSTER SLOTS.
+  bool use_cluster_shards = true;
 };
 
 struct ClusterCacheStats {
   uint64_t moved = 0;          // MOVED redirections followed
   uint64_t asks = 0;           // ASK redirections followed
-  uint64_t refreshes = 0;      // slot maps read (CLUSTER SLOTS)
+  uint64_t refreshes = 0;      // slot maps read (CLUSTER SHARDS or CLUSTER SLOTS)
+  uint64_t shards_fallbacks = 0;  // CLUSTER SHARDS refused, CLUSTER SLOTS asked instead
   uint64_t refresh_errors = 0;  // refresh attempts no node could answer (or answered badly)
   // The next two say why commands failed; the failed calls themselves are in Stats().errors once
   // each, beside the refresh errors (which no caller sees).
@@ -108,6 +114,8 @@ class ClusterCache final : public RemoteCache {
   void MaybeRefresh();
   void MaybePeriodicRefresh();
   void LearnMoved(const Redirect& r);
+  // One node's view of the slot map: CLUSTER SHARDS, or CLUSTER SLOTS (see use_cluster_shards).
+  Result<std::vector<SlotRange>> AskSlotRanges(RedisClient* client, const ClusterNode& node);
   // Runs one key's command on its slot's node, following redirections; the reply or the error.
   Result<RedisReply> RunOne(int slot, const std::vector<std::string_view>& args, bool read);
   // Runs every command, grouped by node, pipelines in flight together; redirected and failed
@@ -134,7 +142,9 @@ class ClusterCache final : public RemoteCache {
   Mutex refresh_mu_;  // one refresh at a time
   std::atomic<int64_t> last_refresh_ns_{0};
   std::atomic<uint32_t> replica_turn_{0};
-  std::atomic<uint64_t> moved_{0}, asks_{0}, refreshes_{0}, refresh_errors_{0}, redirect_errors_{0}, no_owner_{0};
+  std::atomic<bool> shards_unknown_{false};  // a node answered "unknown subcommand"
+  std::atomic<uint64_t> moved_{0}, asks_{0}, refreshes_{0}, refresh_errors_{0}, redirect_errors_{0}, no_owner_{0},
+      shards_fallbacks_{0};
   mutable Mutex error_mu_;
   std::string last_error_ CHINOOK_GUARDED_BY(error_mu_);
 };

@@ -121,6 +121,70 @@ TEST(ClusterCacheTest, ReadsFromReplicasWhenAsked) {
   CHINOOK_EXPECT_OK((*writer)->Delete({key}));
 }
 
+// Every node of the shared cluster (the seeds in CHINOOK_REDIS_CLUSTER name all of them).
+std::vector<RedisEndpoint> ClusterSeeds(const std::string& urls) {
+  std::vector<RedisEndpoint> seeds;
+  std::string_view rest = std::string_view(urls).substr(kClusterScheme.size());
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    auto ep = ParseRedisUrl("redis://" + std::string(rest.substr(0, comma)));
+    if (ep.ok()) seeds.push_back(*ep);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+  return seeds;
+}
+
+TEST(ClusterCacheTest, ClusterShardsAndClusterSlotsGiveTheSameOwners) {
+  CHINOOK_REQUIRE_ENV(urls, workload::kRedisClusterVar);
+  const auto seeds = ClusterSeeds(urls);
+  ASSERT_FALSE(seeds.empty()) << urls;
+  ClusterCache shards(seeds, {});
+  ClusterCacheOptions slots_only;
+  slots_only.use_cluster_shards = false;
+  ClusterCache slots(seeds, slots_only);
+  CHINOOK_ASSERT_OK(shards.Refresh());
+  CHINOOK_ASSERT_OK(slots.Refresh());
+  for (int slot = 0; slot < kClusterSlots; ++slot) {
+    ASSERT_FALSE(shards.OwnerOf(slot).empty()) << "slot " << slot;
+    ASSERT_EQ(shards.OwnerOf(slot), slots.OwnerOf(slot)) << "slot " << slot;
+  }
+  EXPECT_EQ(shards.ClusterStats().shards_fallbacks, 0u) << "Redis 7 answers CLUSTER SHARDS";
+  EXPECT_EQ(shards.endpoints().size(), slots.endpoints().size());
+}
+
+// A user whose ACL refuses CLUSTER SHARDS: the client reads CLUSTER SLOTS instead and works.
+TEST(ClusterCacheTest, ARefusedClusterShardsFallsBackToClusterSlots) {
+  CHINOOK_REQUIRE_ENV(urls, workload::kRedisClusterVar);
+  auto seeds = ClusterSeeds(urls);
+  ASSERT_FALSE(seeds.empty()) << urls;
+  const std::string user = "chinook-no-shards-" + std::to_string(getpid());
+  const auto on_every_node = [&](const std::vector<std::string_view>& args) {
+    for (const RedisEndpoint& ep : seeds) {
+      RedisConnection c(ep, {});
+      auto r = c.Command(args);
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      ASSERT_NE(r->type, RedisReply::Type::kError) << ep.ToString() << ": " << r->str;
+    }
+  };
+  on_every_node({"ACL", "SETUSER", user, "on", ">secret", "~*", "&*", "+@all", "-cluster|shards"});
+  std::vector<RedisEndpoint> as_user = seeds;
+  for (RedisEndpoint& ep : as_user) {
+    ep.username = user;
+    ep.password = "secret";
+  }
+  {
+    ClusterCache cache(as_user, {});
+    CHINOOK_EXPECT_OK(cache.Refresh());
+    EXPECT_GE(cache.ClusterStats().shards_fallbacks, 1u);
+    const std::string key = testing::TestKeyPrefix("cluster") + "fallback";
+    CHINOOK_EXPECT_OK(cache.Set(key, "v", 1min));
+    EXPECT_EQ(cache.Get(key), "v");
+    EXPECT_EQ(cache.Stats().errors, 0u);
+    CHINOOK_EXPECT_OK(cache.Delete({key}));
+  }
+  on_every_node({"ACL", "DELUSER", user});
+}
+
 TEST(ClusterCacheTest, ANodeThatIsNotAClusterIsACountedErrorNotAFailedRead) {
   CHINOOK_REQUIRE_REDIS(plain);  // a standalone server: CLUSTER SLOTS is refused
   ClusterCache cache({plain}, {});
